@@ -1,0 +1,1 @@
+"""The ``vscrowd`` command-line app (installed as ``vscrowd.cli``)."""

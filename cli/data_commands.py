@@ -1,0 +1,148 @@
+"""``vscrowd synth | stats | plot | show | convert``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .common import FORMAT_OPTION, open_data, parse_size, progress
+
+_ROOT = click.argument("root", type=click.Path(path_type=Path))
+_SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
+                           help="Split list file(s); the split is the file stem.")
+_NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation cache.")
+
+
+@click.command("synth")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--videos", default=6, show_default=True, type=int, help="Number of videos.")
+@click.option("--frames", default=12, show_default=True, type=int, help="Frames per video.")
+@click.option("--size", default="480x270", show_default=True, help="Frame size WxH.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--train-fraction", default=0.75, show_default=True, type=float)
+@click.option("--density", default=1.0, show_default=True, type=float,
+              help="Multiplies the number of people per video.")
+@click.option("--no-images", is_flag=True, help="Write annotations only.")
+@click.option("--overwrite", is_flag=True,
+              help="Allow a non-empty OUT (only files a previous synth wrote are replaced).")
+def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, overwrite):
+    """Write a seeded synthetic VSCrowd dataset in the official layout to OUT."""
+    from vscrowd.synth import _video_names, SynthConfig, synthesize  # noqa: I001
+
+    w, h = parse_size(size)
+    n = len(_video_names(SynthConfig(videos=max(videos, 1), train_fraction=min(
+        max(train_fraction, 0.0), 1.0))))
+    with progress(n, "synth") as bar:
+        synthesize(out, videos=videos, frames=frames, size=(w, h), seed=seed,
+                   train_fraction=train_fraction, overwrite=overwrite, density=density,
+                   images=not no_images, progress=lambda _v: bar.update())
+    click.echo(f"wrote {videos} videos x {frames} frames ({w}x{h}) to {out}")
+
+
+@click.command("stats")
+@_ROOT
+@click.option("--split", default=None, help="Only this split.")
+@click.option("--per-video", is_flag=True, help="Also print the per-video table.")
+@click.option("--json", "json_out", default=None, help="Write JSON to a file or '-'.")
+@FORMAT_OPTION
+@_SPLIT_FILE
+@_NO_CACHE
+def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
+    """Print the paper's Table I for each split (and overall)."""
+    import json
+
+    from vscrowd import stats
+    from vscrowd._io import atomic_write_text
+
+    ds = open_data(root, split_file, no_cache)
+    if split:
+        ds = ds.select(split=split)
+    table = stats.summary(ds)
+    videos = stats.per_video(ds) if per_video else None
+    doc = {"summary": json.loads(table.to_json(orient="records"))}
+    if videos is not None:
+        doc["per_video"] = json.loads(videos.to_json(orient="records"))
+    if json_out == "-":
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    click.echo(stats.format_table(table, fmt))
+    if videos is not None:
+        click.echo("")
+        click.echo(stats.format_table(videos, fmt))
+    if json_out:
+        atomic_write_text(json_out, json.dumps(doc, indent=2) + "\n")
+        click.echo(f"wrote {json_out}", err=True)
+
+
+@click.command("plot")
+@_ROOT
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True)
+@click.option("--video", default=None, help="Video for the density heat map (default all).")
+@_SPLIT_FILE
+@_NO_CACHE
+def plot_cmd(root, out, fmt, video, split_file, no_cache):
+    """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
+    from vscrowd.plots import plot_all
+
+    ds = open_data(root, split_file, no_cache)
+    for p in plot_all(ds, out, fmt=fmt, video=video):
+        click.echo(f"wrote {p}")
+
+
+@click.command("show")
+@_ROOT
+@click.option("--video", required=True, help="Video name, e.g. test_001.")
+@click.option("--frame", default=None, help="FrameID; omit with a .mp4/.gif --out for a clip.")
+@click.option("--preds", type=click.Path(path_type=Path), default=None,
+              help="Prediction file: colour TP / FP / missed heads.")
+@click.option("--sigma", default=20.0, show_default=True, type=float,
+              help="σ (px) of the matching at t = 0.5.")
+@click.option("--boxes", is_flag=True, help="Draw head-shoulder boxes.")
+@click.option("--ids", is_flag=True, help="Draw track IDs.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Output .png/.jpg (frame) or .mp4/.gif (clip).")
+@_NO_CACHE
+def show_cmd(root, video, frame, preds, sigma, boxes, ids, out, no_cache):
+    """Draw ground truth (and predictions) on a frame or a short clip."""
+    from vscrowd.errors import ConfigError
+    from vscrowd.eval import read_predictions
+    from vscrowd.show import write_clip, write_overlay
+
+    ds = open_data(root, (), no_cache)
+    p = read_predictions(preds) if preds else None
+    kw = {"sigma": sigma, "boxes": boxes, "ids": ids}
+    if out.suffix in (".mp4", ".gif"):
+        write_clip(ds, video, out, p, **kw)
+        click.echo(f"wrote {out}")
+        return
+    if frame is None:
+        raise ConfigError("expected --frame for an image output (or a .mp4/.gif --out)")
+    ov = write_overlay(ds, video, frame, out, p, **kw)
+    counts = (f"GT {ov.gt}" if ov.tp is None
+              else f"GT {ov.gt}, TP {ov.tp}, FP {ov.fp}, missed {ov.missed}")
+    click.echo(f"wrote {out} ({counts})")
+
+
+@click.command("convert")
+@_ROOT
+@click.option("--to", "to", required=True, type=click.Choice(["coco", "yolo", "parquet"]))
+@click.argument("out", type=click.Path(path_type=Path))
+@_SPLIT_FILE
+@click.option("--split", default=None, help="Only this split.")
+@_NO_CACHE
+def convert_cmd(root, to, out, split_file, split, no_cache):
+    """Convert annotations to COCO JSON (file), YOLO labels or Parquet (folders)."""
+    from vscrowd.convert import convert
+
+    ds = open_data(root, split_file, no_cache)
+    if split:
+        ds = ds.select(split=split)
+    convert(ds, to, out)
+    click.echo(f"wrote {out} ({len(ds.heads)} heads, {len(ds.frames)} frames)")
+
+
+COMMANDS = [synth_cmd, stats_cmd, plot_cmd, show_cmd, convert_cmd]

@@ -1,0 +1,70 @@
+"""``vscrowd eval``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vscrowd.eval import DEFAULT_SIGMAS, METRICS, evaluate, read_predictions
+
+from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
+
+
+@click.command("eval")
+@click.argument("preds", type=click.Path(path_type=Path))
+@DATA_OPTION
+@click.option("--split", default="test", show_default=True,
+              help="Split to score; 'all' scores every frame.")
+@click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
+              help="Split list file(s) (SenseCrowd style); the split is the file stem.")
+@click.option("--sigma", "sigmas", multiple=True, type=float,
+              help="Positive range σ in px (repeatable). Default: 5, 20, 40.")
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(METRICS),
+              help="Metric families (repeatable). Default: sigma, count.")
+@click.option("--count-threshold", default=0.5, show_default=True, type=float,
+              help="Points with score >= this count towards MAE/RMSE.")
+@click.option("--json", "json_out", type=str, default=None,
+              help="Write results as JSON to this file, or '-' for stdout.")
+@FORMAT_OPTION
+@click.option("--plot-dir", type=click.Path(path_type=Path), default=None,
+              help="Write precision-recall curves (PNG) here.")
+@click.option("--bootstrap", default=0, show_default=True, type=int,
+              help="Bootstrap resamples of whole videos for 95% intervals.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
+@click.option("--ignore-unknown", is_flag=True,
+              help="Drop predicted frames that are not in the split instead of failing.")
+@click.option("--no-cache", is_flag=True, help="Do not read/write the annotation cache.")
+def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
+             plot_dir, bootstrap, seed, ignore_unknown, no_cache):
+    """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
+
+    Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
+    Exit codes: 0 success, 2 bad input, 1 internal error.
+    """
+    from vscrowd._io import atomic_write_text
+
+    ds = open_data(data, split_file, no_cache)
+    predictions = read_predictions(preds)
+    metrics = metrics or ("sigma", "count")
+    sig = sigmas or DEFAULT_SIGMAS
+    stages = len(sig) + len(metrics)
+    with progress(stages, "eval") as bar:
+        result = evaluate(ds, predictions, sigmas=sig, metrics=metrics,
+                          split=None if split == "all" else split,
+                          count_threshold=count_threshold, ignore_unknown=ignore_unknown,
+                          bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
+    if json_out == "-":
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        click.echo(result.format(fmt))
+        if json_out:
+            atomic_write_text(json_out, result.to_json() + "\n")
+            click.echo(f"wrote {json_out}", err=True)
+    if plot_dir is not None:
+        for p in result.plot(plot_dir):
+            click.echo(f"wrote {p}", err=True)
+
+
+COMMANDS = [eval_cmd]

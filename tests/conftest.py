@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from vscrowd import VSCrowd, synthesize
+
+
+@pytest.fixture(scope="session")
+def synth_root(tmp_path_factory) -> Path:
+    """A small synthetic dataset shared by read-only tests."""
+    return synthesize(tmp_path_factory.mktemp("synth") / "data", videos=4, frames=6,
+                      size=(160, 96), seed=3)
+
+
+@pytest.fixture(scope="session")
+def synth_ds(synth_root) -> VSCrowd:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return VSCrowd(synth_root, cache=False)
+
+
+def write_dataset(root: Path, files: dict[str, str], images: dict[str, tuple[int, int]] | None
+                  = None) -> Path:
+    """Hand-written dataset: annotation texts and optional blank frame images (W, H)."""
+    import cv2
+    import numpy as np
+
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    for video, text in files.items():
+        (root / "annotations" / f"{video}.txt").write_text(text)
+        if images and video in images:
+            w, h = images[video]
+            (root / "videos" / video).mkdir(parents=True, exist_ok=True)
+            for line in text.splitlines():
+                if line.split():
+                    cv2.imwrite(str(root / "videos" / video / f"{line.split()[0]}.jpg"),
+                                np.full((h, w, 3), 90, np.uint8))
+    return root

@@ -1,0 +1,49 @@
+"""vscrowd: toolkit and benchmark evaluator for the VSCrowd crowd-localization dataset.
+
+Core (no torch): :class:`VSCrowd` datasets, annotation I/O, the synthetic generator,
+:mod:`vscrowd.eval`, :mod:`vscrowd.stats` and :mod:`vscrowd.plots`. With the
+``torch`` extra: :mod:`vscrowd.data`, :mod:`vscrowd.models`, :mod:`vscrowd.train`.
+"""
+
+from ._version import __version__
+from .annotations import (
+    Annotations,
+    FrameAnnotation,
+    parse_annotations,
+    read_annotations,
+    write_annotations,
+)
+from .dataset import VSCrowd, open_dataset
+from .errors import (
+    AnnotationFormatError,
+    CheckpointError,
+    ConfigError,
+    DatasetError,
+    MissingDependencyError,
+    OutputError,
+    PredictionFormatError,
+    VSCrowdError,
+    VSCrowdWarning,
+)
+from .synth import synthesize
+
+__all__ = [
+    "AnnotationFormatError",
+    "Annotations",
+    "CheckpointError",
+    "ConfigError",
+    "DatasetError",
+    "FrameAnnotation",
+    "MissingDependencyError",
+    "OutputError",
+    "PredictionFormatError",
+    "VSCrowd",
+    "VSCrowdError",
+    "VSCrowdWarning",
+    "__version__",
+    "open_dataset",
+    "parse_annotations",
+    "read_annotations",
+    "synthesize",
+    "write_annotations",
+]

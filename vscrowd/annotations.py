@@ -1,0 +1,472 @@
+"""Read, validate and write VSCrowd ground-truth annotation files.
+
+One TXT file per video; each non-blank line is one frame::
+
+    FrameID HeadID x1 y1 x2 y2 p1 p2 HeadID x1 y1 x2 y2 p1 p2 ...
+
+``FrameID`` is kept as the string written in the file ("0001"); per head, ``HeadID`` is
+the track ID, ``x1 y1 x2 y2`` the head-shoulder box and ``p1 p2`` the head center.
+
+Parsing is vectorized: token counts per line come from a byte mask and all numbers of
+a file are converted by one C call (:func:`numpy.fromstring`); only when that fast path
+sees something wrong does a per-token pass run, to name the exact line and token.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from ._io import atomic_write_text
+from .errors import AnnotationFormatError, VSCrowdWarning
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "HEAD_COLUMNS",
+    "Annotations",
+    "FrameAnnotation",
+    "format_annotations",
+    "parse_annotations",
+    "read_annotations",
+    "write_annotations",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the heads table, one row per annotated head.
+HEAD_COLUMNS = ("video", "frame", "frame_index", "head_id", "x1", "y1", "x2", "y2", "x", "y")
+#: Columns of the frames table, one row per annotation line (frames without heads too).
+FRAME_COLUMNS = ("video", "frame", "frame_index", "n_heads")
+_HEAD_FIELDS = ("HeadID", "x1", "y1", "x2", "y2", "p1", "p2")
+_VALUES_PER_HEAD = len(_HEAD_FIELDS)
+_COORDS = ("x1", "y1", "x2", "y2", "x", "y")
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[ord(c) for c in " \t\n\r\v\f"]] = True
+
+
+@dataclass(frozen=True)
+class FrameAnnotation:
+    """The heads of one frame as aligned arrays.
+
+    Attributes:
+        video: Video name, e.g. ``"train_001"``.
+        frame: FrameID as written in the annotation file, e.g. ``"0001"``.
+        frame_index: 0-based position of the frame's line in its file.
+        points: ``(N, 2)`` float64 head centers ``(x, y)`` in pixels.
+        boxes: ``(N, 4)`` float64 head-shoulder boxes ``(x1, y1, x2, y2)``.
+        head_ids: ``(N,)`` int64 track IDs.
+    """
+
+    video: str
+    frame: str
+    frame_index: int
+    points: np.ndarray
+    boxes: np.ndarray
+    head_ids: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = len(self.head_ids)
+        if self.points.shape != (n, 2) or self.boxes.shape != (n, 4):
+            raise ValueError(
+                f"expected points (N, 2) and boxes (N, 4) with N={n}, "
+                f"got {self.points.shape} and {self.boxes.shape}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.head_ids)
+
+
+def _empty_heads() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "video": pd.Categorical([]),
+            "frame": pd.Categorical([]),
+            "frame_index": np.empty(0, np.int32),
+            "head_id": np.empty(0, np.int64),
+            **{c: np.empty(0, np.float64) for c in _COORDS},
+        }
+    )
+
+
+def _empty_frames() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "video": pd.Categorical([]),
+            "frame": pd.Series([], dtype=object),
+            "frame_index": np.empty(0, np.int32),
+            "n_heads": np.empty(0, np.int32),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Ground truth of one or more videos: a heads table and a frames table.
+
+    Attributes:
+        heads: One row per head with columns :data:`HEAD_COLUMNS`; ``video`` and
+            ``frame`` are categoricals, ``frame_index`` int32, ``head_id`` int64,
+            coordinates float64 pixels. Rows are ordered by video, then line order.
+        frames: One row per frame line with columns :data:`FRAME_COLUMNS` (frames
+            with zero heads included), in file order. The dataset adds ``width``
+            and ``height`` where the frame image exists.
+
+    Example:
+        >>> ann = parse_annotations(b"0001 7 0 0 10 10 5 5\\n0002\\n", video="train_001")
+        >>> len(ann), ann.frames["n_heads"].tolist()
+        (1, [1, 0])
+    """
+
+    heads: pd.DataFrame
+    frames: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        missing = [c for c in HEAD_COLUMNS if c not in self.heads.columns]
+        missing += [c for c in FRAME_COLUMNS if c not in self.frames.columns]
+        if missing:
+            raise ValueError(f"expected annotation columns {missing}, got none")
+
+    @classmethod
+    def empty(cls) -> Annotations:
+        """An annotation set with no frames."""
+        return cls(_empty_heads(), _empty_frames())
+
+    @classmethod
+    def concat(cls, parts: Sequence[Annotations]) -> Annotations:
+        """Concatenate annotation sets (e.g. one per video) in the given order."""
+        if not parts:
+            return cls.empty()
+        # union_categoricals recodes per-part categories without materialising strings.
+        cols = {}
+        for c in HEAD_COLUMNS:
+            if c in ("video", "frame"):
+                cols[c] = union_categoricals([p.heads[c] for p in parts])
+            else:
+                cols[c] = np.concatenate([p.heads[c].to_numpy() for p in parts])
+        heads = pd.DataFrame(cols)
+        frames = pd.concat([p.frames for p in parts], ignore_index=True)
+        frames["video"] = union_categoricals([p.frames["video"] for p in parts])
+        return cls(heads, frames)
+
+    def __len__(self) -> int:
+        return len(self.heads)
+
+    @property
+    def videos(self) -> list[str]:
+        """Video names in table order."""
+        return list(dict.fromkeys(self.frames["video"].astype(str)))
+
+    def frame_annotation(self, video: str, frame: str) -> FrameAnnotation:
+        """The heads of one frame as arrays (see :class:`FrameAnnotation`)."""
+        fr = self.frames
+        row = fr[(fr["video"] == video) & (fr["frame"] == str(frame))]
+        if row.empty:
+            raise KeyError(f"no frame {frame!r} in video {video!r}")
+        idx = int(row["frame_index"].iloc[0])
+        h = self.heads
+        sel = h[(h["video"] == video) & (h["frame_index"] == idx)]
+        return _frame_from_rows(video, str(frame), idx, sel)
+
+
+def _frame_from_rows(video: str, frame: str, idx: int, rows: pd.DataFrame) -> FrameAnnotation:
+    return FrameAnnotation(
+        video=video,
+        frame=frame,
+        frame_index=idx,
+        points=rows[["x", "y"]].to_numpy(np.float64),
+        boxes=rows[["x1", "y1", "x2", "y2"]].to_numpy(np.float64),
+        head_ids=rows["head_id"].to_numpy(np.int64),
+    )
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _split_lines(data: bytes) -> tuple[list[bytes], list[int], list[bytes]]:
+    """FrameID tokens, 1-based line numbers and the rest of each non-blank line."""
+    if b"\r" in data:  # Windows (or old Mac) line endings
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    frame_ids: list[bytes] = []
+    line_nos: list[int] = []
+    rests: list[bytes] = []
+    for no, line in enumerate(data.split(b"\n"), start=1):
+        parts = line.split(None, 1)
+        if not parts:
+            continue
+        frame_ids.append(parts[0])
+        line_nos.append(no)
+        rests.append(parts[1] if len(parts) == 2 else b"")
+    return frame_ids, line_nos, rests
+
+
+def _token_counts(body: bytes, n_lines: int) -> np.ndarray:
+    """Number of whitespace-separated tokens on each ``\\n``-separated line of ``body``."""
+    if not body:
+        return np.zeros(n_lines, np.int64)
+    arr = np.frombuffer(body, dtype=np.uint8)
+    ws = _WHITESPACE[arr]
+    starts = ~ws
+    starts[1:] &= ws[:-1]
+    line_of_byte = np.cumsum(arr == 10)
+    return np.bincount(line_of_byte[starts], minlength=n_lines)
+
+
+def _fail(path, line, msg, field=None):
+    raise AnnotationFormatError(msg, path=path or "<annotations>", line=line, field=field)
+
+
+def _slow_locate_bad_token(rests: list[bytes], line_nos: list[int], path) -> None:
+    """Find and report the first token that is not a number (only runs on error)."""
+    for rest, no in zip(rests, line_nos):
+        for pos, tok in enumerate(rest.split(), start=2):
+            try:
+                float(tok)
+            except ValueError:
+                head, col = divmod(pos - 2, _VALUES_PER_HEAD)
+                _fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r} "
+                      f"(head {head + 1})", field=f"token {pos} ({_HEAD_FIELDS[col]})")
+    _fail(path, None, "could not parse the numbers of this file")  # pragma: no cover
+
+
+def parse_annotations(
+    data: bytes | str,
+    *,
+    video: str,
+    path: str | Path | None = None,
+    strict: bool = False,
+) -> Annotations:
+    """Parse the text of one annotation file.
+
+    Args:
+        data: File contents (bytes or str). ``\\r\\n`` line endings, trailing spaces
+            and blank lines are accepted.
+        video: Video name stored in the ``video`` column.
+        path: File name used in error messages.
+        strict: Turn the warnings for head centers outside their box into errors.
+
+    Returns:
+        The parsed :class:`Annotations`.
+
+    Raises:
+        AnnotationFormatError: Empty file, wrong number of values for a head, a
+            token that is not a number, NaN/inf, a box with ``x2 < x1`` or
+            ``y2 < y1``, a non-integer HeadID, a HeadID repeated within one frame or
+            a FrameID repeated in the file. The message names file, line and token.
+
+    Example:
+        >>> ann = parse_annotations("0001 3 1 2 11 22 6 12", video="test_001")
+        >>> ann.heads[["head_id", "x", "y"]].values.tolist()
+        [[3.0, 6.0, 12.0]]
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    frame_ids, line_nos, rests = _split_lines(data)
+    if not frame_ids:
+        _fail(path, None, "annotation file is empty (expected one line per frame)")
+    n_lines = len(frame_ids)
+    body = b"\n".join(rests)
+    counts = _token_counts(body, n_lines)
+
+    bad = np.flatnonzero(counts % _VALUES_PER_HEAD)
+    if bad.size:
+        i = int(bad[0])
+        k = int(counts[i])
+        first = (k // _VALUES_PER_HEAD) * _VALUES_PER_HEAD + 2
+        _fail(path, line_nos[i],
+              f"expected {_VALUES_PER_HEAD} values per head (HeadID x1 y1 x2 y2 p1 p2) after "
+              f"the FrameID, got {k} values; the incomplete head starts at token {first}",
+              field="head fields")
+
+    total = int(counts.sum())
+    values = np.empty(0, np.float64)
+    if total:
+        try:
+            values = np.fromstring(body, sep=" ")  # one C pass over the whole file
+        except ValueError:
+            values = np.empty(0, np.float64)
+        if values.size != total:
+            _slow_locate_bad_token(rests, line_nos, path)
+    table = values.reshape(-1, _VALUES_PER_HEAD)
+    heads_per_line = counts // _VALUES_PER_HEAD
+    line_of_head = np.repeat(np.arange(n_lines), heads_per_line)
+
+    def where(head: int, col: int) -> tuple[int, str]:
+        i = int(line_of_head[head])
+        within = head - int(np.searchsorted(line_of_head, i))
+        pos = 2 + within * _VALUES_PER_HEAD + col
+        return line_nos[i], f"token {pos} ({_HEAD_FIELDS[col]}, head {within + 1})"
+
+    finite = np.isfinite(table)
+    if not finite.all():
+        h, c = np.argwhere(~finite)[0]
+        no, field = where(int(h), int(c))
+        _fail(path, no, f"expected a finite number, got {table[h, c]}", field=field)
+    ids = table[:, 0]
+    nonint = ids != np.round(ids)
+    if nonint.any():
+        h = int(np.flatnonzero(nonint)[0])
+        no, field = where(h, 0)
+        _fail(path, no, f"expected an integer HeadID, got {ids[h]}", field=field)
+    x1, y1, x2, y2, px, py = (table[:, k] for k in range(1, 7))
+    for lo, hi, name, col in ((x1, x2, "x2 < x1", 3), (y1, y2, "y2 < y1", 4)):
+        inverted = hi < lo
+        if inverted.any():
+            h = int(np.flatnonzero(inverted)[0])
+            no, field = where(h, col)
+            _fail(path, no, f"box has {name} ({hi[h]} < {lo[h]}); expected left <= right "
+                  "and top <= bottom", field=field)
+
+    head_ids = ids.astype(np.int64)
+    if head_ids.size:
+        order = np.lexsort((head_ids, line_of_head))
+        dup = (np.diff(line_of_head[order]) == 0) & (np.diff(head_ids[order]) == 0)
+        if dup.any():
+            h = int(order[np.flatnonzero(dup)[0] + 1])
+            no, field = where(h, 0)
+            _fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)
+
+    frame_strs = [f.decode(errors="replace") for f in frame_ids]
+    if len(set(frame_strs)) != n_lines:
+        seen: dict[str, int] = {}
+        for s, no in zip(frame_strs, line_nos):
+            if s in seen:
+                _fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
+                      field="FrameID")
+            seen[s] = no
+
+    outside = (px < x1) | (px > x2) | (py < y1) | (py > y2)
+    n_out = int(outside.sum())
+    if n_out:
+        h = int(np.flatnonzero(outside)[0])
+        no, _ = where(h, 5)
+        msg = (f"{n_out} head center(s) lie outside their head-shoulder box "
+               f"(first on line {no})")
+        if strict:
+            _fail(path, no, msg, field="p1 p2")
+        warnings.warn(f"{path or video}: {msg}", VSCrowdWarning, stacklevel=2)
+
+    frame_cat = pd.Categorical.from_codes(line_of_head.astype(np.int32),
+                                          categories=pd.Index(frame_strs, dtype=object))
+    heads = pd.DataFrame(
+        {
+            "video": pd.Categorical.from_codes(np.zeros(len(table), np.int8), [video]),
+            "frame": frame_cat,
+            "frame_index": line_of_head.astype(np.int32),
+            "head_id": head_ids,
+            "x1": x1, "y1": y1, "x2": x2, "y2": y2, "x": px, "y": py,
+        }
+    )
+    frames = pd.DataFrame(
+        {
+            "video": pd.Categorical.from_codes(np.zeros(n_lines, np.int8), [video]),
+            "frame": pd.Series(frame_strs, dtype=object),
+            "frame_index": np.arange(n_lines, dtype=np.int32),
+            "n_heads": heads_per_line.astype(np.int32),
+        }
+    )
+    return Annotations(heads, frames)
+
+
+def read_annotations(
+    path: str | Path, *, video: str | None = None, strict: bool = False
+) -> Annotations:
+    """Read one VSCrowd annotation file (``annotations/<video>.txt``).
+
+    Args:
+        path: The TXT file.
+        video: Video name; defaults to the file stem (``train_001``).
+        strict: See :func:`parse_annotations`.
+
+    Raises:
+        AnnotationFormatError: If the file is missing, unreadable or malformed.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AnnotationFormatError(f"cannot read file: {exc.strerror}", path=path) from exc
+    return parse_annotations(data, video=video or path.stem, path=path, strict=strict)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _fmt(v: float) -> str:
+    # repr() is the shortest string that reads back to the same double, which is
+    # what makes read -> write -> read an identity.
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(float(v))
+
+
+def format_annotations(ann: Annotations, video: str | None = None) -> str:
+    """The official TXT text of one video of ``ann`` (see :func:`write_annotations`)."""
+    videos = ann.videos
+    if video is None:
+        if len(videos) != 1:
+            raise ValueError(f"expected one video or video=..., got {len(videos)} videos")
+        video = videos[0]
+    frames = ann.frames[ann.frames["video"] == video]
+    heads = ann.heads[ann.heads["video"] == video]
+    vals = heads[["head_id", "x1", "y1", "x2", "y2", "x", "y"]].to_numpy(np.float64)
+    idx = heads["frame_index"].to_numpy()
+    starts = np.searchsorted(idx, frames["frame_index"].to_numpy(), side="left")
+    ends = np.searchsorted(idx, frames["frame_index"].to_numpy(), side="right")
+    if not (np.diff(idx) >= 0).all():
+        raise ValueError("heads of a video must be ordered by frame_index")
+    strs = [_fmt(v) for v in vals.ravel()]
+    lines = []
+    for fid, s, e in zip(frames["frame"], starts, ends):
+        lines.append(" ".join([str(fid), *strs[s * 7:e * 7]]))
+    return "\n".join(lines) + "\n"
+
+
+def write_annotations(ann: Annotations, path: str | Path, video: str | None = None) -> Path:
+    """Write one video of ``ann`` in the official TXT format (atomically).
+
+    Values are written in their shortest round-trip form, so reading the written
+    file gives back exactly the same table.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> ann = parse_annotations("0001 3 1.5 2 11 22 6 12\\n0002\\n", video="v")
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "v.txt"
+        >>> _ = write_annotations(ann, p)
+        >>> p.read_text()
+        '0001 3 1.5 2 11 22 6 12\\n0002\\n'
+    """
+    path = Path(path)
+    atomic_write_text(path, format_annotations(ann, video))
+    return path
+
+
+def _iter_frames(ann: Annotations, frames: pd.DataFrame | None = None) -> Iterable[FrameAnnotation]:
+    """Yield :class:`FrameAnnotation` for each row of ``frames`` (default: all)."""
+    frames = ann.frames if frames is None else frames
+    heads = ann.heads
+    key = heads["video"].astype(str).to_numpy()
+    bounds: dict[str, tuple[int, int]] = {}
+    if len(key):
+        change = np.flatnonzero(key[1:] != key[:-1]) + 1
+        starts = np.r_[0, change]
+        ends = np.r_[change, len(key)]
+        bounds = {key[s]: (int(s), int(e)) for s, e in zip(starts, ends)}
+    pts = heads[["x", "y"]].to_numpy(np.float64)
+    boxes = heads[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)
+    ids = heads["head_id"].to_numpy(np.int64)
+    fidx = heads["frame_index"].to_numpy()
+    for video, frame, index in zip(frames["video"].astype(str), frames["frame"],
+                                   frames["frame_index"]):
+        s, e = bounds.get(video, (0, 0))
+        lo = s + int(np.searchsorted(fidx[s:e], index, side="left"))
+        hi = s + int(np.searchsorted(fidx[s:e], index, side="right"))
+        yield FrameAnnotation(video, str(frame), int(index), pts[lo:hi], boxes[lo:hi],
+                              ids[lo:hi])
+

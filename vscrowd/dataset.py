@@ -1,0 +1,386 @@
+"""A VSCrowd dataset root: videos, splits, frames, frame images and the heads table."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .annotations import Annotations, FrameAnnotation, _iter_frames, read_annotations
+from .cache import cache_key, default_cache_dir, load_cached, store_cached
+from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
+from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
+
+__all__ = ["VSCrowd", "open_dataset"]
+
+logger = logging.getLogger(__name__)
+
+ClipPolicy = Literal["replicate", "skip"]
+_IMAGE_EXT = ".jpg"
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the image header only (no pixel decode)."""
+    from PIL import Image  # Pillow ships with matplotlib; reads headers lazily
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except OSError:
+        return None
+
+
+def _close_matches(name: str, options: Sequence[str], n: int = 3) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(options), n=n, cutoff=0.5)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+class VSCrowd:
+    """A VSCrowd dataset root in the official layout.
+
+    ``ROOT/annotations/<video>.txt`` and ``ROOT/videos/<video>/<FrameID>.jpg``.
+    Parsed annotations are cached as Parquet (see :mod:`vscrowd.cache`).
+
+    Args:
+        root: Dataset root folder.
+        split_files: Split list files (``train.txt``/``val.txt``/``test.txt``; the
+            split is the file stem). ``"auto"`` uses those found in ``root``;
+            ``None`` uses the video-name prefix (``train_*``/``test_*``).
+        cache: Read/write the Parquet cache.
+        cache_dir: Where the cache lives (default ``ROOT/.vscrowd-cache`` or the
+            user cache folder when the root is read-only).
+        strict: Make suspicious annotations (center outside box/image) errors.
+
+    Attributes:
+        root: The root folder.
+        annotations: :class:`~vscrowd.annotations.Annotations` of the selected videos.
+        videos: One row per video: ``video, split, n_frames, n_heads, width, height,
+            has_frames`` and ``scene_labels`` when ``scene_label.txt`` exists.
+        missing_images: ``(video, frame)`` pairs of annotated frames without image.
+
+    Example:
+        >>> import tempfile
+        >>> from vscrowd.synth import synthesize
+        >>> root = synthesize(tempfile.mkdtemp() + "/d", videos=2, frames=3, size=(64, 48))
+        >>> ds = VSCrowd(root)
+        >>> ds.videos["video"].tolist(), len(ds.frames)
+        (['train_001', 'test_001'], 6)
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        split_files: Sequence[str | Path] | Literal["auto"] | None = "auto",
+        cache: bool = True,
+        cache_dir: str | Path | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        ann_dir = self.root / "annotations"
+        if not ann_dir.is_dir():
+            hint = ""
+            if self.root.is_dir():
+                hint = " (expected ROOT/annotations/<video>.txt and ROOT/videos/<video>/)"
+            raise DatasetError(f"no annotations folder in {self.root}{hint}")
+        files = sorted(ann_dir.glob("*.txt"), key=_video_sort_key)
+        if not files:
+            raise DatasetError(f"no annotation files (*.txt) in {ann_dir}")
+        self.annotations = self._load(files, cache, cache_dir, strict)
+        self.videos = self._video_table(files, split_files)
+        self.strict = strict
+        self._attach_images()
+
+    # ------------------------------------------------------------------ loading
+    def _load(self, files, cache, cache_dir, strict) -> Annotations:
+        key = cache_key(files, strict=strict) if cache else ""
+        cdir = Path(cache_dir) if cache_dir else default_cache_dir(self.root)
+        if cache:
+            hit = load_cached(cdir, key)
+            if hit is not None:
+                ann, warns = hit
+                for w in warns:
+                    warnings.warn(w, VSCrowdWarning, stacklevel=3)
+                logger.debug("annotations loaded from cache %s", cdir / key)
+                return ann
+        parts, warns = [], []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", VSCrowdWarning)
+            for f in files:
+                parts.append(read_annotations(f, strict=strict))
+        for w in caught:
+            if issubclass(w.category, VSCrowdWarning):
+                warns.append(str(w.message))
+            else:  # pragma: no cover - re-raise foreign warnings untouched
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        ann = Annotations.concat(parts)
+        for w in warns:
+            warnings.warn(w, VSCrowdWarning, stacklevel=3)
+        if cache:
+            store_cached(cdir, key, ann, warns)
+        return ann
+
+    def _video_table(self, files, split_files) -> pd.DataFrame:
+        names = [f.stem for f in files]
+        frames = self.annotations.frames
+        n_frames = frames.groupby("video", observed=False).size()
+        n_heads = frames.groupby("video", observed=False)["n_heads"].sum()
+        videos = pd.DataFrame({
+            "video": names,
+            "split": [split_from_name(n) for n in names],
+            "n_frames": [int(n_frames.get(n, 0)) for n in names],
+            "n_heads": [int(n_heads.get(n, 0)) for n in names],
+        })
+        if split_files == "auto":
+            split_files = find_split_files(self.root)
+        if split_files:
+            assign: dict[str, str] = {}
+            for sf in split_files:
+                split, listed = read_split_file(sf)
+                unknown = sorted(set(listed) - set(names))
+                if unknown:
+                    raise DatasetError(f"split file {sf} lists {len(unknown)} video(s) not in "
+                                       f"{self.root / 'annotations'}: {', '.join(unknown[:5])}")
+                for v in listed:
+                    assign[v] = split
+            videos["split"] = [assign.get(n, "unlisted") for n in names]
+        labels_file = self.root / "scene_label.txt"
+        if labels_file.is_file():
+            labels = read_scene_labels(labels_file)
+            videos["scene_labels"] = [labels.get(n) for n in names]
+        return videos
+
+    def _attach_images(self) -> None:
+        vdir = self.root / "videos"
+        widths, heights, has_frames = [], [], []
+        exists_parts = []
+        frames = self.annotations.frames
+        missing: list[tuple[str, str]] = []
+        no_folder = []
+        for video in self.videos["video"]:
+            sel = frames["video"] == video
+            fids = frames.loc[sel, "frame"].tolist()
+            folder = vdir / video
+            try:
+                present = {e.name for e in os.scandir(folder)}
+            except OSError:
+                present = None
+            if present is None:
+                no_folder.append(video)
+                exists = np.zeros(len(fids), bool)
+                size = None
+            else:
+                exists = np.array([f + _IMAGE_EXT in present for f in fids], bool)
+                missing += [(video, f) for f, e in zip(fids, exists) if not e]
+                first = next((f for f, e in zip(fids, exists) if e), None)
+                size = _image_size(folder / (first + _IMAGE_EXT)) if first else None
+            exists_parts.append(pd.Series(exists, index=frames.index[sel]))
+            widths.append(size[0] if size else pd.NA)
+            heights.append(size[1] if size else pd.NA)
+            has_frames.append(present is not None)
+        self.videos["width"] = pd.array(widths, dtype="Int32")
+        self.videos["height"] = pd.array(heights, dtype="Int32")
+        self.videos["has_frames"] = has_frames
+        exists_all = (pd.concat(exists_parts) if exists_parts
+                      else pd.Series([], dtype=bool)).reindex(frames.index, fill_value=False)
+        size = self.videos.set_index("video")[["width", "height"]]
+        fr = frames.drop(columns=[c for c in ("width", "height", "has_image") if c in frames])
+        fr = fr.join(size, on="video")
+        fr["has_image"] = exists_all.to_numpy()
+        fr.loc[~fr["has_image"], ["width", "height"]] = pd.NA
+        self.annotations = Annotations(self.annotations.heads, fr)
+        self.missing_images = missing
+        if no_folder:
+            warnings.warn(
+                f"{len(no_folder)} video(s) have no frames folder under {vdir} "
+                f"(annotations loaded anyway): {', '.join(no_folder[:5])}"
+                + (" ..." if len(no_folder) > 5 else ""), VSCrowdWarning, stacklevel=3)
+        if missing:
+            listed = ", ".join(f"{v}/{f}{_IMAGE_EXT}" for v, f in missing[:5])
+            warnings.warn(f"{len(missing)} annotated frame(s) have no image: {listed}"
+                          + (" ..." if len(missing) > 5 else ""), VSCrowdWarning, stacklevel=3)
+        self._check_inside_image()
+
+    def _check_inside_image(self) -> None:
+        h = self.heads
+        if h.empty:
+            return
+        size = self.videos.set_index("video")[["width", "height"]].astype("float64")
+        wh = size.reindex(h["video"].astype(str)).to_numpy(np.float64)
+        with np.errstate(invalid="ignore"):
+            out = ((h["x"].to_numpy() < 0) | (h["y"].to_numpy() < 0)
+                   | (h["x"].to_numpy() > wh[:, 0]) | (h["y"].to_numpy() > wh[:, 1]))
+        n = int(np.nansum(out))
+        if n:
+            msg = f"{n} head center(s) lie outside their frame image"
+            if self.strict:
+                raise AnnotationFormatError(msg, path=self.root / "annotations")
+            warnings.warn(msg, VSCrowdWarning, stacklevel=4)
+
+    # ------------------------------------------------------------------ tables
+    @property
+    def heads(self) -> pd.DataFrame:
+        """One row per head (see :data:`vscrowd.annotations.HEAD_COLUMNS`)."""
+        return self.annotations.heads
+
+    @property
+    def frames(self) -> pd.DataFrame:
+        """One row per frame: ``video, frame, frame_index, n_heads, width, height,
+        has_image`` (width/height missing where the image does not exist)."""
+        return self.annotations.frames
+
+    @property
+    def splits(self) -> list[str]:
+        """Split names present, in order of first appearance."""
+        return list(dict.fromkeys(self.videos["split"]))
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        return (f"VSCrowd(root={str(self.root)!r}, videos={len(self.videos)}, "
+                f"frames={len(self.frames)}, heads={len(self.heads)})")
+
+    # ------------------------------------------------------------------ selection
+    def select(
+        self,
+        *,
+        split: str | Sequence[str] | None = None,
+        videos: str | Sequence[str] | None = None,
+        frames: slice | tuple[int, int] | None = None,
+    ) -> VSCrowd:
+        """A view restricted to splits, videos and a frame-index range ``[start, stop)``.
+
+        Raises:
+            DatasetError: An unknown split or video (names close matches).
+        """
+        vt = self.videos
+        keep = np.ones(len(vt), bool)
+        if split is not None:
+            wanted = [split] if isinstance(split, str) else list(split)
+            for s in wanted:
+                if s not in self.splits:
+                    raise DatasetError(f"expected a split in {self.splits}, got {s!r}")
+            keep &= vt["split"].isin(wanted).to_numpy()
+        if videos is not None:
+            wanted = [videos] if isinstance(videos, str) else list(videos)
+            known = set(vt["video"])
+            for v in wanted:
+                if v not in known:
+                    raise DatasetError(f"unknown video {v!r}{_close_matches(v, vt['video'])}")
+            keep &= vt["video"].isin(wanted).to_numpy()
+        names = vt.loc[keep, "video"].tolist()
+        h, fr = self.heads, self.frames
+        hsel = h["video"].isin(names).to_numpy()
+        fsel = fr["video"].isin(names).to_numpy()
+        if frames is not None:
+            start, stop = (frames.start, frames.stop) if isinstance(frames, slice) else frames
+            start = 0 if start is None else start
+            stop = np.iinfo(np.int32).max if stop is None else stop
+            hi, fi = h["frame_index"].to_numpy(), fr["frame_index"].to_numpy()
+            hsel &= (hi >= start) & (hi < stop)
+            fsel &= (fi >= start) & (fi < stop)
+        out = object.__new__(VSCrowd)
+        out.root = self.root
+        out.strict = self.strict
+        out.annotations = Annotations(h[hsel].reset_index(drop=True),
+                                      fr[fsel].reset_index(drop=True))
+        out.videos = vt[keep].reset_index(drop=True)
+        out.missing_images = [m for m in self.missing_images if m[0] in set(names)]
+        return out
+
+    # ------------------------------------------------------------------ frames
+    def image_path(self, video: str, frame: str) -> Path:
+        """Path of a frame image: ``ROOT/videos/<video>/<frame>.jpg``."""
+        return self.root / "videos" / video / f"{frame}{_IMAGE_EXT}"
+
+    def iter_frames(self, video: str | None = None) -> Iterator[FrameAnnotation]:
+        """Yield the frames in order (all videos, or one) as :class:`FrameAnnotation`."""
+        fr = self.frames if video is None else self.frames[self.frames["video"] == video]
+        if video is not None and fr.empty:
+            raise DatasetError(f"unknown video {video!r}"
+                               f"{_close_matches(video, self.videos['video'])}")
+        yield from _iter_frames(self.annotations, fr)
+
+    def frame(self, video: str, frame: str | int) -> FrameAnnotation:
+        """One frame's heads. ``frame`` is the FrameID string (an int matches by value).
+
+        Raises:
+            DatasetError: Unknown video or frame (lists close matches).
+        """
+        fr = self._frames_of(video)
+        fid = self._resolve_frame(video, fr, frame)
+        row = fr[fr["frame"] == fid]
+        return next(iter(_iter_frames(self.annotations, row)))
+
+    def _frames_of(self, video: str) -> pd.DataFrame:
+        fr = self.frames[self.frames["video"] == video]
+        if fr.empty:
+            raise DatasetError(f"unknown video {video!r}"
+                               f"{_close_matches(video, self.videos['video'].tolist())}")
+        return fr
+
+    @staticmethod
+    def _resolve_frame(video: str, fr: pd.DataFrame, frame: str | int) -> str:
+        ids = fr["frame"].tolist()
+        if str(frame) in ids:
+            return str(frame)
+        if isinstance(frame, int) or str(frame).isdigit():
+            by_value = [f for f in ids if f.isdigit() and int(f) == int(frame)]
+            if by_value:
+                return by_value[0]
+        raise DatasetError(f"video {video!r} has no frame {str(frame)!r}"
+                           f"{_close_matches(str(frame), ids)}")
+
+    def clip(
+        self,
+        video: str,
+        frame: str | int,
+        length: int = 3,
+        stride: int = 1,
+        policy: ClipPolicy = "replicate",
+    ) -> list[str] | None:
+        """FrameIDs of the ``length``-frame clip centred on ``frame``.
+
+        Neighbours are ``stride`` lines apart. At the start/end of a video the
+        missing neighbours are replicated from the nearest existing frame
+        (``policy="replicate"``), or the clip is refused (``"skip"`` returns None).
+
+        Raises:
+            ConfigError: ``length`` even or < 1, or ``stride`` < 1.
+        """
+        from .errors import ConfigError
+
+        if length < 1 or length % 2 == 0:
+            raise ConfigError(f"expected an odd clip length >= 1, got {length}")
+        if stride < 1:
+            raise ConfigError(f"expected stride >= 1, got {stride}")
+        if policy not in ("replicate", "skip"):
+            raise ConfigError(f"expected policy 'replicate' or 'skip', got {policy!r}")
+        fr = self._frames_of(video).sort_values("frame_index")
+        ids = fr["frame"].tolist()
+        centre = ids.index(self._resolve_frame(video, fr, frame))
+        half = length // 2
+        pos = centre + stride * np.arange(-half, half + 1)
+        if policy == "skip" and (pos[0] < 0 or pos[-1] >= len(ids)):
+            return None
+        return [ids[int(p)] for p in np.clip(pos, 0, len(ids) - 1)]
+
+
+def _video_sort_key(path: Path) -> tuple[int, str]:
+    # train videos first, then test, then anything else; natural order within.
+    split = split_from_name(path.stem)
+    return ({"train": 0, "test": 1}.get(split, 2), path.stem)
+
+
+def open_dataset(root: str | Path, **kwargs) -> VSCrowd:
+    """Open a dataset root; keyword arguments as for :class:`VSCrowd`."""
+    return VSCrowd(root, **kwargs)

@@ -1,0 +1,35 @@
+"""The VSCrowd benchmark evaluator (no torch needed). See docs/metrics.md."""
+
+from .ap import COCO_THRESHOLDS, RECALL_THRESHOLDS
+from .evaluate import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, evaluate
+from .groundtruth import GroundTruth
+from .metric import LocalizationMetric
+from .predictions import Predictions, read_predictions, write_predictions
+from .results import (
+    BoxThresholdResult,
+    CountingResult,
+    DistanceAPResult,
+    EvaluationResult,
+    LocalizationResult,
+    SizeRecallResult,
+)
+
+__all__ = [
+    "COCO_THRESHOLDS",
+    "DEFAULT_METRICS",
+    "DEFAULT_SIGMAS",
+    "METRICS",
+    "RECALL_THRESHOLDS",
+    "BoxThresholdResult",
+    "CountingResult",
+    "DistanceAPResult",
+    "EvaluationResult",
+    "GroundTruth",
+    "LocalizationMetric",
+    "LocalizationResult",
+    "Predictions",
+    "SizeRecallResult",
+    "evaluate",
+    "read_predictions",
+    "write_predictions",
+]

@@ -1,0 +1,72 @@
+"""Precision/recall accumulation and COCO 101-point interpolated AP.
+
+Written to reproduce pycocotools' ``COCOeval.accumulate`` operation for operation
+(same cumulative sums, the same ``np.spacing(1)`` guard, the same right-to-left
+precision envelope and ``searchsorted`` sampling), so values agree to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["COCO_THRESHOLDS", "RECALL_THRESHOLDS", "global_order", "interpolated_precision"]
+
+#: OKS thresholds 0.50:0.05:0.95, computed exactly as pycocotools does.
+COCO_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1,
+                              endpoint=True)
+#: Recall sampling points 0:0.01:1 (101 points), as in pycocotools.
+RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1,
+                                endpoint=True)
+
+
+def global_order(frame: np.ndarray, rank: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Pooled order of all predictions: score descending, ties by frame then rank.
+
+    This is pycocotools' order: per-image lists (sorted by score, stable) are
+    concatenated in image order, then stably sorted by descending score.
+    """
+    pre = np.lexsort((rank, frame))
+    return pre[np.argsort(-score[pre], kind="mergesort")]
+
+
+def interpolated_precision(
+    matched: np.ndarray, n_gt: float, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """101-point interpolated precision and final recall per threshold.
+
+    Args:
+        matched: ``(T, D)`` bool, predictions in pooled score order (see
+            :func:`global_order`); True where the prediction is a true positive.
+        n_gt: Number of ground-truth points (> 0), or weighted count.
+        weights: Optional ``(D,)`` weight per prediction (bootstrap resampling).
+
+    Returns:
+        ``precision`` ``(T, 101)`` and ``recall`` ``(T,)`` float64.
+
+    Example:
+        >>> p, r = interpolated_precision(np.array([[True, False, True]]), 2)
+        >>> round(float(p.mean()), 6), float(r[0])
+        (0.834983, 1.0)
+    """
+    matched = np.atleast_2d(matched)
+    n_t, nd = matched.shape
+    precision = np.zeros((n_t, len(RECALL_THRESHOLDS)))
+    recall = np.zeros(n_t)
+    if nd == 0:
+        return precision, recall
+    if weights is None:
+        tp = np.cumsum(matched, axis=1).astype(float)
+        fp = np.cumsum(~matched, axis=1).astype(float)
+    else:
+        tp = np.cumsum(matched * weights, axis=1)
+        fp = np.cumsum(~matched * weights, axis=1)
+    rc = tp / n_gt
+    pr = tp / (fp + tp + np.spacing(1))
+    recall[:] = rc[:, -1]
+    # Precision envelope: max over all later points (right-to-left running max).
+    pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
+    for t in range(n_t):
+        inds = np.searchsorted(rc[t], RECALL_THRESHOLDS, side="left")
+        ok = inds < nd
+        precision[t, ok] = pr[t, inds[ok]]
+    return precision, recall

@@ -1,0 +1,186 @@
+"""Figures: the paper's Fig. 2 distributions, perspective, tracks, density heat maps,
+and precision-recall curves. The one plotting module of vscrowd.
+
+Figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no GUI backend),
+so they work headless, and are saved atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ._io import atomic_path
+from .dataset import VSCrowd
+from .errors import ConfigError
+from .stats import head_sizes, track_lengths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .eval.results import EvaluationResult
+
+__all__ = ["PLOTS", "density_heatmap", "head_size_hist", "heads_per_frame_hist",
+           "plot_all", "plot_pr_curves", "size_vs_y", "track_length_hist"]
+
+FigureFormat = Literal["png", "svg", "pdf"]
+_SPLIT_COLORS = {"train": "#1f77b4", "test": "#d62728", "val": "#2ca02c"}
+
+
+def _new_figure(width: float = 6.4, height: float = 4.2) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip("."))
+    return path
+
+
+def _by_split(ds: VSCrowd):
+    for split in ds.splits:
+        yield split, ds.select(split=split), _SPLIT_COLORS.get(split)
+
+
+def heads_per_frame_hist(ds: VSCrowd) -> Figure:
+    """Distribution of the number of heads per frame, splits overlaid (Fig. 2a)."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    allc = ds.frames["n_heads"].to_numpy()
+    bins = np.linspace(0, max(1, allc.max(initial=0)), 31)
+    for split, sub, color in _by_split(ds):
+        ax.hist(sub.frames["n_heads"], bins=bins, alpha=0.55, color=color,
+                label=f"{split} ({len(sub.frames)} frames)", density=True)
+    ax.set_xlabel("heads per frame")
+    ax.set_ylabel("share of frames (density)")
+    ax.set_title("Number of people per frame")
+    ax.legend()
+    return fig
+
+
+def head_size_hist(ds: VSCrowd) -> Figure:
+    """Head-size distribution in px, splits overlaid, log-scaled counts (Fig. 2b)."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    sz = head_sizes(ds.heads)
+    bins = np.linspace(0, max(1.0, np.percentile(sz, 99.5) if len(sz) else 1.0), 41)
+    for split, sub, color in _by_split(ds):
+        ax.hist(head_sizes(sub.heads), bins=bins, alpha=0.55, color=color,
+                label=f"{split} ({len(sub.heads)} heads)")
+    ax.set_yscale("log")
+    ax.set_xlabel("head size (px, sqrt of head-shoulder box area)")
+    ax.set_ylabel("heads (log scale)")
+    ax.set_title("Head size distribution")
+    ax.legend()
+    return fig
+
+
+def size_vs_y(ds: VSCrowd) -> Figure:
+    """Head size against image row: the perspective effect (median and 10-90% band)."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    h = ds.heads
+    if len(h):
+        y = h["y"].to_numpy()
+        sz = head_sizes(h)
+        edges = np.linspace(y.min(), y.max() + 1e-9, 21)
+        mid = (edges[:-1] + edges[1:]) / 2
+        idx = np.clip(np.digitize(y, edges) - 1, 0, len(mid) - 1)
+        stats = [np.percentile(sz[idx == i], [10, 50, 90]) if (idx == i).any()
+                 else [np.nan] * 3 for i in range(len(mid))]
+        stats = np.array(stats)
+        sample = np.random.default_rng(0).choice(len(y), min(len(y), 4000), replace=False)
+        ax.scatter(y[sample], sz[sample], s=2, alpha=0.25, color="grey", label="heads")
+        ax.fill_between(mid, stats[:, 0], stats[:, 2], alpha=0.3, label="10-90%")
+        ax.plot(mid, stats[:, 1], lw=2, label="median")
+    ax.set_xlabel("head center y (px, 0 = top of the image)")
+    ax.set_ylabel("head size (px)")
+    ax.set_title("Perspective: head size vs. image row")
+    ax.legend()
+    return fig
+
+
+def track_length_hist(ds: VSCrowd) -> Figure:
+    """Distribution of trajectory lengths in frames, splits overlaid."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    tl = track_lengths(ds.heads)
+    bins = np.arange(0.5, max(2, int(tl.max()) if len(tl) else 2) + 1.5)
+    for split, sub, color in _by_split(ds):
+        ax.hist(track_lengths(sub.heads), bins=bins, alpha=0.55, color=color,
+                label=f"{split}")
+    ax.set_xlabel("track length (frames)")
+    ax.set_ylabel("trajectories")
+    ax.set_title("Trajectory lengths")
+    ax.legend()
+    return fig
+
+
+def density_heatmap(ds: VSCrowd, video: str | None = None, bins: int = 64) -> Figure:
+    """Where heads are: 2-D histogram of head centers over the image."""
+    sub = ds.select(videos=video) if video else ds
+    fig = _new_figure(6.4, 4.0)
+    ax = fig.add_subplot()
+    w = sub.videos["width"].dropna()
+    h = sub.videos["height"].dropna()
+    W = float(w.max()) if len(w) else float(sub.heads["x"].max() or 1)
+    H = float(h.max()) if len(h) else float(sub.heads["y"].max() or 1)
+    hist, _, _ = np.histogram2d(sub.heads["y"], sub.heads["x"], bins=(bins * H // W or 1, bins),
+                                range=[[0, H], [0, W]])
+    im = ax.imshow(hist, extent=(0, W, H, 0), cmap="magma", aspect="equal")
+    fig.colorbar(im, ax=ax, label="heads per bin")
+    ax.set_xlabel("x (px)")
+    ax.set_ylabel("y (px)")
+    ax.set_title(f"Head-center density ({video or 'all videos'})")
+    return fig
+
+
+#: Figure name -> builder, as written by :func:`plot_all`.
+PLOTS: dict[str, Callable[[VSCrowd], Figure]] = {
+    "heads_per_frame": heads_per_frame_hist,
+    "head_size": head_size_hist,
+    "size_vs_y": size_vs_y,
+    "track_length": track_length_hist,
+    "density": density_heatmap,
+}
+
+
+def plot_all(ds: VSCrowd, out_dir: str | Path, fmt: FigureFormat = "png",
+             video: str | None = None) -> list[Path]:
+    """Write every figure of :data:`PLOTS` to ``out_dir``; returns the paths."""
+    if fmt not in ("png", "svg", "pdf"):
+        raise ConfigError(f"expected format png, svg or pdf, got {fmt!r}")
+    out_dir = Path(out_dir)
+    paths = []
+    for name, build in PLOTS.items():
+        fig = build(ds, video=video) if name == "density" else build(ds)
+        paths.append(_save(fig, out_dir / f"{name}.{fmt}"))
+    return paths
+
+
+def plot_pr_curves(result: EvaluationResult, out_dir: str | Path,
+                   fmt: FigureFormat = "png") -> list[Path]:
+    """One precision-recall figure per σ (curves at t = 0.50, 0.75, 0.95)."""
+    from .eval.ap import RECALL_THRESHOLDS
+
+    out_dir = Path(out_dir)
+    paths = []
+    for res in result.localization:
+        fig = _new_figure()
+        ax = fig.add_subplot()
+        if res.precision is not None:
+            for t in (0, 5, 9):
+                ax.plot(RECALL_THRESHOLDS, res.precision[t],
+                        label=f"t={res.thresholds[t]:.2f}  AP {100 * res.ap[t]:.1f}")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision (interpolated)")
+        ax.set_title(f"Precision-recall at σ = {res.sigma:g} px"
+                     + ("" if res.map is None else f"  (mAP {100 * res.map:.1f})"))
+        ax.legend(loc="lower left")
+        paths.append(_save(fig, out_dir / f"pr_sigma{res.sigma:g}.{fmt}"))
+    return paths
