@@ -279,8 +279,8 @@ class VSCrowd:
             keep &= vt["video"].isin(wanted).to_numpy()
         names = vt.loc[keep, "video"].tolist()
         h, fr = self.heads, self.frames
-        hsel = h["video"].isin(names).to_numpy()
-        fsel = fr["video"].isin(names).to_numpy()
+        hsel = h["video"].isin(names).to_numpy().copy()
+        fsel = fr["video"].isin(names).to_numpy().copy()
         if frames is not None:
             start, stop = (frames.start, frames.stop) if isinstance(frames, slice) else frames
             start = 0 if start is None else start

@@ -128,7 +128,8 @@ def density_heatmap(ds: VSCrowd, video: str | None = None, bins: int = 64) -> Fi
     h = sub.videos["height"].dropna()
     W = float(w.max()) if len(w) else float(sub.heads["x"].max() or 1)
     H = float(h.max()) if len(h) else float(sub.heads["y"].max() or 1)
-    hist, _, _ = np.histogram2d(sub.heads["y"], sub.heads["x"], bins=(bins * H // W or 1, bins),
+    rows = max(1, int(bins * H // W))
+    hist, _, _ = np.histogram2d(sub.heads["y"], sub.heads["x"], bins=(rows, bins),
                                 range=[[0, H], [0, W]])
     im = ax.imshow(hist, extent=(0, W, H, 0), cmap="magma", aspect="equal")
     fig.colorbar(im, ax=ax, label="heads per bin")

@@ -86,7 +86,7 @@ def _video_names(cfg: SynthConfig) -> list[str]:
 
 def _head_size(y: np.ndarray, h: int) -> np.ndarray:
     """Head diameter (px) at image row ``y``: the perspective model."""
-    far, near = 3.0, max(12.0, 40.0 * h / 1080.0)
+    far, near = 3.0, max(16.0, 40.0 * h / 1080.0)
     t = np.clip((y - 0.1 * h) / (0.9 * h), 0.0, 1.0)
     return far + (near - far) * t**1.6
 
@@ -125,7 +125,9 @@ class _People:
 
 
 def _spawn(rng, n, w, h, first_id, at_border):
-    y = rng.uniform(0.12 * h, 1.0 * h, n)
+    # Uniform density on the ground plane projects to more people per image row far
+    # away (small heads) than near the camera: the long tail of head sizes.
+    y = 0.12 * h + 0.88 * h * rng.uniform(0, 1, n) ** 1.8
     s = _head_size(y, h)
     if at_border:
         side = rng.integers(0, 2, n)

@@ -165,8 +165,9 @@ def evaluate(
         >>> gt = GroundTruth.from_points({("v", "1"): np.array([[10.0, 10.0]])})
         >>> pr = Predictions.from_records([{"video": "v", "frame": "1",
         ...                                 "points": [[11, 10, 0.9]]}])
-        >>> evaluate(gt, pr, sigmas=[5]).sigma(5).map
-        1.0
+        >>> r = evaluate(gt, pr, sigmas=[5]).sigma(5)
+        >>> round(r.map, 6), r.mar
+        (1.0, 1.0)
     """
     sigmas = tuple(float(s) for s in sigmas)
     for s in sigmas:

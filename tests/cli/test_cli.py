@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from vscrowd.cli.main import app
+
+from vscrowd import __version__
+from vscrowd.baselines import background_blobs
+from vscrowd.eval import write_predictions
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli") / "data"
+    res = CliRunner().invoke(app, ["synth", str(root), "--videos", "3", "--frames", "4",
+                                   "--size", "160x96"])
+    assert res.exit_code == 0, res.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def preds(data, tmp_path_factory):
+    from vscrowd import VSCrowd
+
+    p = tmp_path_factory.mktemp("preds") / "p.json"
+    write_predictions(background_blobs(VSCrowd(data).select(split="test")), p)
+    return p
+
+
+def test_version_and_help(runner):
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and __version__ in res.output
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for cmd in ("eval", "synth", "stats", "plot", "show", "convert", "demo"):
+        assert cmd in res.output
+
+
+def test_eval_table_and_json(runner, data, preds, tmp_path):
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "AP.50" in res.output and "MAE" in res.output
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data), "--json", str(out),
+                              "--sigma", "10", "--metric", "sigma", "--metric", "box",
+                              "--plot-dir", str(tmp_path / "pr")])
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text())
+    assert [e["sigma"] for e in d["localization"]] == [10]
+    assert (tmp_path / "pr" / "pr_sigma10.png").exists()
+
+
+def test_eval_json_stdout_is_pure_json(data, preds):
+    res = CliRunner().invoke(app, ["eval", str(preds), "--data", str(data), "--json", "-"])
+    assert res.exit_code == 0
+    d = json.loads(res.stdout)
+    assert len(d["localization"]) == 3
+
+
+def test_bad_input_exits_2_without_traceback(runner, data, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"predictions": [')
+    res = runner.invoke(app, ["eval", str(bad), "--data", str(data)])
+    assert res.exit_code == 2
+    assert "error:" in res.output and "Traceback" not in res.output
+    assert "bad.json" in res.output
+    res = runner.invoke(app, ["--debug", "eval", str(bad), "--data", str(data)])
+    assert res.exit_code != 0 and res.exception is not None  # --debug re-raises
+
+
+def test_unknown_split_and_missing_data(runner, data, preds, tmp_path):
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data), "--split", "val"])
+    assert res.exit_code == 2 and "expected a split" in res.output
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "no annotations folder" in res.output
+
+
+def test_stats_plot_show_convert(runner, data, preds, tmp_path):
+    res = runner.invoke(app, ["stats", str(data), "--per-video"])
+    assert res.exit_code == 0 and "train_001" in res.output and "trajectories" in res.output
+    res = runner.invoke(app, ["stats", str(data), "--json", "-"])
+    assert res.exit_code == 0 and json.loads(res.output)["summary"][-1]["split"] == "all"
+    res = runner.invoke(app, ["plot", str(data), "--out", str(tmp_path / "f")])
+    assert res.exit_code == 0 and (tmp_path / "f" / "head_size.png").exists()
+    res = runner.invoke(app, ["show", str(data), "--video", "test_001", "--frame", "0002",
+                              "--preds", str(preds), "--out", str(tmp_path / "s" / "o.png")])
+    assert res.exit_code == 0, res.output
+    assert "TP" in res.output and (tmp_path / "s" / "o.png").exists()
+    res = runner.invoke(app, ["show", str(data), "--video", "test_01", "--frame", "1",
+                              "--out", str(tmp_path / "o.png")])
+    assert res.exit_code == 2 and "did you mean test_001" in res.output
+    res = runner.invoke(app, ["convert", str(data), "--to", "coco", str(tmp_path / "c.json")])
+    assert res.exit_code == 0 and (tmp_path / "c.json").exists()
+
+
+def test_synth_refuses_non_empty(runner, data):
+    res = runner.invoke(app, ["synth", str(data)])
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    res = runner.invoke(app, ["synth", str(data) + "_x", "--size", "12"])
+    assert res.exit_code == 2 and "WxH" in res.output

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vscrowd import ConfigError, PredictionFormatError, VSCrowdWarning
+from vscrowd.eval import GroundTruth, LocalizationMetric, Predictions, evaluate
+from vscrowd.eval.distance_ap import distance_ap
+
+GT = GroundTruth.from_points({("a", "0001"): np.array([[10.0, 10.0], [40.0, 40.0]]),
+                              ("a", "0002"): np.array([[10.0, 10.0]]),
+                              ("b", "0001"): np.array([[5.0, 5.0]])})
+
+
+def _p(recs):
+    return Predictions.from_records(recs)
+
+
+def test_missing_frames_warn_and_count_as_empty():
+    preds = _p([{"video": "a", "frame": "0001", "points": [[10, 10, 0.9]]}])
+    with pytest.warns(VSCrowdWarning, match="2 ground-truth frame"):
+        res = evaluate(GT, preds, sigmas=[5])
+    assert res.sigma(5).mar == 0.25
+    assert res.notes["missing_frames"] == 2
+
+
+def test_unknown_frames_error_or_ignored():
+    preds = _p([{"video": "a", "frame": "0001", "points": []},
+                {"video": "zzz", "frame": "0001", "points": [[1, 1]]}])
+    with pytest.raises(PredictionFormatError, match="zzz/0001"):
+        evaluate(GT, preds)
+    with pytest.warns(VSCrowdWarning):
+        res = evaluate(GT, preds, ignore_unknown=True)
+    assert res.pred_points == 0
+
+
+def test_integer_frame_matched_by_value():
+    preds = _p([{"video": "a", "frame": 1, "points": [[10, 10]]},
+                {"video": "a", "frame": "2", "points": [[10, 10]]},
+                {"video": "b", "frame": "0001", "points": [[5, 5]]}])
+    res = evaluate(GT, preds, sigmas=[5])
+    assert res.sigma(5).ar50 == 0.75
+
+
+def test_duplicate_by_value_is_an_error():
+    preds = _p([{"video": "a", "frame": 1, "points": []},
+                {"video": "a", "frame": "0001", "points": []}])
+    with pytest.raises(PredictionFormatError, match="two records"):
+        evaluate(GT, preds)
+
+
+def test_empty_predictions_list_is_an_error():
+    with pytest.raises(PredictionFormatError, match="empty"):
+        evaluate(GT, Predictions.empty())
+
+
+def test_bad_options():
+    preds = _p([{"video": "a", "frame": "0001", "points": []}])
+    with pytest.raises(ConfigError, match="sigma"):
+        evaluate(GT, preds, sigmas=[0])
+    with pytest.raises(ConfigError, match="metric"):
+        evaluate(GT, preds, metrics=["nope"])
+
+
+def test_out_of_image_points_are_counted():
+    gt = GroundTruth(GT.frames.assign(width=50.0, height=50.0), GT.frame_index, GT.points,
+                     GT.boxes)
+    preds = _p([{"video": "a", "frame": "0001", "points": [[-1, 10], [60, 10], [10, 10]]},
+                {"video": "a", "frame": "0002", "points": []},
+                {"video": "b", "frame": "0001", "points": []}])
+    assert evaluate(gt, preds).notes["points_outside_image"] == 2
+
+
+def test_json_contract_keys():
+    preds = _p([{"video": "a", "frame": "0001", "points": [[10, 10, 0.9]]},
+                {"video": "a", "frame": "0002", "points": []},
+                {"video": "b", "frame": "0001", "points": [[5, 6, 0.4]]}])
+    d = json.loads(evaluate(GT, preds).to_json())
+    assert [e["sigma"] for e in d["localization"]] == [5, 20, 40]
+    keys = {"sigma", "AP.50", "AP.75", "mAP", "AR.50", "AR.75", "mAR", "AP", "AR"}
+    assert set(d["localization"][0]) == keys
+    assert len(d["localization"][0]["AP"]) == 10
+    assert set(d["counting"]) >= {"MAE", "RMSE", "NAE", "frames"}
+    assert d["frames"] == 3 and d["gt_points"] == 4 and d["pred_points"] == 2
+    # Count threshold 0.5: predicted counts 1, 0, 0 vs 2, 1, 1.
+    assert d["counting"]["MAE"] == pytest.approx(1.0)
+    assert d["counting"]["RMSE"] == pytest.approx(1.0)
+    assert d["counting"]["NAE"] == pytest.approx((0.5 + 1 + 1) / 3)
+
+
+def test_breakdowns_and_bootstrap():
+    preds = _p([{"video": "a", "frame": "0001", "points": [[10, 10, 0.9], [80, 80, 0.7]]},
+                {"video": "a", "frame": "0002", "points": [[10, 11, 0.8]]},
+                {"video": "b", "frame": "0001", "points": []}])
+    res = evaluate(GT, preds, sigmas=[5], metrics=["sigma", "count", "video", "size",
+                                                   "distance", "box"], bootstrap=50)
+    pv = res.per_video.set_index("video")
+    assert pv.loc["b", "mAR@5"] == 0.0 and pv.loc["b", "gt_points"] == 1
+    assert pv.loc["a", "pred_points"] == 3
+    b = res.bootstrap
+    row = b[(b.metric == "mAR")].iloc[0]
+    assert row.low <= row.estimate <= row.high
+    assert res.size_recall[0].table["gt_points"].sum() == 4
+    assert res.distance_ap.ap.shape == (25,)
+    assert "bootstrap" in res.to_dict() and "per_video" in res.to_dict()
+    assert "σ" in str(res) and "| σ |" in res.format("markdown")
+    assert res.format("csv").startswith("sigma,")
+
+
+def test_distance_ap_hand_computed():
+    # One GT, one prediction 3 px away: matched for radii >= 3 only.
+    ap = distance_ap(np.array([0]), np.array([[3.0, 0.0]]), np.array([0]), np.array([0]),
+                     np.array([0]), np.array([[0.0, 0.0]]), np.arange(1.0, 6.0))
+    np.testing.assert_allclose(ap, [0, 0, 1, 1, 1], atol=1e-12)
+
+
+def test_metric_accumulator_matches_evaluate():
+    m = LocalizationMetric(sigmas=[5, 20])
+    m.update([[10, 10, 0.9], [80, 80, 0.7]], [[10, 10], [40, 40]])
+    m.update(np.empty((0, 3)), [[10, 10]])
+    r = m.compute()
+    assert r.frames == 2 and r.gt_points == 3
+    assert r.sigma(5).mar == pytest.approx(1 / 3)
+    # 1 - 2e-16: pycocotools divides by (tp + fp + eps) too.
+    assert m.reset().update([[1, 1]], [[1, 1]]).compute().sigma(5).map == pytest.approx(1.0)

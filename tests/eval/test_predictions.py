@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vscrowd import PredictionFormatError
+from vscrowd.eval import Predictions, read_predictions, write_predictions
+
+RECS = [{"video": "test_001", "frame": "0001", "points": [[1.5, 2, 0.9], [3, 4]]},
+        {"video": "test_001", "frame": "0002", "points": []},
+        {"video": "test_002", "frame": 7, "points": [[5, 6, 0.25]]}]
+
+
+@pytest.mark.parametrize("name,fmt", [("p.json", None), ("p.jsonl", None), ("pdir", "txt")])
+def test_write_read_round_trip(tmp_path, name, fmt):
+    p = Predictions.from_records(RECS, method="m")
+    path = write_predictions(p, tmp_path / name, format=fmt)
+    q = read_predictions(path)
+    np.testing.assert_array_equal(q.points, p.points)
+    np.testing.assert_array_equal(q.scores, p.scores)
+    assert q.frames["frame"].tolist() == ["0001", "0002", "7"]
+    if fmt != "txt":
+        assert q.method == "m"
+
+
+def _write(tmp_path, doc) -> str:
+    p = tmp_path / "p.json"
+    p.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return p
+
+
+@pytest.mark.parametrize("doc,needle", [
+    ('{"format": "vscrowd-predictions", "predictions": [', "not valid JSON"),
+    ("hello", "not valid JSON"),
+    ({"format": "coco", "predictions": []}, "expected format 'vscrowd-predictions'"),
+    ({"version": 2, "predictions": []}, "expected version 1"),
+    ({"predictions": [{"frame": "1", "points": []}]}, "no 'video'"),
+    ({"predictions": [{"video": "v", "points": []}]}, "no 'frame'"),
+    ({"predictions": [{"video": "v", "frame": "1", "points": [[1]]}]}, "[x, y]"),
+    ({"predictions": [{"video": "v", "frame": "1", "points": [[1, 2, 3, 4]]}]}, "[x, y]"),
+    ({"predictions": [{"video": "v", "frame": "1", "points": [[1, None]]}]}, "numbers"),
+    ('{"predictions": [{"video": "v", "frame": "1", "points": [[NaN, 1]]}]}', "finite"),
+    ('{"predictions": [{"video": "v", "frame": "1", "points": [[1, 2, Infinity]]}]}',
+     "finite"),
+    ({"predictions": [{"video": "v", "frame": "1", "points": []},
+                      {"video": "v", "frame": "1", "points": []}]},
+     "duplicate record for v/1 (also predictions[0])"),
+])
+def test_bad_files(tmp_path, doc, needle):
+    with pytest.raises(PredictionFormatError) as err:
+        read_predictions(_write(tmp_path, doc))
+    assert needle in str(err.value)
+    assert "p.json" in str(err.value)
+
+
+def test_truncated_json_says_where(tmp_path):
+    p = _write(tmp_path, '{"predictions": [\n{"video": "v", "frame": "1", "points": [[1, 2')
+    with pytest.raises(PredictionFormatError) as err:
+        read_predictions(p)
+    assert err.value.line == 2
+
+
+def test_mixed_point_lengths_ok():
+    p = Predictions.from_records([{"video": "v", "frame": "1", "points": [[1, 2], [3, 4, .5]]}])
+    assert p.scores.tolist() == [1.0, 0.5]
+
+
+def test_jsonl_bad_line(tmp_path):
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"video": "v", "frame": "1", "points": []}\n{oops\n')
+    with pytest.raises(PredictionFormatError) as err:
+        read_predictions(p)
+    assert err.value.line == 2
+
+
+def test_txt_folder_bad_line(tmp_path):
+    d = tmp_path / "preds"
+    d.mkdir()
+    (d / "test_001.txt").write_text("0001 1 2 0.5 3\n")
+    with pytest.raises(PredictionFormatError, match="triples"):
+        read_predictions(d)
+
+
+def test_to_pandas():
+    df = Predictions.from_records(RECS).to_pandas()
+    assert df.columns.tolist() == ["video", "frame", "x", "y", "score"]
+    assert len(df) == 3
