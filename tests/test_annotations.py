@@ -116,3 +116,23 @@ def test_clean_file_gives_no_warning():
 def test_missing_file(tmp_path):
     with pytest.raises(AnnotationFormatError, match="cannot read"):
         read_annotations(tmp_path / "nope.txt")
+
+
+def test_irregular_whitespace_takes_the_general_token_counter():
+    text = "0001\t68  20.44 305.76 51.62 332.67\t34.97 317.8\n\n0002   \n"
+    ann = parse_annotations(text, video="v")
+    assert ann.heads["head_id"].tolist() == [68]
+    assert ann.frames["n_heads"].tolist() == [1, 0]
+    with pytest.raises(AnnotationFormatError, match="got 8 values.*token 9"):
+        parse_annotations("0001  1 1 2 3 4 2\t3 9\n", video="v")
+
+
+def test_read_many_keeps_order(tmp_path):
+    from vscrowd.annotations import read_many
+
+    for name, text in (("b", "0001 1 0 0 2 2 1 1\n"), ("a", "0001\n0002 2 0 0 2 2 1 1\n")):
+        (tmp_path / f"{name}.txt").write_text(text)
+    ann = read_many([tmp_path / "b.txt", tmp_path / "a.txt"])
+    assert ann.videos == ["b", "a"]
+    assert ann.heads["video"].astype(str).tolist() == ["b", "a"]
+    assert ann.heads["frame_index"].tolist() == [0, 1]

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .annotations import Annotations, FrameAnnotation, _iter_frames, read_annotations
+from .annotations import Annotations, FrameAnnotation, _iter_frames, read_many
 from .cache import cache_key, default_cache_dir, load_cached, store_cached
 from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
 from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
@@ -111,17 +111,15 @@ class VSCrowd:
                     warnings.warn(w, VSCrowdWarning, stacklevel=3)
                 logger.debug("annotations loaded from cache %s", cdir / key)
                 return ann
-        parts, warns = [], []
+        warns = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", VSCrowdWarning)
-            for f in files:
-                parts.append(read_annotations(f, strict=strict))
+            ann = read_many(files, strict=strict)
         for w in caught:
             if issubclass(w.category, VSCrowdWarning):
                 warns.append(str(w.message))
             else:  # pragma: no cover - re-raise foreign warnings untouched
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        ann = Annotations.concat(parts)
         for w in warns:
             warnings.warn(w, VSCrowdWarning, stacklevel=3)
         if cache:
@@ -165,9 +163,11 @@ class VSCrowd:
         frames = self.annotations.frames
         missing: list[tuple[str, str]] = []
         no_folder = []
+        groups = frames.groupby("video", observed=True, sort=False).indices
+        all_fids = frames["frame"].to_numpy(object)
         for video in self.videos["video"]:
-            sel = frames["video"] == video
-            fids = frames.loc[sel, "frame"].tolist()
+            sel = groups.get(video, np.empty(0, np.int64))
+            fids = all_fids[sel].tolist()
             folder = vdir / video
             try:
                 present = {e.name for e in os.scandir(folder)}
@@ -182,19 +182,20 @@ class VSCrowd:
                 missing += [(video, f) for f, e in zip(fids, exists) if not e]
                 first = next((f for f, e in zip(fids, exists) if e), None)
                 size = _image_size(folder / (first + _IMAGE_EXT)) if first else None
-            exists_parts.append(pd.Series(exists, index=frames.index[sel]))
+            exists_parts.append((sel, exists))
             widths.append(size[0] if size else pd.NA)
             heights.append(size[1] if size else pd.NA)
             has_frames.append(present is not None)
         self.videos["width"] = pd.array(widths, dtype="Int32")
         self.videos["height"] = pd.array(heights, dtype="Int32")
         self.videos["has_frames"] = has_frames
-        exists_all = (pd.concat(exists_parts) if exists_parts
-                      else pd.Series([], dtype=bool)).reindex(frames.index, fill_value=False)
+        exists_all = np.zeros(len(frames), bool)
+        for sel, exists in exists_parts:
+            exists_all[sel] = exists
         size = self.videos.set_index("video")[["width", "height"]]
         fr = frames.drop(columns=[c for c in ("width", "height", "has_image") if c in frames])
         fr = fr.join(size, on="video")
-        fr["has_image"] = exists_all.to_numpy()
+        fr["has_image"] = exists_all
         fr.loc[~fr["has_image"], ["width", "height"]] = pd.NA
         self.annotations = Annotations(self.annotations.heads, fr)
         self.missing_images = missing
@@ -214,7 +215,8 @@ class VSCrowd:
         if h.empty:
             return
         size = self.videos.set_index("video")[["width", "height"]].astype("float64")
-        wh = size.reindex(h["video"].astype(str)).to_numpy(np.float64)
+        cats = h["video"].cat.categories
+        wh = size.reindex(cats).to_numpy(np.float64)[h["video"].cat.codes.to_numpy()]
         with np.errstate(invalid="ignore"):
             out = ((h["x"].to_numpy() < 0) | (h["y"].to_numpy() < 0)
                    | (h["x"].to_numpy() > wh[:, 0]) | (h["y"].to_numpy() > wh[:, 1]))
