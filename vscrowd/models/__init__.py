@@ -1,0 +1,26 @@
+"""GNANet and friends (needs the ``torch`` extra). See docs/model.md."""
+
+from .._optional import require_torch
+
+require_torch("vscrowd.models")
+
+from .backbone import VGG16Backbone, load_backbone_weights  # noqa: E402
+from .gna import GaussianNeighborhoodAttention, dense_attention, gaussian_offsets  # noqa: E402
+from .gnanet import GNANet, GNANetConfig, PredictionModule  # noqa: E402
+from .postprocess import find_peaks  # noqa: E402
+from .registry import build_model, list_models, register_model  # noqa: E402
+
+__all__ = [
+    "GNANet",
+    "GNANetConfig",
+    "GaussianNeighborhoodAttention",
+    "PredictionModule",
+    "VGG16Backbone",
+    "build_model",
+    "dense_attention",
+    "find_peaks",
+    "gaussian_offsets",
+    "list_models",
+    "load_backbone_weights",
+    "register_model",
+]
