@@ -1,4 +1,4 @@
-"""``vscrowd demo`` (and, with the torch extra, training commands)."""
+"""``vscrowd train | predict | demo``."""
 
 from __future__ import annotations
 
@@ -6,15 +6,103 @@ from pathlib import Path
 
 import click
 
+from .common import DATA_OPTION, parse_size, progress
+
+
+def _require_torch(feature: str) -> None:
+    from vscrowd._optional import require_torch
+
+    require_torch(feature)
+
+
+@click.command("train")
+@DATA_OPTION
+@click.option("--model", "model", default=None,
+              help="gnanet | s-gnanet | baseline | lanet | ranet | dranet | gnanet-1focus")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Run folder.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="YAML/JSON config (see docs/model.md); flags override it.")
+@click.option("--epochs", type=int, default=None)
+@click.option("--max-steps", type=int, default=None)
+@click.option("--batch-size", type=int, default=None)
+@click.option("--lr", type=float, default=None)
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None)
+@click.option("--crop", default=None, help="Training crop HxW (multiples of 8).")
+@click.option("--clip-length", type=int, default=None, help="Frames per clip (odd).")
+@click.option("--width", type=float, default=None,
+              help="Channel multiplier (reduced-width models for CPU demos).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None)
+@click.option("--workers", type=int, default=None)
+@click.option("--seed", type=int, default=None)
+@click.option("--val-every", type=int, default=None, help="Validate every k epochs (0: off).")
+@click.option("--val-split", default=None, help="Held-out split for validation.")
+@click.option("--backbone-weights", type=click.Path(path_type=Path), default=None,
+              help="torchvision-layout VGG16 checkpoint (ImageNet).")
+@click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly.")
+def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optimizer, crop,
+              clip_length, width, device, workers, seed, val_every, val_split,
+              backbone_weights, resume):
+    """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
+    train ... (see docs/model.md)."""
+    _require_torch("vscrowd train")
+    from vscrowd.train import TrainConfig, train
+
+    cfg = TrainConfig.from_file(config) if config else TrainConfig()
+    if model in ("s-gnanet", "baseline") and clip_length is None:
+        clip_length = 1
+    cfg = cfg.override(**{
+        "data.root": str(data), "model.name": model, "epochs": epochs, "max_steps": max_steps,
+        "batch_size": batch_size, "optim.lr": lr, "optim.optimizer": optimizer,
+        "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
+        "model.width": width, "device": device, "data.workers": workers, "seed": seed,
+        "val_every": val_every, "data.val_split": val_split,
+        "model.backbone_weights": str(backbone_weights) if backbone_weights else None,
+    })
+    res = train(cfg, out, resume=resume)
+    state = "interrupted (resume with --resume)" if res.interrupted else "done"
+    best = "n/a" if res.best_map20 is None else f"{100 * res.best_map20:.2f}"
+    click.echo(f"{state}: {res.steps} steps, {res.epochs_done} epochs, best mAP@σ=20 {best}, "
+               f"checkpoints in {out}")
+
+
+@click.command("predict")
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@DATA_OPTION
+@click.option("--split", default="test", show_default=True)
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Prediction file (.json or .jsonl).")
+@click.option("--threshold", default=0.5, show_default=True, type=float,
+              help="Peak threshold on the smoothed probability map.")
+@click.option("--device", default="auto", show_default=True,
+              type=click.Choice(["auto", "cpu", "cuda"]))
+def predict_cmd(checkpoint, data, split, out, threshold, device):
+    """Run a trained model over a split and write leaderboard predictions."""
+    _require_torch("vscrowd predict")
+    import torch
+
+    from vscrowd.dataset import VSCrowd
+    from vscrowd.train import predict
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    ds = VSCrowd(data)
+    n = len(ds.select(split=split).videos) if split else len(ds.videos)
+    with progress(n, "predict") as bar:
+        preds = predict(checkpoint, ds, split=split, out=out, threshold=threshold,
+                        device=device, progress=lambda _v: bar.update())
+    click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points")
+
 
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(path_type=Path),
               help="Working folder (created; only files the demo writes are replaced).")
-def demo_cmd(out):
-    """The whole story on synthetic data: synthesize, stats, predict, evaluate, show."""
+@click.option("--steps", default=300, show_default=True, type=int,
+              help="Training steps of the small CPU model.")
+def demo_cmd(out, steps):
+    """The whole story on synthetic data: synthesize, stats, train, predict, evaluate, show."""
     from vscrowd.demo import run_demo
 
-    run_demo(out, echo=click.echo)
+    run_demo(out, echo=click.echo, steps=steps)
 
 
-COMMANDS = [demo_cmd]
+COMMANDS = [train_cmd, predict_cmd, demo_cmd]

@@ -16,7 +16,7 @@ from .synth import synthesize
 __all__ = ["run_demo"]
 
 
-def run_demo(out: str | Path, echo: Callable[[str], None] = print) -> dict:
+def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 300) -> dict:
     """Synthesize -> stats -> predict -> evaluate -> overlay, echoing each step."""
     out = Path(out)
     data = out / "data"
@@ -39,7 +39,7 @@ def run_demo(out: str | Path, echo: Callable[[str], None] = print) -> dict:
     ) is not None:
         from .train.demo import train_demo
 
-        results.update(train_demo(data, out, echo))
+        results.update(train_demo(data, out, echo, steps=steps))
     else:
         echo("\n(torch not installed: skipping training; pip install 'vscrowd[torch]')")
     video = test.videos["video"].iloc[0]

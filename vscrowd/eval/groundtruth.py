@@ -76,6 +76,17 @@ class GroundTruth:
             ds = ds.select(split=split)
         return cls.from_annotations(ds.annotations)
 
+    def subset(self, keys) -> GroundTruth:
+        """Only the frames ``(video, frame)`` in ``keys`` (order kept)."""
+        wanted = set(map(tuple, keys))
+        keep = np.array([(v, f) in wanted for v, f in zip(self.frames["video"],
+                                                           self.frames["frame"])], bool)
+        new_index = np.cumsum(keep) - 1
+        sel = keep[self.frame_index]
+        return GroundTruth(self.frames[keep].reset_index(drop=True),
+                           new_index[self.frame_index[sel]].astype(np.int64),
+                           self.points[sel], self.boxes[sel])
+
     @classmethod
     def from_points(cls, frames: dict[tuple[str, str], np.ndarray]) -> GroundTruth:
         """From ``{(video, frame): (n, 2) points}``; boxes become zero-size at the point.

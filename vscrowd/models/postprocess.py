@@ -18,7 +18,9 @@ def find_peaks(prob_map: torch.Tensor, threshold: float = 0.5,
 
     The map is smoothed with a 3x3 average; pixels equal to the 3x3 max-pool of the
     smoothed map and at least ``threshold`` are peaks; the score is the smoothed
-    value. A peak at pixel (i, j) is the point ``(j + 0.5, i + 0.5)`` (pixel
+    value. Plateaus (a one-pixel spike smooths into a flat 3x3 square) are resolved
+    by the unsmoothed value, then by raster order, so each yields one peak.
+    A peak at pixel (i, j) is the point ``(j + 0.5, i + 0.5)`` (pixel
     centre), mapped back to original pixels as ``(p - offset) / scale``.
 
     Args:
@@ -36,14 +38,25 @@ def find_peaks(prob_map: torch.Tensor, threshold: float = 0.5,
         >>> m = torch.zeros(1, 1, 16, 16); m[0, 0, 4, 5] = 1.0
         >>> find_peaks(m, threshold=0.1)[0].tolist()
         [[5.5, 4.5, 0.1111111119389534]]
+        >>> m = torch.zeros(8, 8); m[2:5, 2:5] = 1.0  # flat 3x3 block: one peak
+        >>> len(find_peaks(m)[0])
+        1
     """
     x = prob_map
     if x.dim() == 2:
         x = x[None, None]
     elif x.dim() == 3:
         x = x[:, None]
-    smooth = F.avg_pool2d(x.float(), 3, stride=1, padding=1, count_include_pad=True)
-    peak = (smooth == F.max_pool2d(smooth, 3, stride=1, padding=1)) & (smooth >= threshold)
+    x = x.float()
+    smooth = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=True)
+    key = smooth + 1e-4 * x  # tie-break flat tops by the raw map
+    peak = (key == F.max_pool2d(key, 3, stride=1, padding=1)) & (smooth >= threshold)
+    # Exact ties left: keep the first candidate in raster order within 3x3.
+    kp = F.pad(key, (1, 1, 1, 0), value=float("-inf"))
+    pp = F.pad(peak, (1, 1, 1, 0), value=False)
+    H, W = key.shape[-2:]
+    for dy, dx in ((0, 0), (0, 1), (0, 2), (1, 0)):  # earlier neighbours
+        peak &= ~(pp[..., dy:dy + H, dx:dx + W] & (kp[..., dy:dy + H, dx:dx + W] == key))
     out = []
     B = x.shape[0]
     scales = [float(scale)] * B if isinstance(scale, (int, float)) else [float(s) for s in scale]

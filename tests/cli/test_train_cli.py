@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from vscrowd.cli.main import app
+
+
+@pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
+def test_train_predict_eval_end_to_end(synth_root, tmp_path):
+    r = CliRunner()
+    run = tmp_path / "run"
+    res = r.invoke(app, ["train", "--data", str(synth_root), "--model", "s-gnanet", "--out",
+                         str(run), "--max-steps", "3", "--batch-size", "2", "--crop", "64x96",
+                         "--width", "0.0625", "--workers", "0", "--val-every", "0",
+                         "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    assert (run / "last.pt").exists() and "3 steps" in res.output
+    preds = tmp_path / "p.json"
+    res = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root), "--out",
+                         str(preds), "--threshold", "0.2", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(preds.read_text())
+    assert doc["format"] == "vscrowd-predictions" and len(doc["predictions"]) == 6
+    res = r.invoke(app, ["eval", str(preds), "--data", str(synth_root), "--json", "-"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["frames"] == 6
+
+
+def test_train_bad_input_exit_2(synth_root, tmp_path):
+    r = CliRunner()
+    res = r.invoke(app, ["train", "--data", str(synth_root), "--out", str(tmp_path / "r"),
+                         "--crop", "60x64"])
+    assert res.exit_code == 2 and "multiples of 8" in res.output
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    res = r.invoke(app, ["predict", str(bad), "--data", str(synth_root), "--out",
+                         str(tmp_path / "p.json")])
+    assert res.exit_code == 2 and "corrupt or truncated" in res.output

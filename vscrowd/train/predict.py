@@ -1,0 +1,106 @@
+"""``predict(checkpoint, data)``: leaderboard predictions for every objective frame.
+
+Per-frame backbone features are computed once and reused by every clip that contains
+the frame (a sliding window over each video), so inference costs one backbone pass
+per frame whatever the clip length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
+from ..dataset import VSCrowd
+from ..errors import DatasetError
+from ..eval import Predictions, write_predictions
+from ..models import find_peaks
+from .checkpoint import load_checkpoint, load_model_state
+from .config import TrainConfig
+
+__all__ = ["load_trained_model", "predict"]
+
+
+def load_trained_model(checkpoint: str | Path, device: str | torch.device = "cpu"):
+    """(model in eval mode, its TrainConfig) from a training checkpoint."""
+    import warnings
+
+    from .trainer import build_model_from_config
+
+    ckpt = load_checkpoint(checkpoint)
+    cfg = TrainConfig.from_dict(ckpt["config"])
+    with warnings.catch_warnings():  # weights come from the checkpoint, not ImageNet
+        warnings.simplefilter("ignore", UserWarning)
+        model = build_model_from_config(cfg.override(**{"model.backbone_weights": None}))
+    load_model_state(model, ckpt["model"], checkpoint)
+    return model.to(device).eval(), cfg
+
+
+def _load_frame(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise DatasetError(f"frame image missing or unreadable: {path}")
+    x = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    x = (x - IMAGENET_MEAN) / IMAGENET_STD
+    h, w = x.shape[:2]
+    x = np.pad(x, ((0, (-h) % 8), (0, (-w) % 8), (0, 0)))  # eval padding: bottom/right
+    return np.ascontiguousarray(x.transpose(2, 0, 1)), (h, w)
+
+
+def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, device,
+                   threshold: float) -> list[dict]:
+    """Slide over one video, computing each frame's backbone features once."""
+    frames = [fa.frame for fa in ds.iter_frames(video)]
+    half = m // 2
+    feats: OrderedDict[int, torch.Tensor] = OrderedDict()
+    size = None
+    records = []
+    for c in range(len(frames)):
+        idx = [int(i) for i in np.clip(c + stride * np.arange(-half, half + 1), 0,
+                                       len(frames) - 1)]
+        for i in idx:
+            if i not in feats:
+                path = ds.image_path(video, frames[i])
+                x, hw = _load_frame(path)
+                size = size or hw
+                with ctx:
+                    feats[i] = model.extract(torch.from_numpy(x)[None].to(device))[0]
+        for old in [k for k in feats if k < c - half * stride]:
+            del feats[old]  # the window has moved past it
+        clip = torch.stack([feats[i] for i in idx])[None]
+        with ctx:
+            prob = torch.sigmoid(model.forward_features(clip).float())
+        pts = find_peaks(prob, threshold, size=size)[0]
+        records.append({"video": video, "frame": frames[c], "points": pts.cpu().tolist()})
+    return records
+
+
+@torch.no_grad()
+def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | None = "test",
+            out: str | Path | None = None, threshold: float = 0.5,
+            device: str | torch.device = "cpu", amp: bool = True,
+            progress: Callable[[str], None] | None = None) -> Predictions:
+    """Predict head points for every frame of ``split`` (and write ``out`` if given)."""
+    device = torch.device(device)
+    model, cfg = load_trained_model(checkpoint, device)
+    ds = data if isinstance(data, VSCrowd) else VSCrowd(data)
+    if split is not None:
+        ds = ds.select(split=split)
+    m, stride = cfg.clip_length, cfg.data.clip_stride
+    ctx = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
+           else contextlib.nullcontext())
+    records = []
+    for video in ds.videos["video"]:
+        records += _predict_video(model, ds, video, m, stride, ctx, device, threshold)
+        if progress:
+            progress(video)
+    preds = Predictions.from_records(records, method=f"{cfg.model.name} ({Path(checkpoint).name})")
+    if out is not None:
+        write_predictions(preds, out)
+    return preds

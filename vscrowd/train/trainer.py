@@ -1,0 +1,395 @@
+"""``train(config, out_dir)``: the training loop, read top to bottom as small helpers.
+
+Single process or ``torchrun --nproc_per_node K`` (DistributedDataParallel; gloo on
+CPU, NCCL on CUDA). Resume is exact: data order and augmentations are functions of
+(seed, epoch, index), and the RNG states are saved in every checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler
+
+from .._io import atomic_write_text
+from ..data import VSCrowdClips, collate, train_transform
+from ..dataset import VSCrowd
+from ..errors import ConfigError, VSCrowdError
+from ..eval import GroundTruth, Predictions, evaluate
+from ..models import build_model, find_peaks
+from .checkpoint import load_checkpoint, load_model_state, save_checkpoint
+from .config import TrainConfig
+
+__all__ = ["TrainResult", "build_model_from_config", "train"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _State:
+    epoch: int = 0
+    step: int = 0
+    batch_in_epoch: int = 0
+    best: float = -1.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced."""
+
+    out_dir: Path
+    steps: int
+    epochs_done: int
+    best_map20: float | None
+    interrupted: bool
+    last_loss: float | None
+
+
+class _ResumableSampler(DistributedSampler):
+    """A DistributedSampler that can start part-way through an epoch."""
+
+    def __init__(self, dataset, num_replicas, rank, seed) -> None:
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True,
+                         seed=seed, drop_last=True)
+        self.skip = 0
+
+    def __iter__(self) -> Iterator[int]:
+        it = list(super().__iter__())
+        return iter(it[self.skip:])
+
+    def __len__(self) -> int:
+        return super().__len__() - self.skip
+
+
+# ---------------------------------------------------------------------- setup
+def _init_distributed() -> tuple[int, int, int]:
+    """(rank, world_size, local_rank); initialises the process group under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+    if world > 1:
+        return dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0"))
+    return 0, 1, 0
+
+
+def _device(cfg: TrainConfig, local_rank: int) -> torch.device:
+    if cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise ConfigError("expected a CUDA GPU for --device cuda, found none")
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def _seed_everything(seed: int, rank: int) -> None:
+    random.seed(seed + rank)
+    np.random.seed((seed + rank) % 2**32)
+    torch.manual_seed(seed + rank)
+
+
+def build_model_from_config(cfg: TrainConfig) -> torch.nn.Module:
+    """The model a config describes (also used by ``predict``)."""
+    m = cfg.model
+    opts: dict[str, Any] = {"width": m.width, "clip_length": cfg.clip_length,
+                            "backbone_weights": m.backbone_weights}
+    if m.name != "baseline":
+        opts.update(gammas=tuple(m.gammas), n_samples=m.n_samples,
+                    eval_samples=m.eval_samples, chunk_size=m.chunk_size)
+    if m.name in ("s-gnanet", "baseline") and cfg.clip_length != 1:
+        raise ConfigError(f"expected clip_length 1 for {m.name}, got {cfg.clip_length}")
+    return build_model(m.name, **opts)
+
+
+def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd]:
+    ds = VSCrowd(cfg.data.root)
+    for split in (cfg.data.train_split, cfg.data.val_split):
+        if split and split not in ds.splits:
+            raise ConfigError(f"data root {cfg.data.root} has no split {split!r} "
+                              f"(found {ds.splits})")
+    train_ds = VSCrowdClips(ds, cfg.data.train_split, cfg.clip_length, cfg.data.clip_stride,
+                            train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
+                            cache_frames=cfg.data.cache_frames, seed=cfg.seed)
+    val_ds = None
+    if cfg.val_every and cfg.data.val_split:
+        val_ds = VSCrowdClips(ds, cfg.data.val_split, cfg.clip_length, cfg.data.clip_stride,
+                              target="points", cache_frames=cfg.data.cache_frames)
+    return train_ds, val_ds, ds
+
+
+def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    o = cfg.optim
+    params = [p for p in model.parameters() if p.requires_grad]
+    if o.optimizer == "adam":
+        return torch.optim.Adam(params, lr=o.lr, weight_decay=o.weight_decay)
+    return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
+
+
+def _scheduler(cfg: TrainConfig, opt, total_steps: int):
+    o = cfg.optim
+
+    def factor(step: int) -> float:
+        warm = min(1.0, (step + 1) / max(1, o.warmup_steps))
+        if o.scheduler == "none":
+            return warm
+        return warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps))))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+# ---------------------------------------------------------------------- checkpoints
+def _rng_state() -> dict[str, Any]:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+             "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _save(path: Path, model, opt, sched, state: _State, cfg: TrainConfig, world: int) -> None:
+    rngs = [_rng_state()]
+    if world > 1:
+        rngs = [None] * world
+        dist.all_gather_object(rngs, _rng_state())
+    if world > 1 and dist.get_rank() != 0:
+        return
+    core = model.module if hasattr(model, "module") else model
+    save_checkpoint(path, {
+        "model_name": cfg.model.name, "model": core.state_dict(),
+        "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+        "epoch": state.epoch, "step": state.step, "batch_in_epoch": state.batch_in_epoch,
+        "best": state.best, "history": state.history, "rng": rngs,
+        "config": cfg.to_dict(), "world_size": world,
+    })
+
+
+def _resume(path: Path, model, opt, sched, state: _State, cfg: TrainConfig, rank: int) -> None:
+    ckpt = load_checkpoint(path)
+    if ckpt.get("model_name") != cfg.model.name:
+        raise VSCrowdError(f"{path} holds a {ckpt.get('model_name')!r} model, expected "
+                           f"{cfg.model.name!r}")
+    load_model_state(model, ckpt["model"], path)
+    opt.load_state_dict(ckpt["optimizer"])
+    sched.load_state_dict(ckpt["scheduler"])
+    state.epoch, state.step = ckpt["epoch"], ckpt["step"]
+    state.batch_in_epoch, state.best = ckpt["batch_in_epoch"], ckpt["best"]
+    state.history = ckpt["history"]
+    rngs = ckpt["rng"]
+    _set_rng_state(rngs[rank] if rank < len(rngs) else rngs[0])
+
+
+# ---------------------------------------------------------------------- steps
+def _loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float) -> torch.Tensor:
+    """Weighted BCE on the objective frame's binary map, averaged over pixels."""
+    pw = torch.tensor(pos_weight, device=logits.device)
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        logits.float(), target, pos_weight=pw, reduction="mean")
+
+
+def _autocast(cfg: TrainConfig, device: torch.device):
+    if cfg.amp and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
+    frames = batch["frames"].to(device, non_blocking=True)
+    target = batch["target"].to(device, non_blocking=True)
+    with _autocast(cfg, device):
+        logits = model(frames)
+    loss = _loss(logits, target, cfg.optim.pos_weight)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg.optim.grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+    opt.step()
+    sched.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def predict_batches(model, loader, device, threshold: float, amp: bool = True
+                    ) -> list[dict[str, Any]]:
+    """Run a (non-augmenting) clip loader through ``model``; leaderboard records."""
+    model.eval()
+    records = []
+    for batch in loader:
+        frames = batch["frames"].to(device)
+        ctx = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
+               else contextlib.nullcontext())
+        with ctx:
+            prob = torch.sigmoid(model(frames).float())
+        peaks = find_peaks(prob, threshold, scale=batch["scale"], offset=batch["offset"])
+        for v, f, pts, size in zip(batch["video"], batch["frame"], peaks, batch["orig_size"]):
+            h, w = size
+            keep = (pts[:, 0] < w) & (pts[:, 1] < h)
+            records.append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
+    return records
+
+
+def _validate(model, val_ds, ds: VSCrowd, cfg: TrainConfig, device, rank, world):
+    core = model.module if hasattr(model, "module") else model
+    idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
+    shard = idx[rank::world]
+    loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
+                        num_workers=0, collate_fn=collate,
+                        generator=torch.Generator().manual_seed(0))
+    records = predict_batches(core, loader, device, cfg.threshold, cfg.amp)
+    core.train()
+    if world > 1:
+        gathered = [None] * world
+        dist.all_gather_object(gathered, records)
+        records = [r for part in gathered for r in part]
+    keys = [(r["video"], r["frame"]) for r in records]
+    gt = GroundTruth.from_dataset(ds, cfg.data.val_split).subset(keys)
+    res = evaluate(gt, Predictions.from_records(records), sigmas=(5, 20, 40))
+    return res
+
+
+# ---------------------------------------------------------------------- loop
+def _log(out_dir: Path, row: dict[str, Any], rank: int) -> None:
+    if rank:
+        return
+    with open(out_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
+def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
+          on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+    """Train ``cfg`` into ``out_dir`` (``config.json``, ``last.pt``, ``best.pt``,
+    ``metrics.jsonl``).
+
+    Args:
+        cfg: The resolved configuration.
+        out_dir: Run folder (created).
+        resume: Continue from ``out_dir/last.pt`` exactly where it stopped.
+        on_step: Called after every optimiser step with ``(step, loss)``; raising
+            KeyboardInterrupt there behaves like Ctrl-C (tests use it).
+
+    Returns:
+        :class:`TrainResult`. Ctrl-C saves a resumable ``last.pt`` and returns with
+        ``interrupted=True``.
+    """
+    cfg.validate()
+    rank, world, local_rank = _init_distributed()
+    device = _device(cfg, local_rank)
+    out = Path(out_dir)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
+    _seed_everything(cfg.seed, rank)
+    train_ds, val_ds, ds = _datasets(cfg)
+    if cfg.batch_size % world:
+        raise ConfigError(f"expected batch_size divisible by {world} processes, got "
+                          f"{cfg.batch_size}")
+    per_rank = cfg.batch_size // world
+    model = build_model_from_config(cfg).to(device)
+    if cfg.channels_last and device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    sampler = _ResumableSampler(train_ds, world, rank, cfg.seed)
+    steps_per_epoch = len(sampler) // per_rank
+    if steps_per_epoch == 0:
+        raise ConfigError(f"the training split has {len(train_ds)} clips, fewer than one "
+                          f"batch of {cfg.batch_size}")
+    total = cfg.max_steps or steps_per_epoch * cfg.epochs
+    opt = _optimizer(cfg, model)
+    sched = _scheduler(cfg, opt, total)
+    state = _State()
+    if resume:
+        _resume(out / "last.pt", model, opt, sched, state, cfg, rank)
+    ddp = (torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank]
+                                                     if device.type == "cuda" else None)
+           if world > 1 else model)
+    ddp.train()
+    bar = None
+    if rank == 0 and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=state.step, desc="train", file=sys.stderr)
+    interrupted, last_loss = False, None
+    try:
+        while state.epoch < cfg.epochs and state.step < total:
+            sampler.set_epoch(state.epoch)
+            sampler.skip = state.batch_in_epoch * per_rank
+            train_ds.set_epoch(state.epoch)
+            loader = DataLoader(train_ds, batch_size=per_rank, sampler=sampler,
+                                num_workers=cfg.data.workers, collate_fn=collate,
+                                drop_last=True, pin_memory=device.type == "cuda",
+                                generator=torch.Generator().manual_seed(cfg.seed + state.epoch))
+            t0, losses = time.time(), []
+            for batch in loader:
+                try:
+                    last_loss = _train_step(ddp, batch, opt, sched, cfg, device)
+                except torch.cuda.OutOfMemoryError as exc:
+                    raise ConfigError(
+                        "out of GPU memory; try a smaller --crop or --batch-size, or a "
+                        "smaller model.chunk_size") from exc
+                losses.append(last_loss)
+                state.step += 1
+                state.batch_in_epoch += 1
+                if bar:
+                    bar.update()
+                    bar.set_postfix(loss=f"{last_loss:.4f}", epoch=state.epoch)
+                if on_step:
+                    on_step(state.step, last_loss)
+                if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
+                    _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
+                if state.step >= total:
+                    break
+            if state.step >= total and state.batch_in_epoch < steps_per_epoch:
+                break  # stopped inside an epoch: resume continues there
+            row = {"epoch": state.epoch, "step": state.step,
+                   "loss": float(np.mean(losses)) if losses else None,
+                   "lr": sched.get_last_lr()[0], "seconds": round(time.time() - t0, 2)}
+            state.epoch += 1
+            state.batch_in_epoch = 0
+            if val_ds is not None and cfg.val_every and state.epoch % cfg.val_every == 0:
+                res = _validate(ddp, val_ds, ds, cfg, device, rank, world)
+                for r in res.localization:
+                    row[f"mAP@{r.sigma:g}"] = r.map
+                    row[f"mAR@{r.sigma:g}"] = r.mar
+                row["MAE"] = res.counting.mae
+                score = res.sigma(20.0).map or 0.0
+                if score > state.best:
+                    state.best = score
+                    _save(out / "best.pt", ddp, opt, sched, state, cfg, world)
+            state.history.append(row)
+            _log(out, row, rank)
+            logger.info("epoch %s: %s", row["epoch"], row)
+            _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
+    except KeyboardInterrupt:
+        interrupted = True
+        _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
+        logger.warning("interrupted: resumable checkpoint saved to %s", out / "last.pt")
+    finally:
+        if bar:
+            bar.close()
+    if not interrupted:
+        _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
+    if world > 1:
+        dist.barrier()
+    return TrainResult(out, state.step, state.epoch, state.best if state.best >= 0 else None,
+                       interrupted, last_loss)
