@@ -12,6 +12,17 @@ from typing import IO
 from .errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _finish(tmp: str | Path) -> None:
+    # mkstemp creates 0600 files; give outputs the permissions a plain open() would.
+    os.chmod(tmp, 0o666 & ~_umask())
+
+
 def ensure_parent(path: str | Path) -> Path:
     """Create the parent folder of ``path`` if needed and return ``path`` as a Path."""
     path = Path(path)
@@ -42,6 +53,7 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        _finish(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -72,6 +84,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        _finish(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

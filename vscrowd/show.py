@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ._io import atomic_path, ensure_parent
+from .annotations import FrameAnnotation
 from .dataset import VSCrowd
 from .errors import ConfigError, DatasetError, OutputError
 from .eval.localization import sigma_matches
@@ -32,7 +33,7 @@ _MISS = (200, 40, 200)
 class FrameOverlay:
     """A rendered overlay and its counts (``tp``/``fp``/``missed`` when predictions)."""
 
-    image: np.ndarray  # (H, W, 3) uint8 BGR
+    image: np.ndarray  # (H, W, 3) uint8 BGR (frames under 540 px high are enlarged)
     gt: int
     tp: int | None = None
     fp: int | None = None
@@ -64,6 +65,12 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
     """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5)."""
     fa = ds.frame(video, frame)
     img = _read_image(ds.image_path(fa.video, fa.frame))
+    # Small frames are enlarged so markers and the legend stay readable.
+    zoom = max(1, int(np.ceil(540 / img.shape[0]))) if img.shape[0] < 540 else 1
+    if zoom > 1:
+        img = cv2.resize(img, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+    fa = FrameAnnotation(fa.video, fa.frame, fa.frame_index, fa.points * zoom,
+                         fa.boxes * zoom, fa.head_ids)
     scale = max(1, round(max(img.shape[:2]) / 540))
     r = 2 + scale
     if boxes:
@@ -79,10 +86,12 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
         _legend(img, [(_GT, f"GT heads: {len(fa)}")])
         return FrameOverlay(img, len(fa))
     p = _frame_predictions(preds, fa.video, fa.frame)
-    p = p[p[:, 2] >= score_threshold]
+    p = p[p[:, 2] >= score_threshold] * [zoom, zoom, 1]
     dt_frame = np.zeros(len(p), np.int64)
-    dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2], rank_in_frame(dt_frame, p[:, 2]),
-                                      np.zeros(len(fa), np.int64), fa.points, sigma,
+    # Matching in original pixels (σ is in original pixels).
+    dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2] / zoom,
+                                      rank_in_frame(dt_frame, p[:, 2]),
+                                      np.zeros(len(fa), np.int64), fa.points / zoom, sigma,
                                       np.array([0.5]))
     tp = dt_gt[0] >= 0
     for (x, y), m in zip(fa.points, gt_matched[0]):
@@ -97,22 +106,31 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
             cv2.drawMarker(img, c, _FP, cv2.MARKER_TILTED_CROSS, 3 * r, 1 + scale // 2,
                            cv2.LINE_AA)
     n_tp, n_fp, n_miss = int(tp.sum()), int((~tp).sum()), int((~gt_matched[0]).sum())
-    _legend(img, [(_TP, f"true positive: {n_tp}"), (_FP, f"false positive: {n_fp}"),
-                  (_MISS, f"missed head: {n_miss}"),
-                  ((255, 255, 255), f"sigma={sigma:g}px, t=0.5")])
+    _legend(img, [(_TP, f"true positive: {n_tp}"), (_FP, f"false positive: {n_fp}", "cross"),
+                  (_MISS, f"missed head: {n_miss}", "ring"),
+                  ((255, 255, 255), f"sigma={sigma:g}px, t=0.5", "none")])
     return FrameOverlay(img, len(fa), n_tp, n_fp, n_miss)
 
 
-def _legend(img: np.ndarray, items: list[tuple[tuple[int, int, int], str]]) -> None:
+def _legend(img: np.ndarray, items: list[tuple]) -> None:
+    """Legend box; items are (colour, text) or (colour, text, "dot"|"cross"|"ring")."""
     scale = max(0.4, img.shape[0] / 900)
     lh = int(22 * scale) + 4
-    w = int(max(len(t) for _, t in items) * 9 * scale) + 30
+    w = int(max(len(it[1]) for it in items) * 9 * scale) + 30
     overlay = img.copy()
     cv2.rectangle(overlay, (4, 4), (4 + w, 8 + lh * len(items)), (0, 0, 0), -1)
     cv2.addWeighted(overlay, 0.55, img, 0.45, 0, dst=img)
-    for i, (col, text) in enumerate(items):
+    for i, item in enumerate(items):
+        col, text = item[0], item[1]
+        kind = item[2] if len(item) > 2 else "dot"
         y = 4 + lh * (i + 1) - 4
-        cv2.circle(img, (14, y - int(5 * scale)), max(3, int(5 * scale)), col, -1, cv2.LINE_AA)
+        c, r = (14, y - int(5 * scale)), max(3, int(5 * scale))
+        if kind == "cross":
+            cv2.drawMarker(img, c, col, cv2.MARKER_TILTED_CROSS, 2 * r, 2, cv2.LINE_AA)
+        elif kind == "ring":
+            cv2.circle(img, c, r, col, 2, cv2.LINE_AA)
+        elif kind == "dot":
+            cv2.circle(img, c, r, col, -1, cv2.LINE_AA)
         cv2.putText(img, text, (26, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, (255, 255, 255),
                     1, cv2.LINE_AA)
 

@@ -157,3 +157,30 @@ def test_bad_input(synth_root, tmp_path):
         ds = VSCrowdClips(root, split="test", cache_frames=0)
     with pytest.raises(DatasetError, match="0002.jpg"):
         ds[1]
+
+
+def test_fused_scale_crop_matches_scale_then_crop():
+    from vscrowd.data.transforms import RandomScaleCrop
+
+    rng0 = np.random.default_rng(7)
+    frame = rng0.integers(0, 255, (60, 90, 3)).astype(np.uint8)
+    pts = np.array([[10.0, 20.0], [50.5, 30.25], [89.0, 59.0]])
+    clip = Clip([frame], pts, np.column_stack([pts - 2, pts + 2]), np.arange(3))
+    for seed in range(5):
+        rng_a = np.random.default_rng(seed)
+        scaled = RandomScale(0.8, 1.2)(clip, rng_a)
+        two = RandomCrop((40, 64))(scaled, rng_a)
+        fused = RandomScaleCrop((40, 64), 0.8, 1.2)(clip, np.random.default_rng(seed))
+        np.testing.assert_allclose(fused.points, two.points)
+        assert fused.offset == pytest.approx(two.offset) and fused.scale == two.scale
+        # Same pixels up to interpolation rounding at the borders of the window.
+        diff = np.abs(fused.frames[0].astype(int) - two.frames[0].astype(int))
+        assert np.median(diff) <= 1 and diff[2:-2, 2:-2].mean() < 2
+
+
+def test_normalize_matches_reference():
+    from vscrowd.data.clips import IMAGENET_MEAN, IMAGENET_STD, normalize
+
+    f = np.random.default_rng(0).integers(0, 255, (5, 7, 3)).astype(np.uint8)
+    ref = ((f.astype(np.float32) / 255 - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1)
+    np.testing.assert_allclose(normalize([f])[0], ref, atol=1e-5)
