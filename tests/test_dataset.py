@@ -31,6 +31,7 @@ def test_tables(tiny):
     assert ds.splits == ["train", "test"]
 
 
+@pytest.mark.filterwarnings("ignore:1 annotated frame")  # the appended frame has no image
 def test_cache_is_used_and_invalidated(tiny):
     ds1 = VSCrowd(tiny)
     entries = list((tiny / ".vscrowd-cache").iterdir())
@@ -49,6 +50,7 @@ def test_cache_is_used_and_invalidated(tiny):
     assert len(VSCrowd(tiny, cache=False).heads) == 5
 
 
+@pytest.mark.filterwarnings("ignore:1 video\\(s\\) have no frames folder")
 def test_cache_replays_warnings(tmp_path):
     root = write_dataset(tmp_path / "d", {"train_001": "0001 1 0 0 10 10 50 5\n"})
     for _ in range(2):  # second load comes from the cache and must warn too

@@ -30,14 +30,14 @@ from ._io import atomic_write_text
 from .errors import AnnotationFormatError, VSCrowdWarning
 
 __all__ = [
-    "FRAME_COLUMNS",
-    "HEAD_COLUMNS",
     "Annotations",
+    "FRAME_COLUMNS",
     "FrameAnnotation",
+    "HEAD_COLUMNS",
     "format_annotations",
-    "read_many",
     "parse_annotations",
     "read_annotations",
+    "read_many",
     "write_annotations",
 ]
 

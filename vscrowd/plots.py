@@ -45,37 +45,42 @@ def _by_split(ds: VSCrowd):
         yield split, ds.select(split=split), _SPLIT_COLORS.get(split)
 
 
-def heads_per_frame_hist(ds: VSCrowd) -> Figure:
-    """Distribution of the number of heads per frame, splits overlaid (Fig. 2a)."""
+def _split_hist(ds: VSCrowd, values: Callable[[VSCrowd], np.ndarray], bins: np.ndarray,
+                label: Callable[[str, VSCrowd], str], xlabel: str, ylabel: str, title: str,
+                density: bool = False, log: bool = False) -> Figure:
+    """One histogram per split, overlaid."""
     fig = _new_figure()
     ax = fig.add_subplot()
-    allc = ds.frames["n_heads"].to_numpy()
-    bins = np.linspace(0, max(1, allc.max(initial=0)), 31)
     for split, sub, color in _by_split(ds):
-        ax.hist(sub.frames["n_heads"], bins=bins, alpha=0.55, color=color,
-                label=f"{split} ({len(sub.frames)} frames)", density=True)
-    ax.set_xlabel("heads per frame")
-    ax.set_ylabel("share of frames (density)")
-    ax.set_title("Number of people per frame")
+        ax.hist(values(sub), bins=bins, alpha=0.55, color=color, label=label(split, sub),
+                density=density)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend()
     return fig
+
+
+def heads_per_frame_hist(ds: VSCrowd) -> Figure:
+    """Distribution of the number of heads per frame, splits overlaid (Fig. 2a)."""
+    allc = ds.frames["n_heads"].to_numpy()
+    return _split_hist(ds, lambda s: s.frames["n_heads"].to_numpy(),
+                       np.linspace(0, max(1, allc.max(initial=0)), 31),
+                       lambda split, s: f"{split} ({len(s.frames)} frames)",
+                       "heads per frame", "share of frames (density)",
+                       "Number of people per frame", density=True)
 
 
 def head_size_hist(ds: VSCrowd) -> Figure:
     """Head-size distribution in px, splits overlaid, log-scaled counts (Fig. 2b)."""
-    fig = _new_figure()
-    ax = fig.add_subplot()
     sz = head_sizes(ds.heads)
-    bins = np.linspace(0, max(1.0, np.percentile(sz, 99.5) if len(sz) else 1.0), 41)
-    for split, sub, color in _by_split(ds):
-        ax.hist(head_sizes(sub.heads), bins=bins, alpha=0.55, color=color,
-                label=f"{split} ({len(sub.heads)} heads)")
-    ax.set_yscale("log")
-    ax.set_xlabel("head size (px, sqrt of head-shoulder box area)")
-    ax.set_ylabel("heads (log scale)")
-    ax.set_title("Head size distribution")
-    ax.legend()
-    return fig
+    top = max(1.0, np.percentile(sz, 99.5) if len(sz) else 1.0)
+    return _split_hist(ds, lambda s: head_sizes(s.heads), np.linspace(0, top, 41),
+                       lambda split, s: f"{split} ({len(s.heads)} heads)",
+                       "head size (px, sqrt of head-shoulder box area)", "heads (log scale)",
+                       "Head size distribution", log=True)
 
 
 def size_vs_y(ds: VSCrowd) -> Figure:
@@ -105,18 +110,11 @@ def size_vs_y(ds: VSCrowd) -> Figure:
 
 def track_length_hist(ds: VSCrowd) -> Figure:
     """Distribution of trajectory lengths in frames, splits overlaid."""
-    fig = _new_figure()
-    ax = fig.add_subplot()
     tl = track_lengths(ds.heads)
     bins = np.arange(0.5, max(2, int(tl.max()) if len(tl) else 2) + 1.5)
-    for split, sub, color in _by_split(ds):
-        ax.hist(track_lengths(sub.heads), bins=bins, alpha=0.55, color=color,
-                label=f"{split}")
-    ax.set_xlabel("track length (frames)")
-    ax.set_ylabel("trajectories")
-    ax.set_title("Trajectory lengths")
-    ax.legend()
-    return fig
+    return _split_hist(ds, lambda s: track_lengths(s.heads).to_numpy(), bins,
+                       lambda split, s: split, "track length (frames)", "trajectories",
+                       "Trajectory lengths")
 
 
 def density_heatmap(ds: VSCrowd, video: str | None = None, bins: int = 64) -> Figure:

@@ -25,12 +25,12 @@ from .transforms import (  # noqa: E402
 )
 
 __all__ = [
-    "IMAGENET_MEAN",
-    "IMAGENET_STD",
     "Clip",
     "ColorJitter",
     "Compose",
     "EvalPad",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
     "RandomCrop",
     "RandomFlip",
     "RandomScale",

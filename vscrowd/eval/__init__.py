@@ -15,19 +15,19 @@ from .results import (
 )
 
 __all__ = [
+    "BoxThresholdResult",
     "COCO_THRESHOLDS",
+    "CountingResult",
     "DEFAULT_METRICS",
     "DEFAULT_SIGMAS",
-    "METRICS",
-    "RECALL_THRESHOLDS",
-    "BoxThresholdResult",
-    "CountingResult",
     "DistanceAPResult",
     "EvaluationResult",
     "GroundTruth",
     "LocalizationMetric",
     "LocalizationResult",
+    "METRICS",
     "Predictions",
+    "RECALL_THRESHOLDS",
     "SizeRecallResult",
     "evaluate",
     "read_predictions",

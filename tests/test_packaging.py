@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import vscrowd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_cli_as_vscrowd_cli_only(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("vscrowd-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "vscrowd/cli/main.py" in names
+    assert "vscrowd/py.typed" in names
+    assert not any(n.startswith("cli/") for n in names)  # no top-level `cli` module
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "vscrowd = vscrowd.cli.main:main" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_core_import_does_not_need_torch(tmp_path):
+    code = ("import sys, vscrowd, vscrowd.eval, vscrowd.stats, vscrowd.plots, vscrowd.show, "
+            "vscrowd.convert, vscrowd.cli.main; assert 'torch' not in sys.modules, 'torch'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+def test_version_and_sorted_all():
+    import importlib
+
+    assert vscrowd.__version__.count(".") == 2
+    for name in ("vscrowd", "vscrowd.eval", "vscrowd.data", "vscrowd.models",
+                 "vscrowd.train"):
+        mod = importlib.import_module(name)
+        assert list(mod.__all__) == sorted(mod.__all__), name
