@@ -82,13 +82,16 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True)
 @click.option("--video", default=None, help="Video for the density heat map (default all).")
+@click.option("--split", default=None, help="Only this split.")
 @_SPLIT_FILE
 @_NO_CACHE
-def plot_cmd(root, out, fmt, video, split_file, no_cache):
+def plot_cmd(root, out, fmt, video, split, split_file, no_cache):
     """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
     from vscrowd.plots import plot_all
 
     ds = open_data(root, split_file, no_cache)
+    if split:
+        ds = ds.select(split=split)
     for p in plot_all(ds, out, fmt=fmt, video=video):
         click.echo(f"wrote {p}")
 

@@ -87,3 +87,9 @@ def test_clip_gif_and_mp4(tiny, tmp_path):
     assert g.read_bytes()[:3] == b"GIF"
     m = write_clip(tiny, "train_001", tmp_path / "c.mp4")
     assert m.stat().st_size > 100
+
+
+def test_overlay_with_predictions_for_another_split(tiny):
+    preds = Predictions.from_records([{"video": "train_001", "frame": "0001", "points": []}])
+    with pytest.raises(DatasetError, match="another split"):
+        render_frame(tiny, "test_001", "0002", preds)

@@ -44,7 +44,10 @@ def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 
         echo("\n(torch not installed: skipping training; pip install 'vscrowd[torch]')")
     video = test.videos["video"].iloc[0]
     frame = next(test.iter_frames(video)).frame
-    ov = write_overlay(ds, video, frame, out / "overlay.png", preds, sigma=20)
-    echo(f"\n== overlay of {video}/{frame}: TP {ov.tp}, FP {ov.fp}, missed {ov.missed} "
-         f"-> {out / 'overlay.png'}")
+    shown = out / ("preds_gnanet.json" if "gnanet-demo" in results else "preds_background.json")
+    from .eval import read_predictions
+
+    ov = write_overlay(ds, video, frame, out / "overlay.png", read_predictions(shown), sigma=20)
+    echo(f"\n== overlay of {video}/{frame} ({shown.name}): TP {ov.tp}, FP {ov.fp}, "
+         f"missed {ov.missed} -> {out / 'overlay.png'}")
     return results

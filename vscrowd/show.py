@@ -51,10 +51,16 @@ def _read_image(path: Path) -> np.ndarray:
 
 def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray:
     fr = preds.frames
-    rows = np.flatnonzero((fr["video"].to_numpy() == video)
-                          & (fr["frame"].to_numpy() == frame))
+    vids, fids = fr["video"].to_numpy(), fr["frame"].to_numpy()
+    rows = np.flatnonzero((vids == video) & (fids == frame))
+    if len(rows) == 0 and frame.isdigit():  # integer / unpadded FrameIDs match by value
+        rows = np.flatnonzero((vids == video) & np.array(
+            [f.isdigit() and int(f) == int(frame) for f in fids], bool))
     if len(rows) == 0:
-        return np.empty((0, 3))
+        other = sorted(set(vids))[:3]
+        raise DatasetError(f"the predictions have no record for {video}/{frame} (they cover "
+                           f"{', '.join(other) or 'no videos'}...; predictions for another "
+                           "split?)")
     sel = np.isin(preds.frame_index, rows)
     return np.column_stack([preds.points[sel], preds.scores[sel]])
 

@@ -184,3 +184,8 @@ def test_normalize_matches_reference():
     f = np.random.default_rng(0).integers(0, 255, (5, 7, 3)).astype(np.uint8)
     ref = ((f.astype(np.float32) / 255 - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1)
     np.testing.assert_allclose(normalize([f])[0], ref, atol=1e-5)
+
+
+def test_no_objective_frame_with_full_context_is_an_error(synth_root):
+    with pytest.raises(DatasetError, match="no objective frames"):
+        VSCrowdClips(synth_root, split="test", clip_length=3, stride=5, border="skip")

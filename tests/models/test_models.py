@@ -66,8 +66,6 @@ def test_chunked_equals_unchunked():
     a.index_sampler = b.index_sampler = _all_positions
     x = torch.randn(2, 8, 6, 7)
     torch.testing.assert_close(a(x, x), b(x, x))
-    # Random sampling: same generator stream regardless of chunking only if the
-    # positions are the same; with a fixed sampler above the results must agree.
 
 
 def test_gradcheck_on_tiny_map():

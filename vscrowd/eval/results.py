@@ -255,6 +255,12 @@ class EvaluationResult:
         lines.append("")
         lines.append(f"frames {self.frames}, GT points {self.gt_points}, "
                      f"predicted points {self.pred_points}")
+        if self.notes.get("missing_frames"):
+            lines.append(f"note: {self.notes['missing_frames']} frame(s) had no prediction "
+                         "record and counted as empty")
+        if self.notes.get("points_outside_image"):
+            lines.append(f"note: {self.notes['points_outside_image']} predicted point(s) lie "
+                         "outside their image (kept)")
         return "\n".join(lines)
 
     def __str__(self) -> str:

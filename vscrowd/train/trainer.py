@@ -277,6 +277,15 @@ def _log(out_dir: Path, row: dict[str, Any], rank: int) -> None:
         fh.write(json.dumps(row) + "\n")
 
 
+def _tensorboard(out: Path):
+    """A TensorBoard writer when the tensorboard package is installed, else None."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(out / "tensorboard"))
+
+
 def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
           on_step: Callable[[int, float], None] | None = None) -> TrainResult:
     """Train ``cfg`` into ``out_dir`` (``config.json``, ``last.pt``, ``best.pt``,
@@ -324,6 +333,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                                                      if device.type == "cuda" else None)
            if world > 1 else model)
     ddp.train()
+    tb = _tensorboard(out) if rank == 0 else None
     bar = None
     if rank == 0 and sys.stderr.isatty():
         from tqdm import tqdm
@@ -353,6 +363,9 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                 if bar:
                     bar.update()
                     bar.set_postfix(loss=f"{last_loss:.4f}", epoch=state.epoch)
+                if tb is not None and state.step % cfg.log_every == 0:
+                    tb.add_scalar("train/loss", last_loss, state.step)
+                    tb.add_scalar("train/lr", sched.get_last_lr()[0], state.step)
                 if on_step:
                     on_step(state.step, last_loss)
                 if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
@@ -378,6 +391,10 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                     _save(out / "best.pt", ddp, opt, sched, state, cfg, world)
             state.history.append(row)
             _log(out, row, rank)
+            if tb is not None:
+                for k, v in row.items():
+                    if k not in ("epoch", "step") and isinstance(v, float):
+                        tb.add_scalar(f"epoch/{k}", v, state.step)
             logger.info("epoch %s: %s", row["epoch"], row)
             _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
     except KeyboardInterrupt:
@@ -387,6 +404,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     finally:
         if bar:
             bar.close()
+        if tb is not None:
+            tb.close()
     if not interrupted:
         _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
     if world > 1:
