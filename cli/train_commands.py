@@ -63,6 +63,8 @@ def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optim
     best = "n/a" if res.best_map20 is None else f"{100 * res.best_map20:.2f}"
     click.echo(f"{state}: {res.steps} steps, {res.epochs_done} epochs, best mAP@σ=20 {best}, "
                f"checkpoints in {out}")
+    if res.interrupted:
+        raise SystemExit(130)  # the conventional status after Ctrl-C
 
 
 @click.command("predict")
@@ -96,7 +98,7 @@ def predict_cmd(checkpoint, data, split, out, threshold, device):
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(path_type=Path),
               help="Working folder (created; only files the demo writes are replaced).")
-@click.option("--steps", default=300, show_default=True, type=int,
+@click.option("--steps", default=400, show_default=True, type=int,
               help="Training steps of the small CPU model.")
 def demo_cmd(out, steps):
     """The whole story on synthetic data: synthesize, stats, train, predict, evaluate, show."""

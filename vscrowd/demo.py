@@ -16,7 +16,7 @@ from .synth import synthesize
 __all__ = ["run_demo"]
 
 
-def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 300) -> dict:
+def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 400) -> dict:
     """Synthesize -> stats -> predict -> evaluate -> overlay, echoing each step."""
     out = Path(out)
     data = out / "data"

@@ -22,10 +22,11 @@ DEMO_OVERRIDES = {
     "model.name": "gnanet", "model.width": 0.125, "model.n_samples": 8,
     "data.crop": (128, 192), "data.workers": 0, "batch_size": 4, "val_every": 0,
     "optim.optimizer": "adam", "optim.lr": 1e-3, "optim.warmup_steps": 20,
+    "epochs": 10_000,  # the step budget (max_steps) is the limit, not epochs
 }
 
 
-def train_demo(data: Path, out: Path, echo: Callable[[str], None], steps: int = 300) -> dict:
+def train_demo(data: Path, out: Path, echo: Callable[[str], None], steps: int = 400) -> dict:
     """Train, predict on test, evaluate; returns ``{"gnanet-demo": EvaluationResult}``."""
     torch.set_num_threads(max(1, torch.get_num_threads()))
     cfg = TrainConfig().override(**{"data.root": str(data), "max_steps": steps,
