@@ -42,12 +42,14 @@ def progress(total: int | None, desc: str) -> Iterator:
         bar.close()
 
 
-def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = False):
-    """Open a dataset root for a command."""
+def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = False,
+              split: str | None = None):
+    """Open a dataset root for a command (optionally one split of it)."""
     from vscrowd.dataset import VSCrowd
 
-    return VSCrowd(root, split_files=list(split_file) if split_file else "auto",
-                   cache=not no_cache)
+    ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
+                 cache=not no_cache)
+    return ds.select(split=split) if split else ds
 
 
 def parse_size(text: str, what: str = "size") -> tuple[int, int]:

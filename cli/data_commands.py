@@ -56,9 +56,7 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
     from vscrowd import stats
     from vscrowd._io import atomic_write_text
 
-    ds = open_data(root, split_file, no_cache)
-    if split:
-        ds = ds.select(split=split)
+    ds = open_data(root, split_file, no_cache, split)
     table = stats.summary(ds)
     videos = stats.per_video(ds) if per_video else None
     doc = {"summary": json.loads(table.to_json(orient="records"))}
@@ -89,9 +87,7 @@ def plot_cmd(root, out, fmt, video, split, split_file, no_cache):
     """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
     from vscrowd.plots import plot_all
 
-    ds = open_data(root, split_file, no_cache)
-    if split:
-        ds = ds.select(split=split)
+    ds = open_data(root, split_file, no_cache, split)
     for p in plot_all(ds, out, fmt=fmt, video=video):
         click.echo(f"wrote {p}")
 
@@ -141,9 +137,7 @@ def convert_cmd(root, to, out, split_file, split, no_cache):
     """Convert annotations to COCO JSON (file), YOLO labels or Parquet (folders)."""
     from vscrowd.convert import convert
 
-    ds = open_data(root, split_file, no_cache)
-    if split:
-        ds = ds.select(split=split)
+    ds = open_data(root, split_file, no_cache, split)
     convert(ds, to, out)
     click.echo(f"wrote {out} ({len(ds.heads)} heads, {len(ds.frames)} frames)")
 
