@@ -133,3 +133,17 @@ def test_interpolated_precision_weights_equal_duplication():
     p_d, r_d = interpolated_precision(dup, 10.0)
     np.testing.assert_allclose(p_w, p_d)
     np.testing.assert_allclose(r_w, r_d)
+
+
+@settings(max_examples=30, deadline=None)
+@given(frames=st.lists(st.tuples(frame_gt, frame_dt), min_size=1, max_size=4))
+def test_shared_candidate_pairs_equal_per_sigma_runs(frames):
+    gt_frames = [f[0] for f in frames]
+    if not any(gt_frames):
+        return
+    gt, preds = _make(gt_frames, [f[1] for f in frames])
+    together = evaluate(gt, preds, sigmas=[1.0, 4.0, 12.0])
+    for s in (1.0, 4.0, 12.0):
+        alone = evaluate(gt, preds, sigmas=[s]).sigma(s)
+        np.testing.assert_array_equal(together.sigma(s).precision, alone.precision)
+        np.testing.assert_array_equal(together.sigma(s).recall, alone.recall)

@@ -21,8 +21,8 @@ from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors, frame_counts
 from .distance_ap import DEFAULT_RADII, distance_ap
 from .groundtruth import GroundTruth
-from .localization import sigma_matches, sigma_precision_recall
-from .matching import rank_in_frame
+from .localization import candidate_radius, sigma_matches, sigma_precision_recall
+from .matching import candidate_pairs, rank_in_frame
 from .predictions import Predictions, read_predictions
 from .results import (
     BoxThresholdResult,
@@ -187,9 +187,12 @@ def evaluate(
 
     localization, matches = [], {}
     if {"sigma", "size", "video"} & set(metrics) or bootstrap:
+        # One KD-tree search at the largest σ serves every σ.
+        pairs = candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
+                                candidate_radius(max(sigmas)))
         for s in sigmas:
             dt_gt, gt_matched = sigma_matches(al.dt_frame, al.dt_xy, al.dt_rank,
-                                              gt.frame_index, gt.points, s)
+                                              gt.frame_index, gt.points, s, pairs=pairs)
             matches[s] = (dt_gt, gt_matched)
             if n_gt:
                 prec, rec = sigma_precision_recall(dt_gt, al.order, n_gt)

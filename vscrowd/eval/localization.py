@@ -16,7 +16,8 @@ import numpy as np
 from .ap import COCO_THRESHOLDS, interpolated_precision
 from .matching import candidate_pairs, greedy_match
 
-__all__ = ["match_radius", "oks_similarity", "sigma_matches", "sigma_precision_recall"]
+__all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches",
+           "sigma_precision_recall"]
 
 
 def match_radius(sigma: float, threshold: float) -> float:
@@ -37,13 +38,28 @@ def oks_similarity(dt_xy, gt_xy, pair_dt, pair_gt, sigma: float) -> np.ndarray:
     return np.exp(-e)
 
 
+def candidate_radius(sigma: float, thresholds: np.ndarray = COCO_THRESHOLDS) -> float:
+    """Search radius that contains every pair that can match at ``thresholds``."""
+    return match_radius(sigma, float(np.min(thresholds))) * (1 + 1e-9) + 1e-9
+
+
 def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
-                  thresholds: np.ndarray = COCO_THRESHOLDS):
-    """Greedy matches at each threshold: ``(dt_gt (T, D), gt_matched (T, G))``."""
+                  thresholds: np.ndarray = COCO_THRESHOLDS, pairs=None):
+    """Greedy matches at each threshold: ``(dt_gt (T, D), gt_matched (T, G))``.
+
+    ``pairs`` may hold candidate pairs found once for a larger radius (several σ):
+    only those within this σ's radius are kept, so results are identical.
+    """
     # The match limit for t uses min(t, 1 - 1e-10) as in pycocotools.
     thr = np.minimum(np.asarray(thresholds, np.float64), 1 - 1e-10)
-    radius = match_radius(sigma, float(thr.min())) * (1 + 1e-9) + 1e-9
-    pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius)
+    radius = candidate_radius(sigma, thr)
+    if pairs is None:
+        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius)
+    else:
+        pd_, pg = pairs
+        d2 = ((dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2)
+        keep = d2 <= radius**2
+        pd_, pg = pd_[keep], pg[keep]
     sim = oks_similarity(dt_xy, gt_xy, pd_, pg, sigma)
     return greedy_match(pd_, pg, sim, dt_rank, len(gt_xy), thr)
 
