@@ -38,10 +38,12 @@ def _require_torch(feature: str) -> None:
 @click.option("--val-split", default=None, help="Held-out split for validation.")
 @click.option("--backbone-weights", type=click.Path(path_type=Path), default=None,
               help="torchvision-layout VGG16 checkpoint (ImageNet).")
+@click.option("--checkpoint-every", type=int, default=None,
+              help="Also write OUT/last.pt every k steps (survives a hard kill).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly.")
 def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optimizer, crop,
               clip_length, width, device, workers, seed, val_every, val_split,
-              backbone_weights, resume):
+              backbone_weights, checkpoint_every, resume):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
     train ... (see docs/model.md)."""
     _require_torch("vscrowd train")
@@ -56,6 +58,7 @@ def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optim
         "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
         "model.width": width, "device": device, "data.workers": workers, "seed": seed,
         "val_every": val_every, "data.val_split": val_split,
+        "checkpoint_every": checkpoint_every,
         "model.backbone_weights": str(backbone_weights) if backbone_weights else None,
     })
     res = train(cfg, out, resume=resume)

@@ -65,6 +65,22 @@ def test_resume_is_exact(synth_root, tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
+def test_resume_after_a_crash_from_the_periodic_checkpoint(synth_root, tmp_path):
+    cfg = _cfg(synth_root, max_steps=6, checkpoint_every=2)
+    train(cfg, tmp_path / "full")
+
+    def crash(step, loss):
+        if step == 5:  # like a SIGKILL: nothing is saved at this point
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        train(cfg, tmp_path / "crash", on_step=crash)
+    assert load_checkpoint(tmp_path / "crash" / "last.pt")["step"] == 4
+    train(cfg, tmp_path / "crash", resume=True)
+    a, b = _params(tmp_path / "full" / "last.pt"), _params(tmp_path / "crash" / "last.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_validation_keeps_best_and_logs(synth_root, tmp_path):
     cfg = _cfg(synth_root, epochs=1, val_every=1, val_max_frames=3)
     res = train(cfg, tmp_path / "run")
