@@ -25,6 +25,7 @@ from .errors import (
     VSCrowdError,
     VSCrowdWarning,
 )
+from .sensecrowd import read_sensecrowd_labels
 from .synth import synthesize
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "open_dataset",
     "parse_annotations",
     "read_annotations",
+    "read_sensecrowd_labels",
     "synthesize",
     "write_annotations",
 ]

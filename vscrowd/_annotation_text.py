@@ -67,8 +67,8 @@ def _slow_locate_bad_token(rests: list[bytes], line_nos: list[int], path) -> Non
                 float(tok)
             except ValueError:
                 head, col = divmod(pos - 2, VALUES_PER_HEAD)
-                _fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r} "
-                      f"(head {head + 1})", field=f"token {pos} ({HEAD_FIELDS[col]})")
+                _fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r}",
+                      field=f"token {pos} ({HEAD_FIELDS[col]}, head {head + 1})")
     _fail(path, None, "could not parse the numbers of this file")  # pragma: no cover
 
 
