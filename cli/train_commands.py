@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import DATA_OPTION, parse_size, progress
+from .common import DATA_OPTION, open_data, parse_size, progress
 
 
 def _require_torch(feature: str) -> None:
@@ -85,15 +85,13 @@ def predict_cmd(checkpoint, data, split, out, threshold, device):
     _require_torch("vscrowd predict")
     import torch
 
-    from vscrowd.dataset import VSCrowd
     from vscrowd.train import predict
 
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    ds = VSCrowd(data)
-    n = len(ds.select(split=split).videos) if split else len(ds.videos)
-    with progress(n, "predict") as bar:
-        preds = predict(checkpoint, ds, split=split, out=out, threshold=threshold,
+    ds = open_data(data, split=split)
+    with progress(len(ds.videos), "predict") as bar:
+        preds = predict(checkpoint, ds, split=None, out=out, threshold=threshold,
                         device=device, progress=lambda _v: bar.update())
     click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points")
 

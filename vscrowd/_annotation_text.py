@@ -55,7 +55,7 @@ def _token_counts(body: bytes, n_lines: int, rests: list[bytes] | None = None) -
     return np.bincount(line_of_byte[starts], minlength=n_lines)
 
 
-def _fail(path, line, msg, field=None):
+def fail(path, line, msg, field=None):
     raise AnnotationFormatError(msg, path=path or "<annotations>", line=line, field=field)
 
 
@@ -67,9 +67,9 @@ def _slow_locate_bad_token(rests: list[bytes], line_nos: list[int], path) -> Non
                 float(tok)
             except ValueError:
                 head, col = divmod(pos - 2, VALUES_PER_HEAD)
-                _fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r}",
+                fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r}",
                       field=f"token {pos} ({HEAD_FIELDS[col]}, head {head + 1})")
-    _fail(path, None, "could not parse the numbers of this file")  # pragma: no cover
+    fail(path, None, "could not parse the numbers of this file")  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     """Validate and convert one file; see :func:`parse_annotations`."""
     frame_ids, line_nos, rests = _split_lines(data)
     if not frame_ids:
-        _fail(path, None, "annotation file is empty (expected one line per frame)")
+        fail(path, None, "annotation file is empty (expected one line per frame)")
     n_lines = len(frame_ids)
     body = b"\n".join(rests)
     counts = _token_counts(body, n_lines, rests)
@@ -116,7 +116,7 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
         i = int(bad[0])
         k = int(counts[i])
         first = (k // VALUES_PER_HEAD) * VALUES_PER_HEAD + 2
-        _fail(path, line_nos[i],
+        fail(path, line_nos[i],
               f"expected {VALUES_PER_HEAD} values per head (HeadID x1 y1 x2 y2 p1 p2) after "
               f"the FrameID, got {k} values; the incomplete head starts at token {first}",
               field="head fields")
@@ -141,20 +141,20 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     if not finite.all():
         h, c = np.argwhere(~finite)[0]
         no, field = where(int(h), int(c))
-        _fail(path, no, f"expected a finite number, got {table[h, c]}", field=field)
+        fail(path, no, f"expected a finite number, got {table[h, c]}", field=field)
     ids = table[:, 0]
     nonint = ids != np.round(ids)
     if nonint.any():
         h = int(np.flatnonzero(nonint)[0])
         no, field = where(h, 0)
-        _fail(path, no, f"expected an integer HeadID, got {ids[h]}", field=field)
+        fail(path, no, f"expected an integer HeadID, got {ids[h]}", field=field)
     x1, y1, x2, y2, px, py = (table[:, k] for k in range(1, 7))
     for lo, hi, name, col in ((x1, x2, "x2 < x1", 3), (y1, y2, "y2 < y1", 4)):
         inverted = hi < lo
         if inverted.any():
             h = int(np.flatnonzero(inverted)[0])
             no, field = where(h, col)
-            _fail(path, no, f"box has {name} ({hi[h]} < {lo[h]}); expected left <= right "
+            fail(path, no, f"box has {name} ({hi[h]} < {lo[h]}); expected left <= right "
                   "and top <= bottom", field=field)
 
     head_ids = ids.astype(np.int64)
@@ -164,14 +164,14 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
         if dup.any():
             h = int(order[np.flatnonzero(dup)[0] + 1])
             no, field = where(h, 0)
-            _fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)
+            fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)
 
     frame_strs = [f.decode(errors="replace") for f in frame_ids]
     if len(set(frame_strs)) != n_lines:
         seen: dict[str, int] = {}
         for s, no in zip(frame_strs, line_nos):
             if s in seen:
-                _fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
+                fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
                       field="FrameID")
             seen[s] = no
 
@@ -183,6 +183,6 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
         msg = (f"{n_out} head center(s) lie outside their head-shoulder box "
                f"(first on line {no})")
         if strict:
-            _fail(path, no, msg, field="p1 p2")
+            fail(path, no, msg, field="p1 p2")
         warnings.warn(f"{path or video}: {msg}", VSCrowdWarning, stacklevel=3)
     return Parsed(video, frame_strs, heads_per_line, table)

@@ -12,15 +12,20 @@ from typing import IO
 from .errors import OutputError
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
+# Read once at import: os.umask can only be read by setting it, which is process-wide
+# and would race with threads creating files.
+_UMASK = _read_umask()
+
+
 def _finish(tmp: str | Path) -> None:
     # mkstemp creates 0600 files; give outputs the permissions a plain open() would.
-    os.chmod(tmp, 0o666 & ~_umask())
+    os.chmod(tmp, 0o666 & ~_UMASK)
 
 
 def ensure_parent(path: str | Path) -> Path:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from ._annotation_text import Parsed, parse
 from ._io import atomic_write_text
@@ -33,6 +32,7 @@ __all__ = [
     "FrameAnnotation",
     "HEAD_COLUMNS",
     "format_annotations",
+    "frame_number",
     "parse_annotations",
     "read_annotations",
     "read_many",
@@ -135,23 +135,6 @@ class Annotations:
         """An annotation set with no frames."""
         return cls(_empty_heads(), _empty_frames())
 
-    @classmethod
-    def concat(cls, parts: Sequence[Annotations]) -> Annotations:
-        """Concatenate annotation sets (e.g. one per video) in the given order."""
-        if not parts:
-            return cls.empty()
-        # union_categoricals recodes per-part categories without materialising strings.
-        cols = {}
-        for c in HEAD_COLUMNS:
-            if c in ("video", "frame"):
-                cols[c] = union_categoricals([p.heads[c] for p in parts])
-            else:
-                cols[c] = np.concatenate([p.heads[c].to_numpy() for p in parts])
-        heads = pd.DataFrame(cols)
-        frames = pd.concat([p.frames for p in parts], ignore_index=True)
-        frames["video"] = union_categoricals([p.frames["video"] for p in parts])
-        return cls(heads, frames)
-
     def __len__(self) -> int:
         return len(self.heads)
 
@@ -170,6 +153,20 @@ class Annotations:
         h = self.heads
         sel = h[(h["video"] == video) & (h["frame_index"] == idx)]
         return _frame_from_rows(video, str(frame), idx, sel)
+
+
+def frame_number(frame: str | int) -> int | None:
+    """The value a FrameID is matched by when it is not found as written.
+
+    ``"0001"``, ``"1"`` and ``1`` all give 1; anything but digits gives None.
+
+    >>> frame_number("0007"), frame_number(7), frame_number("a7")
+    (7, 7, None)
+    """
+    if isinstance(frame, int) and not isinstance(frame, bool):
+        return frame
+    s = str(frame)
+    return int(s) if s.isdigit() else None
 
 
 def _frame_from_rows(video: str, frame: str, idx: int, rows: pd.DataFrame) -> FrameAnnotation:

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .annotations import Annotations, FrameAnnotation, _iter_frames, read_many
+from .annotations import Annotations, FrameAnnotation, _iter_frames, frame_number, read_many
 from .cache import cache_key, default_cache_dir, load_cached, store_cached
 from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
 from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
@@ -159,8 +159,8 @@ class VSCrowd:
     def _attach_images(self) -> None:
         vdir = self.root / "videos"
         widths, heights, has_frames = [], [], []
-        exists_parts = []
         frames = self.annotations.frames
+        exists_all = np.zeros(len(frames), bool)
         missing: list[tuple[str, str]] = []
         no_folder = []
         groups = frames.groupby("video", observed=True, sort=False).indices
@@ -182,16 +182,13 @@ class VSCrowd:
                 missing += [(video, f) for f, e in zip(fids, exists) if not e]
                 first = next((f for f, e in zip(fids, exists) if e), None)
                 size = _image_size(folder / (first + _IMAGE_EXT)) if first else None
-            exists_parts.append((sel, exists))
+            exists_all[sel] = exists
             widths.append(size[0] if size else pd.NA)
             heights.append(size[1] if size else pd.NA)
             has_frames.append(present is not None)
         self.videos["width"] = pd.array(widths, dtype="Int32")
         self.videos["height"] = pd.array(heights, dtype="Int32")
         self.videos["has_frames"] = has_frames
-        exists_all = np.zeros(len(frames), bool)
-        for sel, exists in exists_parts:
-            exists_all[sel] = exists
         size = self.videos.set_index("video")[["width", "height"]]
         fr = frames.drop(columns=[c for c in ("width", "height", "has_image") if c in frames])
         fr = fr.join(size, on="video")
@@ -335,8 +332,9 @@ class VSCrowd:
         ids = fr["frame"].tolist()
         if str(frame) in ids:
             return str(frame)
-        if isinstance(frame, int) or str(frame).isdigit():
-            by_value = [f for f in ids if f.isdigit() and int(f) == int(frame)]
+        value = frame_number(frame)
+        if value is not None:
+            by_value = [f for f in ids if frame_number(f) == value]
             if by_value:
                 return by_value[0]
         raise DatasetError(f"video {video!r} has no frame {str(frame)!r}"

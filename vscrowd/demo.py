@@ -31,23 +31,20 @@ def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 
     echo("\n== 3. training-free baseline (background subtraction + blob peaks) on test")
     preds = background_blobs(test)
     write_predictions(preds, out / "preds_background.json")
-    res = evaluate(ds, out / "preds_background.json", split="test")
+    res = evaluate(ds, preds, split="test")
     echo(str(res))
     results["background"] = res
-    if importlib.util.find_spec("torch") is not None and importlib.util.find_spec(
-        "vscrowd.train.demo"
-    ) is not None:
+    shown, name = preds, "preds_background.json"
+    if importlib.util.find_spec("torch") is not None:
         from .train.demo import train_demo
 
-        results.update(train_demo(data, out, echo, steps=steps))
+        results["gnanet-demo"], shown = train_demo(ds, out, echo, steps=steps)
+        name = "preds_gnanet.json"
     else:
         echo("\n(torch not installed: skipping training; pip install 'vscrowd[torch]')")
     video = test.videos["video"].iloc[0]
     frame = next(test.iter_frames(video)).frame
-    shown = out / ("preds_gnanet.json" if "gnanet-demo" in results else "preds_background.json")
-    from .eval import read_predictions
-
-    ov = write_overlay(ds, video, frame, out / "overlay.png", read_predictions(shown), sigma=20)
-    echo(f"\n== overlay of {video}/{frame} ({shown.name}): TP {ov.tp}, FP {ov.fp}, "
+    ov = write_overlay(ds, video, frame, out / "overlay.png", shown, sigma=20)
+    echo(f"\n== overlay of {video}/{frame} ({name}): TP {ov.tp}, FP {ov.fp}, "
          f"missed {ov.missed} -> {out / 'overlay.png'}")
     return results

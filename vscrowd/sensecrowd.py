@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._annotation_text import parse
+from ._annotation_text import fail, parse
 from .annotations import Annotations, _assemble
 from .errors import AnnotationFormatError
 
@@ -27,10 +27,6 @@ __all__ = ["read_sensecrowd_labels"]
 # Position of each official field within a SenseCrowd head group (id is last).
 _SENSE_INDEX = {"x1": 0, "y1": 1, "x2": 2, "y2": 3, "p1": 4, "p2": 5, "HeadID": 6}
 _FIELD = re.compile(r"token \d+ \((\w+), head (\d+)\)")
-
-
-def _fail(path, line, msg, field=None):
-    raise AnnotationFormatError(msg, path=path, line=line, field=field)
 
 
 def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
@@ -63,15 +59,15 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
             official.append("")  # keep line numbers aligned
             continue
         if len(tok) < 3:
-            _fail(path, no, "expected '<file> <width> <height>' at the start of the line")
+            fail(path, no, "expected '<file> <width> <height>' at the start of the line")
         try:
             w, h = int(tok[1]), int(tok[2])
         except ValueError:
-            _fail(path, no, f"expected integer width and height, got {tok[1]!r} {tok[2]!r}",
+            fail(path, no, f"expected integer width and height, got {tok[1]!r} {tok[2]!r}",
                   field="tokens 2-3")
         rest = tok[3:]
         if len(rest) % 7:
-            _fail(path, no, f"expected 7 values per head (x1 y1 x2 y2 p1 p2 id), got "
+            fail(path, no, f"expected 7 values per head (x1 y1 x2 y2 p1 p2 id), got "
                   f"{len(rest)}; the incomplete head starts at token "
                   f"{4 + len(rest) // 7 * 7}", field="head fields")
         groups = [rest[i:i + 7] for i in range(0, len(rest), 7)]

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ._io import atomic_path, ensure_parent
-from .annotations import FrameAnnotation
+from .annotations import FrameAnnotation, frame_number
 from .dataset import VSCrowd
 from .errors import ConfigError, DatasetError, OutputError
 from .eval.localization import sigma_matches
@@ -53,9 +53,10 @@ def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray
     fr = preds.frames
     vids, fids = fr["video"].to_numpy(), fr["frame"].to_numpy()
     rows = np.flatnonzero((vids == video) & (fids == frame))
-    if len(rows) == 0 and frame.isdigit():  # integer / unpadded FrameIDs match by value
+    value = frame_number(frame)
+    if len(rows) == 0 and value is not None:  # integer / unpadded FrameIDs match by value
         rows = np.flatnonzero((vids == video) & np.array(
-            [f.isdigit() and int(f) == int(frame) for f in fids], bool))
+            [frame_number(f) == value for f in fids], bool))
     if len(rows) == 0:
         other = sorted(set(vids))[:3]
         raise DatasetError(f"the predictions have no record for {video}/{frame} (they cover "
@@ -71,7 +72,15 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
     """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5)."""
     fa = ds.frame(video, frame)
     img = _read_image(ds.image_path(fa.video, fa.frame))
-    # Small frames are enlarged so markers and the legend stay readable.
+    if preds is not None:
+        # The evaluator's matching, on original pixels (σ is in original pixels).
+        p = _frame_predictions(preds, fa.video, fa.frame)
+        p = p[p[:, 2] >= score_threshold]
+        dt_frame = np.zeros(len(p), np.int64)
+        dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2], rank_in_frame(dt_frame, p[:, 2]),
+                                          np.zeros(len(fa), np.int64), fa.points, sigma,
+                                          np.array([0.5]))
+    # Small frames are enlarged (drawing only) so markers and the legend stay readable.
     zoom = max(1, int(np.ceil(540 / img.shape[0]))) if img.shape[0] < 540 else 1
     if zoom > 1:
         img = cv2.resize(img, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
@@ -91,14 +100,7 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
             cv2.circle(img, (int(round(x)), int(round(y))), r, _GT, -1, cv2.LINE_AA)
         _legend(img, [(_GT, f"GT heads: {len(fa)}")])
         return FrameOverlay(img, len(fa))
-    p = _frame_predictions(preds, fa.video, fa.frame)
-    p = p[p[:, 2] >= score_threshold] * [zoom, zoom, 1]
-    dt_frame = np.zeros(len(p), np.int64)
-    # Matching in original pixels (σ is in original pixels).
-    dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2] / zoom,
-                                      rank_in_frame(dt_frame, p[:, 2]),
-                                      np.zeros(len(fa), np.int64), fa.points / zoom, sigma,
-                                      np.array([0.5]))
+    p = p * [zoom, zoom, 1]
     tp = dt_gt[0] >= 0
     for (x, y), m in zip(fa.points, gt_matched[0]):
         if not m:  # missed: hollow ring so the pixel itself stays visible

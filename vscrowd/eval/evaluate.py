@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations
+from ..annotations import Annotations, frame_number
 from ..dataset import VSCrowd
 from ..errors import ConfigError, PredictionFormatError, VSCrowdWarning
 from .ap import COCO_THRESHOLDS, global_order
@@ -63,13 +63,14 @@ def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> _Aligne
     videos = gt.frames["video"].to_numpy(object)
     frames = gt.frames["frame"].to_numpy(object)
     exact = {(v, f): i for i, (v, f) in enumerate(zip(videos, frames))}
-    by_value = {(v, int(f)): i for i, (v, f) in enumerate(zip(videos, frames)) if f.isdigit()}
+    by_value = {(v, frame_number(f)): i for i, (v, f) in enumerate(zip(videos, frames))
+                if frame_number(f) is not None}
     row = np.empty(len(preds.frames), np.int64)
     unknown = []
     for r, (v, f) in enumerate(zip(preds.frames["video"], preds.frames["frame"])):
         i = exact.get((v, f))
-        if i is None and f.lstrip("-").isdigit():
-            i = by_value.get((v, int(f)))
+        if i is None and frame_number(f) is not None:
+            i = by_value.get((v, frame_number(f)))
         if i is None:
             unknown.append((v, f))
             i = -1

@@ -7,10 +7,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from ..dataset import VSCrowd
-from ..eval import evaluate
+from ..eval import EvaluationResult, Predictions, evaluate
 from .config import TrainConfig
 from .predict import predict
 from .trainer import train
@@ -26,10 +24,10 @@ DEMO_OVERRIDES = {
 }
 
 
-def train_demo(data: Path, out: Path, echo: Callable[[str], None], steps: int = 400) -> dict:
-    """Train, predict on test, evaluate; returns ``{"gnanet-demo": EvaluationResult}``."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    cfg = TrainConfig().override(**{"data.root": str(data), "max_steps": steps,
+def train_demo(ds: VSCrowd, out: Path, echo: Callable[[str], None], steps: int = 400
+               ) -> tuple[EvaluationResult, Predictions]:
+    """Train on ``ds``, predict its test split and evaluate; returns both."""
+    cfg = TrainConfig().override(**{"data.root": str(ds.root), "max_steps": steps,
                                     **DEMO_OVERRIDES})
     echo(f"\n== 4. train a reduced-width GNANet (width 1/8, {steps} steps, CPU) -> "
          f"{out / 'run'}")
@@ -46,8 +44,8 @@ def train_demo(data: Path, out: Path, echo: Callable[[str], None], steps: int = 
         train(cfg, out / "run", on_step=on_step)
     echo(f"   trained in {time.time() - t0:.0f} s")
     echo("\n== 5. predict on the test split and evaluate")
-    preds = predict(out / "run" / "last.pt", data, split="test", out=out / "preds_gnanet.json",
+    preds = predict(out / "run" / "last.pt", ds, split="test", out=out / "preds_gnanet.json",
                     threshold=0.5)
-    res = evaluate(VSCrowd(data), preds, split="test")
+    res = evaluate(ds, preds, split="test")
     echo(str(res))
-    return {"gnanet-demo": res}
+    return res, preds

@@ -250,7 +250,7 @@ def predict_batches(model, loader, device, threshold: float, amp: bool = True
     return records
 
 
-def _validate(model, val_ds, ds: VSCrowd, cfg: TrainConfig, device, rank, world):
+def _validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank, world):
     core = model.module if hasattr(model, "module") else model
     idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
     shard = idx[rank::world]
@@ -264,9 +264,7 @@ def _validate(model, val_ds, ds: VSCrowd, cfg: TrainConfig, device, rank, world)
         dist.all_gather_object(gathered, records)
         records = [r for part in gathered for r in part]
     keys = [(r["video"], r["frame"]) for r in records]
-    gt = GroundTruth.from_dataset(ds, cfg.data.val_split).subset(keys)
-    res = evaluate(gt, Predictions.from_records(records), sigmas=(5, 20, 40))
-    return res
+    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40))
 
 
 # ---------------------------------------------------------------------- loop
@@ -311,6 +309,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
         atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
     _seed_everything(cfg.seed, rank)
     train_ds, val_ds, ds = _datasets(cfg)
+    val_gt = GroundTruth.from_dataset(ds, cfg.data.val_split) if val_ds is not None else None
     if cfg.batch_size % world:
         raise ConfigError(f"expected batch_size divisible by {world} processes, got "
                           f"{cfg.batch_size}")
@@ -380,7 +379,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
             state.epoch += 1
             state.batch_in_epoch = 0
             if val_ds is not None and cfg.val_every and state.epoch % cfg.val_every == 0:
-                res = _validate(ddp, val_ds, ds, cfg, device, rank, world)
+                res = _validate(ddp, val_ds, val_gt, cfg, device, rank, world)
                 for r in res.localization:
                     row[f"mAP@{r.sigma:g}"] = r.map
                     row[f"mAR@{r.sigma:g}"] = r.mar
