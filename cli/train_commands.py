@@ -71,7 +71,7 @@ def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optim
 
 
 @click.command("predict")
-@click.argument("checkpoint", type=click.Path(path_type=Path))
+@click.argument("model_source", metavar="MODEL", type=click.Path(path_type=Path))
 @DATA_OPTION
 @click.option("--split", default="test", show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path),
@@ -80,8 +80,11 @@ def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optim
               help="Peak threshold on the smoothed probability map.")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(["auto", "cpu", "cuda"]))
-def predict_cmd(checkpoint, data, split, out, threshold, device):
-    """Run a trained model over a split and write leaderboard predictions."""
+def predict_cmd(model_source, data, split, out, threshold, device):
+    """Run a trained model over a split and write leaderboard predictions.
+
+    MODEL is a training checkpoint, a run folder (best.pt, else last.pt), a folder
+    written by `vscrowd export`, or a Hugging Face repo id holding one."""
     _require_torch("vscrowd predict")
     import torch
 
@@ -91,9 +94,26 @@ def predict_cmd(checkpoint, data, split, out, threshold, device):
         device = "cuda" if torch.cuda.is_available() else "cpu"
     ds = open_data(data, split=split)
     with progress(len(ds.videos), "predict") as bar:
-        preds = predict(checkpoint, ds, split=None, out=out, threshold=threshold,
+        preds = predict(model_source, ds, split=None, out=out, threshold=threshold,
                         device=device, progress=lambda _v: bar.update())
-    click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points")
+    click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points, model "
+               f"{preds.method}")
+
+
+@click.command("export")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Folder for model.safetensors, config.json and README.md.")
+@click.option("--dtype", type=click.Choice(["fp32", "bf16"]), default="fp32",
+              show_default=True, help="Type of the stored floating-point weights.")
+def export_cmd(source, out, dtype):
+    """Export a checkpoint (or a run folder's best.pt/last.pt) as a shareable model folder
+    (safetensors weights, config, model card) for vscrowd.models.from_pretrained."""
+    _require_torch("vscrowd export")
+    from vscrowd.train import export_model
+
+    folder = export_model(source, out, dtype=dtype)
+    click.echo(f"wrote {folder}: model.safetensors, config.json, README.md")
 
 
 @click.command("demo")
@@ -108,4 +128,4 @@ def demo_cmd(out, steps):
     run_demo(out, echo=click.echo, steps=steps)
 
 
-COMMANDS = [train_cmd, predict_cmd, demo_cmd]
+COMMANDS = [train_cmd, predict_cmd, export_cmd, demo_cmd]

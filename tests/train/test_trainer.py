@@ -137,7 +137,7 @@ def _ddp_worker(rank, world, port, root, out, q):
     cfg = _cfg(root, epochs=1, val_every=1, val_max_frames=4)
     try:
         train(cfg, out)
-        core = torch.load(out / "last.pt", weights_only=False)["model"] if rank == 0 else None
+        core = load_checkpoint(out / "last.pt")["model"] if rank == 0 else None
         q.put((rank, "ok", None if core is None else sum(float(v.sum()) for v in core.values())))
     except Exception as exc:  # pragma: no cover - reported to the parent
         q.put((rank, f"{type(exc).__name__}: {exc}", None))

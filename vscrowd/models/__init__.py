@@ -8,6 +8,7 @@ from .backbone import VGG16Backbone, load_backbone_weights  # noqa: E402
 from .gna import GaussianNeighborhoodAttention, dense_attention, gaussian_offsets  # noqa: E402
 from .gnanet import GNANet, GNANetConfig, PredictionModule  # noqa: E402
 from .postprocess import find_peaks  # noqa: E402
+from .pretrained import from_pretrained, save_pretrained  # noqa: E402
 from .registry import build_model, list_models, register_model  # noqa: E402
 
 __all__ = [
@@ -19,8 +20,10 @@ __all__ = [
     "build_model",
     "dense_attention",
     "find_peaks",
+    "from_pretrained",
     "gaussian_offsets",
     "list_models",
     "load_backbone_weights",
     "register_model",
+    "save_pretrained",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, VSCrowdWarning
 
 __all__ = ["CONV_INDICES", "VGG16Backbone", "load_backbone_weights"]
 
@@ -89,4 +89,4 @@ def warn_random_init() -> None:
     """The one warning for a backbone without pretrained weights."""
     warnings.warn("VGG16 backbone is randomly initialised (no --backbone-weights given; "
                   "nothing can be downloaded here). Results will be far below the paper's.",
-                  UserWarning, stacklevel=3)
+                  VSCrowdWarning, stacklevel=3)

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..dataset import VSCrowd
 from ..eval import EvaluationResult, Predictions, evaluate
 from .config import TrainConfig
+from .export import export_model
 from .predict import predict
 from .trainer import train
 
@@ -43,9 +44,12 @@ def train_demo(ds: VSCrowd, out: Path, echo: Callable[[str], None], steps: int =
         warnings.simplefilter("ignore", UserWarning)  # random-init backbone: expected here
         train(cfg, out / "run", on_step=on_step)
     echo(f"   trained in {time.time() - t0:.0f} s")
-    echo("\n== 5. predict on the test split and evaluate")
-    preds = predict(out / "run" / "last.pt", ds, split="test", out=out / "preds_gnanet.json",
-                    threshold=0.5)
+    folder = export_model(out / "run", out / "model")
+    echo(f"   exported (vscrowd export) -> {folder}: model.safetensors, config.json, "
+         "README.md")
+    echo("\n== 5. predict on the test split from the exported model (from_pretrained) and "
+         "evaluate")
+    preds = predict(folder, ds, split="test", out=out / "preds_gnanet.json", threshold=0.5)
     res = evaluate(ds, preds, split="test")
     echo(str(res))
     return res, preds

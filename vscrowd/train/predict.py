@@ -18,28 +18,55 @@ import torch
 
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
 from ..dataset import VSCrowd
-from ..errors import DatasetError
+from ..errors import CheckpointError, ConfigError, DatasetError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks
-from .checkpoint import load_checkpoint, load_model_state
+from ..models.pretrained import (
+    CONFIG_NAME,
+    WEIGHTS_NAME,
+    from_pretrained,
+    load_pretrained_config,
+    resolve_pretrained,
+)
+from ..models.state import load_state_strict
+from .checkpoint import load_checkpoint
 from .config import TrainConfig
+from .export import find_checkpoint
 
 __all__ = ["load_trained_model", "predict"]
 
 
-def load_trained_model(checkpoint: str | Path, device: str | torch.device = "cpu"):
-    """(model in eval mode, its TrainConfig) from a training checkpoint."""
+def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
+                       ) -> tuple[torch.nn.Module, TrainConfig, Path]:
+    """(model in eval mode, its TrainConfig, the file or folder loaded) from a training
+    checkpoint, a run folder (``best.pt``, else ``last.pt``), a folder written by
+    ``vscrowd export`` or a Hugging Face repo id holding one."""
     import warnings
 
     from .trainer import build_model_from_config
 
-    ckpt = load_checkpoint(checkpoint)
-    cfg = TrainConfig.from_dict(ckpt["config"])
-    with warnings.catch_warnings():  # weights come from the checkpoint, not ImageNet
-        warnings.simplefilter("ignore", UserWarning)
-        model = build_model_from_config(cfg.override(**{"model.backbone_weights": None}))
-    load_model_state(model, ckpt["model"], checkpoint)
-    return model.to(device).eval(), cfg
+    path = Path(source)
+    if (path.suffix in (".pt", ".pth") or path.is_file()
+            or (path.is_dir() and not (path / WEIGHTS_NAME).is_file())):
+        ckpt_path = find_checkpoint(path)
+        ckpt = load_checkpoint(ckpt_path)
+        cfg = TrainConfig.from_dict(ckpt["config"])
+        with warnings.catch_warnings():  # weights come from the checkpoint, not ImageNet
+            warnings.simplefilter("ignore", UserWarning)
+            model = build_model_from_config(cfg.override(**{"model.backbone_weights": None}))
+        load_state_strict(model, ckpt["model"], ckpt_path)
+        return model.to(device).eval(), cfg, ckpt_path
+    folder = resolve_pretrained(source)
+    config = load_pretrained_config(folder)
+    if not isinstance(config.get("train_config"), dict):
+        raise CheckpointError(f"{folder / CONFIG_NAME} has no \"train_config\" (clip length "
+                              "and stride are needed to predict); export it with vscrowd "
+                              "export")
+    try:
+        cfg = TrainConfig.from_dict(config["train_config"])
+    except ConfigError as exc:
+        raise CheckpointError(f"{folder / CONFIG_NAME}: {exc}") from exc
+    return from_pretrained(folder, device=device), cfg, folder
 
 
 def _load_frame(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
@@ -88,7 +115,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
             progress: Callable[[str], None] | None = None) -> Predictions:
     """Predict head points for every frame of ``split`` (and write ``out`` if given)."""
     device = torch.device(device)
-    model, cfg = load_trained_model(checkpoint, device)
+    model, cfg, loaded = load_trained_model(checkpoint, device)
     ds = data if isinstance(data, VSCrowd) else VSCrowd(data)
     if split is not None:
         ds = ds.select(split=split)
@@ -100,7 +127,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
         records += _predict_video(model, ds, video, m, stride, ctx, device, threshold)
         if progress:
             progress(video)
-    preds = Predictions.from_records(records, method=f"{cfg.model.name} ({Path(checkpoint).name})")
+    preds = Predictions.from_records(records, method=f"{cfg.model.name} ({loaded})")
     if out is not None:
         write_predictions(preds, out)
     return preds

@@ -28,13 +28,14 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from ..data import VSCrowdClips, collate, train_transform
 from ..dataset import VSCrowd
-from ..errors import ConfigError, VSCrowdError
+from ..errors import CheckpointError, ConfigError
 from ..eval import GroundTruth, Predictions, evaluate
 from ..models import build_model, find_peaks
-from .checkpoint import load_checkpoint, load_model_state, save_checkpoint
+from ..models.state import load_state_strict
+from .checkpoint import load_checkpoint, require_keys, save_checkpoint
 from .config import TrainConfig
 
-__all__ = ["TrainResult", "build_model_from_config", "train"]
+__all__ = ["TrainResult", "build_model_from_config", "model_options", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +104,23 @@ def _seed_everything(seed: int, rank: int) -> None:
     torch.manual_seed(seed + rank)
 
 
-def build_model_from_config(cfg: TrainConfig) -> torch.nn.Module:
-    """The model a config describes (also used by ``predict``)."""
+def model_options(cfg: TrainConfig) -> dict[str, Any]:
+    """``build_model(cfg.model.name, **model_options(cfg))`` builds the configured model
+    (backbone weights excluded: they are an initialisation, not part of the model)."""
     m = cfg.model
-    opts: dict[str, Any] = {"width": m.width, "clip_length": cfg.clip_length,
-                            "backbone_weights": m.backbone_weights}
+    opts: dict[str, Any] = {"width": m.width, "clip_length": cfg.clip_length}
     if m.name != "baseline":
         opts.update(gammas=tuple(m.gammas), n_samples=m.n_samples,
                     eval_samples=m.eval_samples, chunk_size=m.chunk_size)
     if m.name in ("s-gnanet", "baseline") and cfg.clip_length != 1:
         raise ConfigError(f"expected clip_length 1 for {m.name}, got {cfg.clip_length}")
-    return build_model(m.name, **opts)
+    return opts
+
+
+def build_model_from_config(cfg: TrainConfig) -> torch.nn.Module:
+    """The model a config describes (also used by ``predict``)."""
+    return build_model(cfg.model.name, **model_options(cfg),
+                       backbone_weights=cfg.model.backbone_weights)
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd]:
@@ -154,8 +161,16 @@ def _scheduler(cfg: TrainConfig, opt, total_steps: int):
 
 # ---------------------------------------------------------------------- checkpoints
 def _rng_state() -> dict[str, Any]:
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-             "python": random.getstate()}
+    """Every RNG's state as plain data (tensors, ints, lists), so that the checkpoint
+    loads with ``weights_only=True``."""
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -163,8 +178,11 @@ def _rng_state() -> dict[str, Any]:
 
 def _set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"],
+                         n["has_gauss"], n["cached_gaussian"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
@@ -186,19 +204,40 @@ def _save(path: Path, model, opt, sched, state: _State, cfg: TrainConfig, world:
     })
 
 
-def _resume(path: Path, model, opt, sched, state: _State, cfg: TrainConfig, rank: int) -> None:
+#: What a resume reads from a checkpoint, with types (validated before use).
+_RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
+    "model_name": str, "optimizer": dict, "scheduler": dict, "epoch": int, "step": int,
+    "batch_in_epoch": int, "best": (int, float), "history": list, "rng": list}
+
+
+def _read_resume(path: Path, cfg: TrainConfig) -> dict[str, Any]:
+    """The validated checkpoint to resume from (read before anything is written)."""
     ckpt = load_checkpoint(path)
-    if ckpt.get("model_name") != cfg.model.name:
-        raise VSCrowdError(f"{path} holds a {ckpt.get('model_name')!r} model, expected "
-                           f"{cfg.model.name!r}")
-    load_model_state(model, ckpt["model"], path)
-    opt.load_state_dict(ckpt["optimizer"])
-    sched.load_state_dict(ckpt["scheduler"])
+    require_keys(ckpt, _RESUME_KEYS, path)
+    if ckpt["model_name"] != cfg.model.name:
+        raise CheckpointError(f"{path} holds a {ckpt['model_name']!r} model, expected "
+                              f"{cfg.model.name!r}")
+    return ckpt
+
+
+def _apply_resume(ckpt: dict[str, Any], path: Path, model, opt, sched, state: _State,
+                  rank: int) -> None:
+    load_state_strict(model, ckpt["model"], path)
+    try:
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"{path}: optimizer/scheduler state does not fit this run "
+                              f"({type(exc).__name__}: {exc})") from exc
     state.epoch, state.step = ckpt["epoch"], ckpt["step"]
     state.batch_in_epoch, state.best = ckpt["batch_in_epoch"], ckpt["best"]
     state.history = ckpt["history"]
     rngs = ckpt["rng"]
-    _set_rng_state(rngs[rank] if rank < len(rngs) else rngs[0])
+    try:
+        _set_rng_state(rngs[rank] if rank < len(rngs) else rngs[0])
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise CheckpointError(f"{path}: RNG state is malformed ({type(exc).__name__}: "
+                              f"{exc})") from exc
 
 
 # ---------------------------------------------------------------------- steps
@@ -304,9 +343,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     rank, world, local_rank = _init_distributed()
     device = _device(cfg, local_rank)
     out = Path(out_dir)
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
+    resume_from = _read_resume(out / "last.pt", cfg) if resume else None
     _seed_everything(cfg.seed, rank)
     train_ds, val_ds, ds = _datasets(cfg)
     val_gt = GroundTruth.from_dataset(ds, cfg.data.val_split) if val_ds is not None else None
@@ -326,8 +363,11 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     opt = _optimizer(cfg, model)
     sched = _scheduler(cfg, opt, total)
     state = _State()
-    if resume:
-        _resume(out / "last.pt", model, opt, sched, state, cfg, rank)
+    if resume_from is not None:
+        _apply_resume(resume_from, out / "last.pt", model, opt, sched, state, rank)
+    if rank == 0:  # only once everything above succeeded: it describes last.pt
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
     ddp = (torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank]
                                                      if device.type == "cuda" else None)
            if world > 1 else model)
@@ -384,11 +424,11 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                     row[f"mAP@{r.sigma:g}"] = r.map
                     row[f"mAR@{r.sigma:g}"] = r.mar
                 row["MAE"] = res.counting.mae
-                score = res.sigma(20.0).map or 0.0
-                if score > state.best:
-                    state.best = score
-                    _save(out / "best.pt", ddp, opt, sched, state, cfg, world)
-            state.history.append(row)
+            state.history.append(row)  # before best.pt: it records its own metrics
+            score = (row.get("mAP@20") or 0.0) if "mAP@20" in row else -1.0
+            if score > state.best:
+                state.best = score
+                _save(out / "best.pt", ddp, opt, sched, state, cfg, world)
             _log(out, row, rank)
             if tb is not None:
                 for k, v in row.items():
