@@ -18,46 +18,64 @@ def _require_torch(feature: str) -> None:
 @click.command("train")
 @DATA_OPTION
 @click.option("--model", "model", default=None,
-              help="gnanet | s-gnanet | baseline | lanet | ranet | dranet | gnanet-1focus")
+              help="A registered model (vscrowd.models.list_models(); default gnanet).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Run folder.")
+@click.option("--preset", type=click.Choice(["vscrowd", "paper"]), default=None,
+              help="Recipe: paper (SGD, fixed lr 2e-6, summed loss, batch 16, 30 epochs) or "
+                   "vscrowd (the default; docs/model.md).")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
               help="YAML/JSON config (see docs/model.md); flags override it.")
 @click.option("--epochs", type=int, default=None)
 @click.option("--max-steps", type=int, default=None)
 @click.option("--batch-size", type=int, default=None)
-@click.option("--lr", type=float, default=None)
+@click.option("--lr", type=float, default=None,
+              help="Learning rate (default: the preset's; 1e-3 with --optimizer adam).")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None)
 @click.option("--crop", default=None, help="Training crop HxW (multiples of 8).")
-@click.option("--clip-length", type=int, default=None, help="Frames per clip (odd).")
+@click.option("--clip-length", type=int, default=None,
+              help="Frames per clip (odd; default: the model's).")
 @click.option("--width", type=float, default=None,
               help="Channel multiplier (reduced-width models for CPU demos).")
+@click.option("--backbone", type=click.Choice(["vgg16-10conv", "vgg16-13conv"]), default=None,
+              help="VGG16 front-end: the paper's 10 convs + 3 pools (default) or 13 convs.")
+@click.option("--border", type=click.Choice(["clamp", "reflect", "resample"]), default=None,
+              help="GNA samples that fall off the feature map (default reflect).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None)
-@click.option("--workers", type=int, default=None)
+@click.option("--workers", type=click.IntRange(min=0), default=None)
 @click.option("--seed", type=int, default=None)
 @click.option("--val-every", type=int, default=None, help="Validate every k epochs (0: off).")
-@click.option("--val-split", default=None, help="Held-out split for validation.")
+@click.option("--val-split", default=None,
+              help="Validation set for best.pt: 'holdout' (default: a scene-disjoint 10%% of "
+                   "the training videos) or a split name.")
+@click.option("--select-on-test", is_flag=True,
+              help="Allow --val-split test (model selection on test; recorded in config).")
 @click.option("--backbone-weights", type=click.Path(path_type=Path), default=None,
               help="torchvision-layout VGG16 checkpoint (ImageNet).")
 @click.option("--checkpoint-every", type=int, default=None,
               help="Also write OUT/last.pt every k steps (survives a hard kill).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly.")
-def train_cmd(data, model, out, config, epochs, max_steps, batch_size, lr, optimizer, crop,
-              clip_length, width, device, workers, seed, val_every, val_split,
-              backbone_weights, checkpoint_every, resume):
+def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
+              crop, clip_length, width, backbone, border, device, workers, seed, val_every,
+              val_split, select_on_test, backbone_weights, checkpoint_every, resume):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
     train ... (see docs/model.md)."""
     _require_torch("vscrowd train")
     from vscrowd.train import TrainConfig, train
+    from vscrowd.train.config import ADAM_DEFAULT_LR
 
-    cfg = TrainConfig.from_file(config) if config else TrainConfig()
-    if model in ("s-gnanet", "baseline") and clip_length is None:
-        clip_length = 1
+    cfg = TrainConfig.from_file(config) if config else TrainConfig.from_preset(preset or
+                                                                               "vscrowd")
+    if config and preset and preset != cfg.preset:
+        cfg = TrainConfig.from_dict({**cfg.to_dict(), "preset": preset})
+    if optimizer == "adam" and lr is None and cfg.optim.optimizer != "adam":
+        lr = ADAM_DEFAULT_LR
     cfg = cfg.override(**{
         "data.root": str(data), "model.name": model, "epochs": epochs, "max_steps": max_steps,
         "batch_size": batch_size, "optim.lr": lr, "optim.optimizer": optimizer,
         "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
-        "model.width": width, "device": device, "data.workers": workers, "seed": seed,
-        "val_every": val_every, "data.val_split": val_split,
+        "model.width": width, "model.backbone": backbone, "model.border": border,
+        "device": device, "data.workers": workers, "seed": seed, "val_every": val_every,
+        "data.val_split": val_split, "data.select_on_test": select_on_test or None,
         "checkpoint_every": checkpoint_every,
         "model.backbone_weights": str(backbone_weights) if backbone_weights else None,
     })

@@ -8,12 +8,15 @@ and a ``scene_label.txt`` whose lines are ``<video> <int label> <int label> ...`
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import DatasetError
+from .errors import ConfigError, DatasetError
 
-__all__ = ["SPLIT_LIST_NAMES", "find_split_files", "read_scene_labels", "read_split_file",
-           "split_from_name"]
+__all__ = ["SPLIT_LIST_NAMES", "find_split_files", "holdout_videos", "read_scene_labels",
+           "read_split_file", "scene_key", "split_from_name"]
 
 #: Split list files looked for in a dataset root when no ``split_files`` are given.
 SPLIT_LIST_NAMES = ("train.txt", "val.txt", "test.txt")
@@ -74,3 +77,62 @@ def read_scene_labels(path: str | Path) -> dict[str, tuple[int, ...]]:
             raise DatasetError(f"{path}, line {no}: expected integer scene labels, "
                                f"got {' '.join(parts[1:])!r}") from exc
     return labels
+
+
+_CUT = re.compile(r"_cut_\d+.*$")
+
+
+def scene_key(video: str) -> str:
+    """The recording a video was cut from: SenseCrowd names share it across their cuts
+    (``0817_1_cut_01_rot`` and ``0817_1_cut_02`` -> ``0817_1``); a name without a cut
+    suffix is its own scene.
+
+    >>> scene_key("0817_1_cut_01_rot"), scene_key("IMG_4696_cut_03"), scene_key("train_007")
+    ('0817_1', 'IMG_4696', 'train_007')
+    """
+    return _CUT.sub("", video)
+
+
+def holdout_videos(videos: Sequence[str], fraction: float = 0.1, *, seed: int = 0,
+                   scene_labels: Mapping[str, tuple[int, ...] | None] | None = None
+                   ) -> list[str]:
+    """A deterministic, scene-disjoint validation hold-out of ``videos``.
+
+    Videos are grouped by :func:`scene_key`, so cuts of one recording never straddle
+    the hold-out; groups are taken in a seeded hash order until ``fraction`` of the
+    videos is held out (at least one group, never all). With SenseCrowd scene labels
+    (``scene_label.txt``: density, indoor/outdoor, day/night ...), the order
+    alternates between label classes so the hold-out covers them evenly.
+
+    >>> holdout_videos([f"train_{i:03d}" for i in range(1, 21)], 0.1)
+    ['train_003', 'train_010']
+    """
+    if not 0 < fraction < 1:
+        raise ConfigError(f"expected a hold-out fraction in (0, 1), got {fraction}")
+    groups: dict[str, list[str]] = {}
+    for v in videos:
+        groups.setdefault(scene_key(v), []).append(v)
+    if len(groups) < 2:
+        raise ConfigError(f"cannot hold out validation scenes from {len(groups)} scene(s); "
+                          "give a validation split (--val-split) or more training videos")
+
+    def rank(key: str) -> str:
+        return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+    strata: dict[tuple, list[str]] = {}
+    for key in sorted(groups, key=rank):
+        label = (scene_labels or {}).get(groups[key][0]) or ()
+        strata.setdefault(tuple(label), []).append(key)
+    order = [k for round_ in _round_robin(list(strata.values())) for k in round_]
+    target, held = fraction * len(videos), []
+    for key in order[: len(order) - 1]:
+        held += groups[key]
+        if len(held) >= target:
+            break
+    return sorted(held)
+
+
+def _round_robin(lists: list[list[str]]) -> list[list[str]]:
+    """``[[a1, a2], [b1]]`` -> ``[[a1, b1], [a2]]``."""
+    depth = max(len(x) for x in lists)
+    return [[x[i] for x in lists if i < len(x)] for i in range(depth)]

@@ -10,6 +10,7 @@ from .results import (
     CountingResult,
     DistanceAPResult,
     EvaluationResult,
+    IdreesResult,
     LocalizationResult,
     SizeRecallResult,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "DistanceAPResult",
     "EvaluationResult",
     "GroundTruth",
+    "IdreesResult",
     "LocalizationMetric",
     "LocalizationResult",
     "METRICS",

@@ -21,6 +21,7 @@ from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors, frame_counts
 from .distance_ap import DEFAULT_RADII, distance_ap
 from .groundtruth import GroundTruth
+from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches, sigma_precision_recall
 from .matching import candidate_pairs, rank_in_frame
 from .predictions import Predictions, read_predictions
@@ -29,6 +30,7 @@ from .results import (
     CountingResult,
     DistanceAPResult,
     EvaluationResult,
+    IdreesResult,
     LocalizationResult,
 )
 
@@ -36,9 +38,9 @@ __all__ = ["DEFAULT_METRICS", "DEFAULT_SIGMAS", "METRICS", "evaluate"]
 
 logger = logging.getLogger(__name__)
 
-Metric = Literal["sigma", "count", "box", "distance", "size", "video"]
+Metric = Literal["sigma", "count", "box", "distance", "idrees", "size", "video"]
 #: Every selectable metric family (``--metric``).
-METRICS: tuple[Metric, ...] = ("sigma", "count", "box", "distance", "size", "video")
+METRICS: tuple[Metric, ...] = ("sigma", "count", "box", "distance", "idrees", "size", "video")
 DEFAULT_METRICS: tuple[Metric, ...] = ("sigma", "count")
 DEFAULT_SIGMAS: tuple[float, ...] = (5.0, 20.0, 40.0)
 
@@ -225,6 +227,12 @@ def evaluate(
                                                gt.frame_index, gt.points, r))
         step("distance")
 
+    idrees = None
+    if "idrees" in metrics:
+        idrees = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
+            al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS))
+        step("idrees")
+
     sizes = ()
     if "size" in metrics:
         sizes = tuple(size_recall(gt.boxes, matches[s][1], s, size_edges) for s in sigmas)
@@ -252,5 +260,6 @@ def evaluate(
     return EvaluationResult(
         localization=tuple(localization), counting=counting, frames=n_frames,
         gt_points=n_gt, pred_points=len(al.dt_xy), box_threshold=box, distance_ap=dist,
+        idrees=idrees,
         size_recall=sizes, per_video=per_video, bootstrap=boot, notes=notes,
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["BoxThresholdResult", "CountingResult", "DistanceAPResult", "EvaluationResult",
+           "IdreesResult",
            "LocalizationResult", "SizeRecallResult"]
 
 TableFormat = Literal["table", "markdown", "csv"]
@@ -139,6 +140,39 @@ class DistanceAPResult:
 
 
 @dataclass(frozen=True)
+class IdreesResult:
+    """Precision / recall / AUC over 1...100 px thresholds (the paper's Table IX)."""
+
+    thresholds: np.ndarray
+    precision_curve: np.ndarray
+    recall_curve: np.ndarray
+
+    @property
+    def precision(self) -> float | None:
+        return _mean_or_none(self.precision_curve)
+
+    @property
+    def recall(self) -> float | None:
+        return _mean_or_none(self.recall_curve)
+
+    @property
+    def auc(self) -> float | None:
+        from .idrees import pr_auc
+
+        if np.isnan(self.precision_curve).any() or np.isnan(self.recall_curve).any():
+            return None
+        return pr_auc(self.precision_curve, self.recall_curve)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"thresholds": [float(t) for t in self.thresholds],
+                "precision": self.precision, "recall": self.recall, "AUC": self.auc}
+
+
+def _mean_or_none(v: np.ndarray) -> float | None:
+    return None if np.isnan(v).any() else float(v.mean())
+
+
+@dataclass(frozen=True)
 class SizeRecallResult:
     """Recall per head-size bucket at one σ (size = sqrt of the GT box area)."""
 
@@ -161,6 +195,7 @@ class EvaluationResult:
     pred_points: int
     box_threshold: tuple[BoxThresholdResult, ...] = ()
     distance_ap: DistanceAPResult | None = None
+    idrees: IdreesResult | None = None
     size_recall: tuple[SizeRecallResult, ...] = ()
     per_video: pd.DataFrame | None = None
     bootstrap: pd.DataFrame | None = None
@@ -187,6 +222,8 @@ class EvaluationResult:
             out["box_threshold"] = [r.to_dict() for r in self.box_threshold]
         if self.distance_ap is not None:
             out["distance_ap"] = self.distance_ap.to_dict()
+        if self.idrees is not None:
+            out["idrees"] = self.idrees.to_dict()
         if self.size_recall:
             out["size_recall"] = [r.to_dict() for r in self.size_recall]
         if self.per_video is not None:
@@ -237,6 +274,11 @@ class EvaluationResult:
             lines.append(f"distance AP (radii {self.distance_ap.radii[0]:g}..."
                          f"{self.distance_ap.radii[-1]:g} px): L-mAP "
                          f"{_pct(self.distance_ap.l_map)}")
+        if self.idrees is not None:
+            i = self.idrees
+            lines.append(f"Idrees et al. P/R/AUC ({i.thresholds[0]:g}...{i.thresholds[-1]:g} px): "
+                         f"precision {_num(i.precision)}  recall {_num(i.recall)}  "
+                         f"AUC {_num(i.auc)}")
         for s in self.size_recall:
             lines.append("")
             lines.append(f"recall by head size at σ={s.sigma:g} (size = sqrt(box area), px)")

@@ -1,8 +1,16 @@
-"""VGG16's first 13 conv layers (output stride 8), with torchvision's key names.
+"""The VGG16 front-end, output stride 8, with torchvision's key names.
 
-Layer indices follow ``torchvision.models.vgg16().features`` so a torchvision
-ImageNet checkpoint loads directly; pool4 (index 23) is an identity so the output
-stride stays 8. No torchvision dependency.
+The paper: "we use the first 13 layers in VGG16", output H/8 × W/8 × 512, building
+on CSRNet. Thirteen *entries* of VGG16's configuration -- 10 convolutions and 3
+max-pools, ``64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512`` -- are CSRNet's
+front-end and give exactly stride 8 and 512 channels with no change to VGG16: that is
+the default (``"vgg16-10conv"``, 7.6 M parameters). vscrowd 0.1 read the phrase as 13
+*convolutions* with pool4 removed (``"vgg16-13conv"``, 14.7 M parameters, a larger
+receptive field); it stays available by name.
+
+Layer indices follow ``torchvision.models.vgg16().features``, so a torchvision ImageNet
+checkpoint loads directly (``features.0``-``features.21`` for the default). No
+torchvision dependency.
 """
 
 from __future__ import annotations
@@ -10,45 +18,69 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import torch
 from torch import nn
 
-from ..errors import CheckpointError, VSCrowdWarning
+from ..errors import CheckpointError, ConfigError, VSCrowdWarning
 
-__all__ = ["CONV_INDICES", "VGG16Backbone", "load_backbone_weights"]
+__all__ = ["BACKBONES", "VGG16Backbone", "conv_indices", "load_backbone_weights"]
 
 logger = logging.getLogger(__name__)
-# (index, out_channels) of the 13 convs; "M" marks max-pools (index 23 is skipped).
-_CFG = [(0, 64), (2, 64), "M", (5, 128), (7, 128), "M", (10, 256), (12, 256), (14, 256),
-        "M", (17, 512), (19, 512), (21, 512), "I", (24, 512), (26, 512), (28, 512)]
-CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
+BackboneName = Literal["vgg16-10conv", "vgg16-13conv"]
+_FRONT = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512]
+#: Layer lists: channel counts, "M" for max-pool, "I" for an identity kept in pool4's
+#: place (index 23) so that the deeper convs keep torchvision's indices.
+BACKBONES: dict[str, tuple[int | str, ...]] = {
+    "vgg16-10conv": tuple(_FRONT),
+    "vgg16-13conv": (*_FRONT, "I", 512, 512, 512),
+}
+
+
+def conv_indices(name: BackboneName = "vgg16-10conv") -> tuple[int, ...]:
+    """torchvision ``features`` indices of the convolutions of backbone ``name``.
+
+    >>> conv_indices()
+    (0, 2, 5, 7, 10, 12, 14, 17, 19, 21)
+    """
+    out, i = [], 0
+    for item in BACKBONES[name]:
+        if isinstance(item, int):
+            out.append(i)
+            i += 2  # conv + ReLU
+        else:
+            i += 1
+    return tuple(out)
 
 
 class VGG16Backbone(nn.Module):
-    """``features`` = VGG16 conv1_1 ... conv5_3 (ReLU after each); stride 8.
+    """``features``: VGG16's front-end (ReLU after each conv), output stride 8.
 
     Args:
         width: Channel multiplier (1.0 = VGG16; smaller values are for CPU demos and
             tests and cannot load ImageNet weights).
+        name: ``"vgg16-10conv"`` (the paper's, default) or ``"vgg16-13conv"``.
     """
 
-    def __init__(self, width: float = 1.0) -> None:
+    def __init__(self, width: float = 1.0, name: BackboneName = "vgg16-10conv") -> None:
         super().__init__()
+        if name not in BACKBONES:
+            raise ConfigError(f"expected backbone in {sorted(BACKBONES)}, got {name!r}")
         layers: list[nn.Module] = []
         c_in = 3
-        for item in _CFG:
+        for item in BACKBONES[name]:
             if item == "M":
                 layers.append(nn.MaxPool2d(2, 2))
             elif item == "I":
                 layers.append(nn.Identity())  # pool4 removed: keep output stride 8
             else:
-                c = max(4, int(round(item[1] * width)))
+                c = max(4, int(round(int(item) * width)))
                 layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU(inplace=True)]
                 c_in = c
         self.features = nn.Sequential(*layers)
         self.out_channels = c_in
-        self.width = width
+        self.width, self.name = width, name
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, 3, H, W)`` -> ``(B, C, H/8, W/8)``."""
@@ -78,7 +110,7 @@ def load_backbone_weights(backbone: VGG16Backbone, path: str | Path) -> None:
     wrong = [f"{k}: expected {tuple(own[k].shape)}, got {tuple(sd[k].shape)}"
              for k in own if k in sd and sd[k].shape != own[k].shape]
     if missing or wrong:
-        raise CheckpointError(f"{path} does not fit the VGG16 backbone (width "
+        raise CheckpointError(f"{path} does not fit the {backbone.name} backbone (width "
                               f"{backbone.width}): missing {missing[:6]}, mismatched "
                               f"{wrong[:4]}")
     backbone.load_state_dict({k: sd[k] for k in own})

@@ -1,8 +1,10 @@
 """Gaussian neighborhood attention (GNA), the op at the heart of GNANet.
 
 For each query position p, N keys are sampled at ``p + round(ε)``, ``ε ~ N(0, γ²I)``
-(clamped to the map) in each key frame, and the output is
-``Σ softmax(q·k / sqrt(d)) · v`` over all sampled keys of all frames (one softmax).
+in each key frame (positions off the map handled by the border policy), and the output
+is ``Σ softmax(q·k / sqrt(d)) · v`` over all sampled keys of all frames (one softmax).
+As in the paper, Q, K and V are the input maps themselves ("Q, K, V ... are all
+defined as F"); learned 1×1 projections are an option (``projections=True``).
 Multi-focus GNA averages the outputs for several γ. Training draws fresh samples at
 every forward; evaluation averages ``eval_samples`` draws from a generator seeded
 with ``eval_seed``, so it is reproducible.
@@ -25,9 +27,16 @@ from torch.utils.checkpoint import checkpoint
 
 from ..errors import ConfigError
 
-__all__ = ["GaussianNeighborhoodAttention", "dense_attention", "gaussian_offsets"]
+__all__ = ["BORDER_POLICIES", "GaussianNeighborhoodAttention", "dense_attention",
+           "gaussian_offsets", "reflect_index"]
 
 Sampler = Literal["gaussian", "local", "uniform", "disk"]
+#: What happens to a sampled position off the map: ``clamp`` to the nearest edge pixel
+#: (piles samples onto the border), ``reflect`` at the border (mirror, edge not
+#: repeated), ``resample`` (redraw, up to 8 times, then reflect: a truncated law).
+BorderPolicy = Literal["clamp", "reflect", "resample"]
+BORDER_POLICIES: tuple[str, ...] = ("clamp", "reflect", "resample")
+_RESAMPLE_ROUNDS = 8
 #: A custom sampler: (query positions (Q,) within the frame, H, W) -> (Q, G) positions.
 IndexSampler = Callable[[torch.Tensor, int, int], torch.Tensor]
 
@@ -38,6 +47,20 @@ def gaussian_offsets(shape: Sequence[int], gamma: float,
     """Integer offsets ``round(ε)``, ``ε ~ N(0, γ²)``, shape ``(*shape, 2)`` (dy, dx)."""
     eps = torch.randn((*shape, 2), generator=generator, device=device) * gamma
     return torch.round(eps).long()
+
+
+def reflect_index(i: torch.Tensor, n: int) -> torch.Tensor:
+    """Mirror indices into ``[0, n)`` without repeating the edge (…, 1, 0, 1, …, n-1,
+    n-2, …), periodically, so any offset lands on the map.
+
+    >>> reflect_index(torch.tensor([-3, -1, 0, 4, 5, 9]), 5).tolist()
+    [3, 1, 0, 4, 3, 1]
+    """
+    if n == 1:
+        return torch.zeros_like(i)
+    period = 2 * (n - 1)
+    i = torch.remainder(i, period)
+    return torch.where(i > n - 1, period - i, i)
 
 
 def dense_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -78,8 +101,7 @@ class GaussianNeighborhoodAttention(nn.Module):
 
     Args:
         channels: Input/output channels C (values keep C channels).
-        dim: Query/key dimension d (default C). Q/K/V are 1x1 convs shared by all
-            focuses.
+        dim: Query/key dimension d with ``projections`` (default C).
         heads: Attention heads (d and C must be divisible).
         gammas: Focus standard deviations γ in feature-map pixels.
         n_samples: Keys N sampled per query and key frame.
@@ -87,8 +109,12 @@ class GaussianNeighborhoodAttention(nn.Module):
         sampler: ``"gaussian"`` (GNA), ``"local"`` (all keys in a ``window`` square:
             LANet), ``"uniform"`` (anywhere on the map: RANet) or ``"disk"`` (uniform
             in a disk of radius ``disk_scale·γ``: DRANet).
+        disk_scale: DRANet's disk radius in units of γ (the paper: 3γ).
+        border: Policy for sampled positions off the map (:data:`BORDER_POLICIES`).
+        projections: Learned 1×1 Q/K/V convs (False: Q = query map, K = V = key maps,
+            as the paper defines them).
         chunk_size: Queries processed at once (bounds memory).
-        eval_seed: Seed of the evaluation-mode sampling.
+        eval_seed: Seed of the evaluation-mode sampling (give each module its own).
         use_checkpoint: Recompute chunks in backward instead of storing them.
 
     Example:
@@ -100,31 +126,42 @@ class GaussianNeighborhoodAttention(nn.Module):
     def __init__(self, channels: int, dim: int | None = None, heads: int = 1,
                  gammas: Sequence[float] = (3.0, 5.0, 10.0), n_samples: int = 32,
                  eval_samples: int = 3, sampler: Sampler = "gaussian", window: int = 9,
-                 disk_scale: float = 2.0, chunk_size: int = 1024, eval_seed: int = 0,
+                 disk_scale: float = 3.0, border: BorderPolicy = "reflect",
+                 projections: bool = False, chunk_size: int = 1024, eval_seed: int = 0,
                  use_checkpoint: bool = True) -> None:
         super().__init__()
         dim = dim or channels
+        if not projections and dim != channels:
+            raise ConfigError(f"expected dim = channels ({channels}) without projections, "
+                              f"got dim={dim}")
         if dim % heads or channels % heads:
             raise ConfigError(f"expected dim and channels divisible by heads={heads}, got "
                               f"dim={dim}, channels={channels}")
         if sampler not in ("gaussian", "local", "uniform", "disk"):
             raise ConfigError(f"expected sampler gaussian, local, uniform or disk, got "
                               f"{sampler!r}")
+        if border not in BORDER_POLICIES:
+            raise ConfigError(f"expected border in {list(BORDER_POLICIES)}, got {border!r}")
         if n_samples < 1 or eval_samples < 1 or chunk_size < 1:
             raise ConfigError("expected n_samples, eval_samples and chunk_size >= 1")
-        self.q_proj = nn.Conv2d(channels, dim, 1)
-        self.k_proj = nn.Conv2d(channels, dim, 1)
-        self.v_proj = nn.Conv2d(channels, channels, 1)
+        if projections:
+            self.q_proj = nn.Conv2d(channels, dim, 1)
+            self.k_proj = nn.Conv2d(channels, dim, 1)
+            self.v_proj = nn.Conv2d(channels, channels, 1)
+        else:
+            self.q_proj = self.k_proj = self.v_proj = nn.Identity()
         self.heads, self.gammas = heads, tuple(float(g) for g in gammas)
         self.n_samples, self.eval_samples = n_samples, eval_samples
         self.sampler, self.window, self.disk_scale = sampler, window, disk_scale
+        self.border, self.projections = border, projections
         self.chunk_size, self.eval_seed = chunk_size, eval_seed
         self.use_checkpoint = use_checkpoint
         self.index_sampler: IndexSampler | None = None  # tests: fixed key positions
 
     def extra_repr(self) -> str:
         return (f"sampler={self.sampler}, gammas={self.gammas}, n_samples={self.n_samples}, "
-                f"eval_samples={self.eval_samples}, heads={self.heads}")
+                f"eval_samples={self.eval_samples}, heads={self.heads}, border={self.border}, "
+                f"projections={self.projections}")
 
     # ------------------------------------------------------------------ sampling
     def _positions(self, p: torch.Tensor, H: int, W: int, m: int, gamma: float | None,
@@ -135,26 +172,40 @@ class GaussianNeighborhoodAttention(nn.Module):
             pos = self.index_sampler(p, H, W).to(dev)
             return pos[:, None, :].expand(Q, m, pos.shape[1])
         y, x = (p // W)[:, None, None], (p % W)[:, None, None]
-        n = self.n_samples
-        if self.sampler == "gaussian":
-            off = gaussian_offsets((Q, m, n), gamma, gen, dev)
-            yy, xx = y + off[..., 0], x + off[..., 1]
-        elif self.sampler == "disk":
-            u = torch.rand((Q, m, n, 2), generator=gen, device=dev)
-            r = self.disk_scale * gamma * torch.sqrt(u[..., 0])
-            t = 2 * math.pi * u[..., 1]
-            yy = y + torch.round(r * torch.sin(t)).long()
-            xx = x + torch.round(r * torch.cos(t)).long()
-        elif self.sampler == "uniform":
-            yy = torch.randint(0, H, (Q, m, n), generator=gen, device=dev)
-            xx = torch.randint(0, W, (Q, m, n), generator=gen, device=dev)
-        else:  # local window, deterministic
+        if self.sampler == "uniform":
+            yy = torch.randint(0, H, (Q, m, self.n_samples), generator=gen, device=dev)
+            xx = torch.randint(0, W, (Q, m, self.n_samples), generator=gen, device=dev)
+            return yy * W + xx
+        if self.sampler == "local":  # deterministic window (resample acts as reflect)
             h = self.window // 2
             dy, dx = torch.meshgrid(torch.arange(-h, h + 1, device=dev),
                                     torch.arange(-h, h + 1, device=dev), indexing="ij")
             yy = (y + dy.reshape(1, 1, -1)).expand(Q, m, -1)
             xx = (x + dx.reshape(1, 1, -1)).expand(Q, m, -1)
-        return yy.clamp(0, H - 1) * W + xx.clamp(0, W - 1)
+        else:
+            yy, xx = self._draw(y, x, (Q, m, self.n_samples), gamma, gen)
+        if self.border == "resample" and self.sampler != "local":
+            for _ in range(_RESAMPLE_ROUNDS):
+                off = (yy < 0) | (yy >= H) | (xx < 0) | (xx >= W)
+                if not bool(off.any()):
+                    break
+                ry, rx = self._draw(y, x, (Q, m, self.n_samples), gamma, gen)
+                yy, xx = torch.where(off, ry, yy), torch.where(off, rx, xx)
+        if self.border == "clamp":
+            return yy.clamp(0, H - 1) * W + xx.clamp(0, W - 1)
+        return reflect_index(yy, H) * W + reflect_index(xx, W)
+
+    def _draw(self, y: torch.Tensor, x: torch.Tensor, shape: tuple[int, int, int],
+              gamma: float, gen: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unbounded positions around (y, x): Gaussian or uniform in a disk."""
+        if self.sampler == "gaussian":
+            off = gaussian_offsets(shape, gamma, gen, y.device)
+            return y + off[..., 0], x + off[..., 1]
+        u = torch.rand((*shape, 2), generator=gen, device=y.device)
+        r = self.disk_scale * gamma * torch.sqrt(u[..., 0])
+        t = 2 * math.pi * u[..., 1]
+        return (y + torch.round(r * torch.sin(t)).long(),
+                x + torch.round(r * torch.cos(t)).long())
 
     def _rows(self, qi: torch.Tensor, B: int, m: int, H: int, W: int, gamma, gen):
         b, p = qi // (H * W), qi % (H * W)

@@ -1,67 +1,91 @@
-"""GNANet (Li et al., TIP 2022) and its ablation variants, one code path.
+"""GNANet (Li et al., TIP 2022) and the paper's ablation variants.
 
-``features`` (VGG16, stride 8) runs on every frame of the clip. Then:
+``backbone`` (VGG16 front-end, stride 8) runs on every frame of the clip. Then, for
+the full model:
 
-* scene modelling: ``F = ReLU(conv3x3(cat(F_1..F_m)))``; ``S = GNA(F, F)``;
-  ``M = ReLU(conv3x3(cat(F, S)))``;
-* context cross-attention: temporal GNA (query M, keys in every frame, one softmax
-  over m·N keys) + objective-frame GNA (query M, keys in the middle frame F_c);
-  their sum + F_c feeds
+* scene modelling (SM): ``F = ReLU(conv3x3(cat(F_1..F_m)))``; ``S = GNA(F, F)`` with
+  "Q, K, V ... all defined as F"; ``M = ReLU(conv3x3(cat(F, S)))``;
+* context cross-attention: temporal GNA (T-GNA; query M, keys and values the clip's
+  frames, one softmax over m·N keys) + objective-frame GNA (F-GNA; "K = V = F_c,
+  Q = M"); ``X = T-GNA + F-GNA + F_c`` feeds
 * the prediction module (RAZNet's localization branch): 3 x conv3x3 (dilation 2),
   3 x [deconv 3x3 stride 2 + conv3x3 dilation 2], ReLUs, 1x1 conv -> 1 logit map at
   the input resolution (inputs that are multiples of 8).
 
-Variants: ``s-gnanet`` (single image, self-GNA on F_c), ``baseline`` (no attention,
-middle frame only), ``lanet`` (9x9 local window), ``ranet`` (uniform random keys),
-``dranet`` (uniform in a disk), ``gnanet-1focus`` (γ = 5 only).
+The variants (Tables XIII and XIV) switch these parts on and off; each is a builder
+registered by name at the end of this file (``list_models()``), and ``forward`` only
+asks which parts exist.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
 from ..errors import ConfigError
-from .backbone import VGG16Backbone, load_backbone_weights, warn_random_init
-from .gna import GaussianNeighborhoodAttention
+from .backbone import BackboneName, VGG16Backbone, load_backbone_weights, warn_random_init
+from .gna import BorderPolicy, GaussianNeighborhoodAttention, Sampler
 from .registry import register_model
 
 __all__ = ["GNANet", "GNANetConfig", "PredictionModule"]
 
-Variant = Literal["gnanet", "s-gnanet", "baseline", "lanet", "ranet", "dranet",
-                  "gnanet-1focus"]
-_SAMPLER = {"gnanet": "gaussian", "gnanet-1focus": "gaussian", "s-gnanet": "gaussian",
-            "lanet": "local", "ranet": "uniform", "dranet": "disk", "baseline": None}
+Fuse = Literal["conv", "middle"]
 
 
 @dataclass(frozen=True)
 class GNANetConfig:
-    """Options of :class:`GNANet` (defaults follow the paper)."""
+    """Options of :class:`GNANet` (defaults: the paper's GNANet).
 
-    variant: Variant = "gnanet"
-    clip_length: int = 3  # m frames per clip (1 for s-gnanet and image baselines)
+    The structural switches (``fuse``, ``scene_modelling``, ``objective_gna``,
+    ``temporal_gna``, ``self_gna``, ``sampler``) are fixed by each registered variant.
+    """
+
+    clip_length: int = 3  # m frames per clip (1 for single-image variants)
     width: float = 1.0  # channel multiplier; < 1 only for CPU demos/tests
+    backbone: BackboneName = "vgg16-10conv"  # the paper's front-end; or "vgg16-13conv"
+    # --- structure (fixed per variant)
+    fuse: Fuse = "conv"  # F from all m frames by conv (paper), or the middle frame only
+    scene_modelling: bool = True  # SM: M = ReLU(conv(cat(F, GNA(F, F))))
+    objective_gna: bool = True  # F-GNA: Q = M, K = V = F_c
+    temporal_gna: bool = True  # T-GNA: Q = M, K = V = all m frames
+    self_gna: bool = False  # S-GNANet: X = F_c + GNA(F_c, F_c)
+    sampler: Sampler = "gaussian"  # gaussian (GNA), local (LANet), uniform (RANet), disk
+    # --- attention
     gammas: tuple[float, ...] = (3.0, 5.0, 10.0)  # focus std in feature pixels
     n_samples: int = 32  # N keys per query and frame
     eval_samples: int = 3  # T Monte-Carlo draws averaged at evaluation
-    attn_dim: int | None = None  # q/k dimension (default: feature channels)
-    heads: int = 1
     window: int = 9  # LANet window
+    disk_scale: float = 3.0  # DRANet: uniform in a disk of radius 3γ (paper)
+    border: BorderPolicy = "reflect"  # sampled positions off the map (docs/model.md)
+    projections: bool = False  # learned 1x1 Q/K/V (the paper has none)
+    attn_dim: int | None = None  # q/k dimension with projections (default: C)
+    heads: int = 1
     chunk_size: int = 1024  # queries per GNA chunk (bounds memory)
-    eval_seed: int = 0
+    eval_seed: int = 0  # each module mixes its index into it
     backbone_weights: str | None = field(default=None, compare=False)
 
     def validate(self) -> None:
-        if self.variant not in _SAMPLER:
-            raise ConfigError(f"expected variant in {sorted(_SAMPLER)}, got {self.variant!r}")
         if self.clip_length < 1 or self.clip_length % 2 == 0:
             raise ConfigError(f"expected an odd clip_length >= 1, got {self.clip_length}")
-        if self.variant == "s-gnanet" and self.clip_length != 1:
-            raise ConfigError("expected clip_length 1 for s-gnanet (single image)")
+        if self.fuse == "middle" and self.clip_length != 1 and not self.attends:
+            raise ConfigError(f"expected clip_length 1 for a single-frame model, got "
+                              f"{self.clip_length}")
+        if self.self_gna and self.clip_length != 1:
+            raise ConfigError(f"expected clip_length 1 for s-gnanet (single image), got "
+                              f"{self.clip_length}")
+        if not self.gammas:
+            raise ConfigError("expected at least one focus γ")
+
+    @property
+    def attends(self) -> bool:
+        """Whether any GNA module exists."""
+        return (self.scene_modelling or self.objective_gna or self.temporal_gna
+                or self.self_gna)
 
 
 class PredictionModule(nn.Module):
@@ -99,27 +123,29 @@ class GNANet(nn.Module):
         config = config or GNANetConfig(**options)
         config.validate()
         self.config = config
-        self.backbone = VGG16Backbone(config.width)
+        self.backbone = VGG16Backbone(config.width, config.backbone)
         C = self.backbone.out_channels
-        sampler = _SAMPLER[config.variant]
-        gammas = (5.0,) if config.variant == "gnanet-1focus" else config.gammas
+        m = config.clip_length
+        n_modules = 0
 
         def gna() -> GaussianNeighborhoodAttention:
+            nonlocal n_modules
+            n_modules += 1  # each module samples from its own evaluation stream
             return GaussianNeighborhoodAttention(
-                C, config.attn_dim, config.heads, gammas, config.n_samples,
-                config.eval_samples, sampler, config.window, chunk_size=config.chunk_size,
-                eval_seed=config.eval_seed)
+                C, config.attn_dim, config.heads, config.gammas, config.n_samples,
+                config.eval_samples, config.sampler, config.window, config.disk_scale,
+                config.border, config.projections, chunk_size=config.chunk_size,
+                eval_seed=_module_seed(config.eval_seed, n_modules))
 
-        self.temporal = sampler is not None and config.variant != "s-gnanet"
-        if self.temporal:
-            m = config.clip_length
-            self.fuse = nn.Sequential(nn.Conv2d(C * m, C, 3, padding=1), nn.ReLU(inplace=True))
-            self.scene_gna = gna()
-            self.scene = nn.Sequential(nn.Conv2d(2 * C, C, 3, padding=1), nn.ReLU(inplace=True))
-            self.temporal_gna = gna()
-            self.objective_gna = gna()
-        elif sampler is not None:
-            self.self_gna = gna()
+        def conv_relu(c_in: int) -> nn.Module:
+            return nn.Sequential(nn.Conv2d(c_in, C, 3, padding=1), nn.ReLU(inplace=True))
+
+        self.fuse = conv_relu(C * m) if config.fuse == "conv" else None
+        self.scene_gna = gna() if config.scene_modelling else None
+        self.scene = conv_relu(2 * C) if config.scene_modelling else None
+        self.temporal_gna = gna() if config.temporal_gna else None
+        self.objective_gna = gna() if config.objective_gna else None
+        self.self_gna = gna() if config.self_gna else None
         self.head = PredictionModule(C, config.width)
         self._init_weights()
         if config.backbone_weights:
@@ -146,19 +172,20 @@ class GNANet(nn.Module):
     def forward_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Logits from per-frame features ``(B, m, C, h, w)`` -> ``(B, 1, 8h, 8w)``."""
         m = feats.shape[1]
+        if m != self.config.clip_length:
+            raise ConfigError(f"expected clips of {self.config.clip_length} frames, got {m}")
         fc = feats[:, m // 2]
-        if self.temporal:
-            if m != self.config.clip_length:
-                raise ConfigError(f"expected clips of {self.config.clip_length} frames, "
-                                  f"got {m}")
-            f = self.fuse(feats.flatten(1, 2))
-            s = self.scene_gna(f)
-            ctx = self.scene(torch.cat([f, s], 1))
-            x = self.temporal_gna(ctx, feats) + self.objective_gna(ctx, fc) + fc
-        elif hasattr(self, "self_gna"):
+        x = fc if self.fuse is None else self.fuse(feats.flatten(1, 2))  # F
+        if self.scene is not None:
+            x = self.scene(torch.cat([x, self.scene_gna(x)], 1))  # M
+        if self.temporal_gna is not None or self.objective_gna is not None:
+            ctx, x = x, fc
+            if self.temporal_gna is not None:
+                x = x + self.temporal_gna(ctx, feats)
+            if self.objective_gna is not None:
+                x = x + self.objective_gna(ctx, fc)
+        if self.self_gna is not None:
             x = fc + self.self_gna(fc)
-        else:
-            x = fc
         return self.head(x)
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
@@ -175,16 +202,61 @@ class GNANet(nn.Module):
         return asdict(self.config)
 
 
-def _factory(variant: str, default_m: int):
-    def build(**options) -> GNANet:
-        options.setdefault("clip_length", default_m)
-        return GNANet(GNANetConfig(variant=variant, **options))
-
-    build.__name__ = f"build_{variant.replace('-', '_')}"
-    build.__doc__ = f"Build the ``{variant}`` variant of :class:`GNANet`."
-    return build
+def _module_seed(seed: int, index: int) -> int:
+    """A distinct, reproducible evaluation seed per GNA module (index mixed in)."""
+    return (seed * 0x9E3779B1 + index * 0x85EBCA6B) % 2**63
 
 
-for _name, _m in (("gnanet", 3), ("s-gnanet", 1), ("baseline", 1), ("lanet", 3),
-                  ("ranet", 3), ("dranet", 3), ("gnanet-1focus", 3)):
-    register_model(_name)(_factory(_name, _m))
+#: Options the variants fix; passing one to ``build_model`` is an error.
+STRUCTURE = ("fuse", "scene_modelling", "objective_gna", "temporal_gna", "self_gna",
+             "sampler")
+_OPTIONS = tuple(f.name for f in fields(GNANetConfig))
+
+
+def _variant(name: str, doc: str, **fixed: Any) -> Callable[..., GNANet]:
+    """Register the builder of one variant: ``fixed`` are its structure and defaults."""
+    structure = {k: v for k, v in fixed.items() if k in STRUCTURE}
+    defaults = {k: v for k, v in fixed.items() if k not in STRUCTURE}
+
+    def build(**options: Any) -> GNANet:
+        unknown = sorted(set(options) - set(_OPTIONS))
+        if unknown:
+            raise ConfigError(f"unknown option(s) {unknown} for model {name!r}; expected "
+                              f"some of {sorted(set(_OPTIONS) - set(STRUCTURE))}")
+        fixed_here = sorted(set(options) & set(STRUCTURE))
+        if fixed_here:
+            raise ConfigError(f"option(s) {fixed_here} are fixed by model {name!r}; choose "
+                              "another registered model (vscrowd.models.list_models())")
+        return GNANet(GNANetConfig(**{**defaults, **options, **structure}))
+
+    build.__name__ = f"build_{name.replace('-', '_')}"
+    build.__doc__ = doc
+    return register_model(name, clip_length=defaults.get("clip_length", 3))(build)
+
+
+_FULL = {"scene_modelling": True, "objective_gna": True, "temporal_gna": True}
+_NONE = {"scene_modelling": False, "objective_gna": False, "temporal_gna": False}
+_variant("gnanet", "GNANet: SM + F-GNA + T-GNA, multi-focus γ = 3/5/10 (Table XIII, last "
+         "row; Table II).", **_FULL)
+_variant("gnanet-1focus", "SM + F-GNA + T-GNA with a single focus γ = 5 (Table XIII, "
+         "fifth row; Table XIV's GNANet).", **_FULL, gammas=(5.0,))
+_variant("sm", "Scene modelling only: the scene context M feeds the prediction module "
+         "(Table XIII, second row).", scene_modelling=True, objective_gna=False,
+         temporal_gna=False, gammas=(5.0,))
+_variant("sm-f", "SM + objective-frame GNA: X = F-GNA(M, F_c) + F_c (Table XIII, third "
+         "row).", scene_modelling=True, objective_gna=True, temporal_gna=False,
+         gammas=(5.0,))
+_variant("sm-t", "SM + temporal GNA: X = T-GNA(M, clip) + F_c (Table XIII, fourth row).",
+         scene_modelling=True, objective_gna=False, temporal_gna=True, gammas=(5.0,))
+_variant("baseline", "The paper's baseline: the m frames' features fused by conv, sent "
+         "to the prediction module (Table XIII, first row).", **_NONE)
+_variant("baseline-1frame", "No attention, middle frame only (vscrowd 0.1's baseline).",
+         **_NONE, fuse="middle", clip_length=1)
+_variant("s-gnanet", "S-GNANet: single image, X = F_c + GNA(F_c, F_c) (Tables VI-VIII).",
+         **_NONE, fuse="middle", self_gna=True, clip_length=1)
+_variant("lanet", "LANet: GNA replaced by local attention over a 9x9 window (Table XIV).",
+         **_FULL, sampler="local", gammas=(5.0,))
+_variant("ranet", "RANet: GNA replaced by random attention, N keys uniform over the map "
+         "(Table XIV).", **_FULL, sampler="uniform", gammas=(5.0,))
+_variant("dranet", "DRANet: keys uniform in a disk of radius 3γ, γ = 5, single focus "
+         "(Table XIV).", **_FULL, sampler="disk", gammas=(5.0,))

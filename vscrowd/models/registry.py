@@ -7,21 +7,37 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["build_model", "list_models", "register_model"]
+__all__ = ["build_model", "list_models", "model_defaults", "register_model"]
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
+_DEFAULTS: dict[str, dict[str, Any]] = {}
 
 
-def register_model(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a model factory under ``name``."""
+def register_model(name: str, **defaults: Any
+                   ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a model builder under ``name``; ``defaults`` are facts about the model
+    that callers need before building it (e.g. ``clip_length=1``). The builder
+    validates its own options and raises :class:`vscrowd.ConfigError` for unknown ones."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} registered twice")
         _REGISTRY[name] = fn
+        _DEFAULTS[name] = dict(defaults)
         return fn
 
     return deco
+
+
+def model_defaults(name: str) -> dict[str, Any]:
+    """What was registered about model ``name`` (a copy), e.g. its ``clip_length``.
+
+    Raises:
+        ConfigError: Unknown name (lists the valid ones).
+    """
+    if name not in _REGISTRY:
+        raise ConfigError(f"expected a model in {list_models()}, got {name!r}")
+    return dict(_DEFAULTS[name])
 
 
 def list_models() -> list[str]:
@@ -33,11 +49,9 @@ def build_model(name: str, **options: Any):
     """Build a registered model, e.g. ``build_model("gnanet", width=0.25)``.
 
     Raises:
-        ConfigError: Unknown name or option.
+        ConfigError: Unknown name (lists the valid ones) or option (named by the
+            builder). Any other exception is a bug and propagates as it is.
     """
     if name not in _REGISTRY:
         raise ConfigError(f"expected a model in {list_models()}, got {name!r}")
-    try:
-        return _REGISTRY[name](**options)
-    except TypeError as exc:
-        raise ConfigError(f"bad option for model {name!r}: {exc}") from exc
+    return _REGISTRY[name](**options)

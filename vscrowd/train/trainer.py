@@ -32,8 +32,9 @@ from ..errors import CheckpointError, ConfigError
 from ..eval import GroundTruth, Predictions, evaluate
 from ..models import build_model, find_peaks
 from ..models.state import load_state_strict
+from ..splits import holdout_videos
 from .checkpoint import load_checkpoint, require_keys, save_checkpoint
-from .config import TrainConfig
+from .config import HOLDOUT, TrainConfig
 
 __all__ = ["TrainResult", "build_model_from_config", "model_options", "train"]
 
@@ -106,37 +107,55 @@ def _seed_everything(seed: int, rank: int) -> None:
 
 def model_options(cfg: TrainConfig) -> dict[str, Any]:
     """``build_model(cfg.model.name, **model_options(cfg))`` builds the configured model
-    (backbone weights excluded: they are an initialisation, not part of the model)."""
+    (backbone weights excluded: they are an initialisation, not part of the model).
+    ``cfg`` must be resolved (:meth:`TrainConfig.resolved`)."""
     m = cfg.model
-    opts: dict[str, Any] = {"width": m.width, "clip_length": cfg.clip_length}
-    if m.name != "baseline":
-        opts.update(gammas=tuple(m.gammas), n_samples=m.n_samples,
-                    eval_samples=m.eval_samples, chunk_size=m.chunk_size)
-    if m.name in ("s-gnanet", "baseline") and cfg.clip_length != 1:
-        raise ConfigError(f"expected clip_length 1 for {m.name}, got {cfg.clip_length}")
+    opts: dict[str, Any] = {
+        "width": m.width, "clip_length": cfg.clip_length, "n_samples": m.n_samples,
+        "eval_samples": m.eval_samples, "chunk_size": m.chunk_size, "backbone": m.backbone,
+        "border": m.border, "projections": m.projections}
+    if m.gammas is not None:
+        opts["gammas"] = tuple(m.gammas)
     return opts
 
 
 def build_model_from_config(cfg: TrainConfig) -> torch.nn.Module:
     """The model a config describes (also used by ``predict``)."""
+    cfg = cfg.resolved()
     return build_model(cfg.model.name, **model_options(cfg),
                        backbone_weights=cfg.model.backbone_weights)
 
 
-def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd]:
-    ds = VSCrowd(cfg.data.root)
-    for split in (cfg.data.train_split, cfg.data.val_split):
+def _views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | None]:
+    """(training videos, validation videos or None): the hold-out, when validating,
+    comes out of the training split and is scene-disjoint from what remains."""
+    d = cfg.data
+    for split in (d.train_split, None if d.val_split == HOLDOUT else d.val_split):
         if split and split not in ds.splits:
-            raise ConfigError(f"data root {cfg.data.root} has no split {split!r} "
-                              f"(found {ds.splits})")
-    train_ds = VSCrowdClips(ds, cfg.data.train_split, cfg.clip_length, cfg.data.clip_stride,
+            raise ConfigError(f"data root {d.root} has no split {split!r} (found {ds.splits})")
+    train_view = ds.select(split=d.train_split)
+    if not (cfg.val_every and d.val_split):
+        return train_view, None
+    if d.val_split != HOLDOUT:
+        return train_view, ds.select(split=d.val_split)
+    labels = (dict(zip(train_view.videos["video"], train_view.videos["scene_labels"]))
+              if "scene_labels" in train_view.videos else None)
+    names = train_view.videos["video"].tolist()
+    held = holdout_videos(names, d.val_fraction, seed=cfg.seed, scene_labels=labels)
+    return (ds.select(videos=[v for v in names if v not in set(held)]),
+            ds.select(videos=held))
+
+
+def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
+    train_view, val_view = _views(cfg, VSCrowd(cfg.data.root))
+    train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
                             cache_frames=cfg.data.cache_frames, seed=cfg.seed)
     val_ds = None
-    if cfg.val_every and cfg.data.val_split:
-        val_ds = VSCrowdClips(ds, cfg.data.val_split, cfg.clip_length, cfg.data.clip_stride,
+    if val_view is not None:
+        val_ds = VSCrowdClips(val_view, None, cfg.clip_length, cfg.data.clip_stride,
                               target="points", cache_frames=cfg.data.cache_frames)
-    return train_ds, val_ds, ds
+    return train_ds, val_ds, val_view
 
 
 def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
@@ -241,11 +260,13 @@ def _apply_resume(ckpt: dict[str, Any], path: Path, model, opt, sched, state: _S
 
 
 # ---------------------------------------------------------------------- steps
-def _loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float) -> torch.Tensor:
-    """Weighted BCE on the objective frame's binary map, averaged over pixels."""
+def _loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
+          reduction: str = "mean") -> torch.Tensor:
+    """Weighted BCE on the objective frame's binary map, averaged (``mean``) or summed
+    (``sum``, the paper's reading) over the pixels of the batch."""
     pw = torch.tensor(pos_weight, device=logits.device)
     return torch.nn.functional.binary_cross_entropy_with_logits(
-        logits.float(), target, pos_weight=pw, reduction="mean")
+        logits.float(), target, pos_weight=pw, reduction=reduction)
 
 
 def _autocast(cfg: TrainConfig, device: torch.device):
@@ -259,7 +280,12 @@ def _train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
     target = batch["target"].to(device, non_blocking=True)
     with _autocast(cfg, device):
         logits = model(frames)
-    loss = _loss(logits, target, cfg.optim.pos_weight)
+    loss = _loss(logits, target, cfg.optim.pos_weight, cfg.optim.loss_reduction)
+    if cfg.optim.loss_reduction == "sum" and dist.is_initialized():
+        loss = loss * dist.get_world_size()  # DDP averages gradients: keep the global sum
+    if not torch.isfinite(loss):
+        raise ConfigError(f"the training loss became {float(loss)} (diverged); lower the "
+                          f"learning rate (now {cfg.optim.lr:g})")
     opt.zero_grad(set_to_none=True)
     loss.backward()
     if cfg.optim.grad_clip:
@@ -339,14 +365,14 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
         :class:`TrainResult`. Ctrl-C saves a resumable ``last.pt`` and returns with
         ``interrupted=True``.
     """
-    cfg.validate()
+    cfg = cfg.resolved()
     rank, world, local_rank = _init_distributed()
     device = _device(cfg, local_rank)
     out = Path(out_dir)
     resume_from = _read_resume(out / "last.pt", cfg) if resume else None
     _seed_everything(cfg.seed, rank)
-    train_ds, val_ds, ds = _datasets(cfg)
-    val_gt = GroundTruth.from_dataset(ds, cfg.data.val_split) if val_ds is not None else None
+    train_ds, val_ds, val_view = _datasets(cfg)
+    val_gt = GroundTruth.from_dataset(val_view) if val_view is not None else None
     if cfg.batch_size % world:
         raise ConfigError(f"expected batch_size divisible by {world} processes, got "
                           f"{cfg.batch_size}")

@@ -1,0 +1,68 @@
+"""Precision / recall / AUC over distance thresholds (Idrees et al., ECCV 2018).
+
+The UCF-QNRF localization protocol that the GNANet paper's Table IX uses ("Precision/
+Recall/AUC proposed in [55]"). At each distance threshold r = 1, 2, ..., 100 px,
+predictions and ground-truth heads are matched one to one (a maximum matching among
+pairs with ``d <= r``, per frame), and TP/FP/FN are summed over all frames; then
+
+* ``precision`` and ``recall``: the means over the thresholds of ``TP/(TP+FP)`` and
+  ``TP/(TP+FN)``;
+* ``auc``: the area under the precision-recall curve that the thresholds trace
+  (trapezoids in recall, the curve held at the first threshold's precision down to
+  recall 0).
+
+Scores are ignored (every prediction counts). No reference implementation of this
+protocol is public; this module is vscrowd's reading of the paper's description, and
+docs/metrics.md says where it may differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .matching import candidate_pairs, max_bipartite_match
+
+__all__ = ["IDREES_THRESHOLDS", "idrees_curve", "pr_auc"]
+
+IDREES_THRESHOLDS = np.arange(1.0, 101.0)
+IDREES_THRESHOLDS.flags.writeable = False
+
+
+def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
+                 gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``(precision, recall)``, each ``(R,)`` float64, one entry per threshold (px).
+
+    Example:
+        >>> f = np.zeros(2, np.int64)
+        >>> p, r = idrees_curve(f, np.array([[0., 0.], [10., 0.]]), np.zeros(1, np.int64),
+        ...                     np.array([[3., 0.]]), np.array([2.0, 3.0, 8.0]))
+        >>> p.tolist(), r.tolist()
+        ([0.0, 0.5, 0.5], [0.0, 1.0, 1.0])
+    """
+    thresholds = np.asarray(thresholds, np.float64)
+    n_dt, n_gt = len(dt_xy), len(gt_xy)
+    tp = np.zeros(len(thresholds), np.int64)
+    if n_dt and n_gt:
+        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(thresholds.max()))
+        d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
+        for i, r in enumerate(thresholds):
+            ok = d <= r
+            tp[i] = int((max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt) >= 0).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(n_dt > 0, tp / max(n_dt, 1), np.nan)
+        recall = np.where(n_gt > 0, tp / max(n_gt, 1), np.nan)
+    return precision.astype(np.float64), recall.astype(np.float64)
+
+
+def pr_auc(precision: np.ndarray, recall: np.ndarray) -> float:
+    """Area under the curve through ``(recall, precision)`` points: sorted by recall,
+    trapezoids, held flat at the lowest-recall point's precision down to recall 0.
+
+    >>> pr_auc(np.array([0.5, 1.0]), np.array([0.5, 1.0]))
+    0.625
+    """
+    order = np.lexsort((precision, recall))
+    r = np.concatenate([[0.0], recall[order]])
+    p = np.concatenate([[precision[order][0]], precision[order]])
+    return float(np.sum((r[1:] - r[:-1]) * (p[1:] + p[:-1]) / 2))
