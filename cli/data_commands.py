@@ -29,12 +29,10 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation
               help="Allow a non-empty OUT (only files a previous synth wrote are replaced).")
 def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, overwrite):
     """Write a seeded synthetic VSCrowd dataset in the official layout to OUT."""
-    from vscrowd.synth import _video_names, SynthConfig, synthesize  # noqa: I001
+    from vscrowd.synth import synthesize
 
     w, h = parse_size(size)
-    n = len(_video_names(SynthConfig(videos=max(videos, 1), train_fraction=min(
-        max(train_fraction, 0.0), 1.0))))
-    with progress(n, "synth") as bar:
+    with progress(max(videos, 1), "synth") as bar:
         synthesize(out, videos=videos, frames=frames, size=(w, h), seed=seed,
                    train_fraction=train_fraction, overwrite=overwrite, density=density,
                    images=not no_images, progress=lambda _v: bar.update())
@@ -142,4 +140,33 @@ def convert_cmd(root, to, out, split_file, split, no_cache):
     click.echo(f"wrote {out} ({len(ds.heads)} heads, {len(ds.frames)} frames)")
 
 
-COMMANDS = [synth_cmd, stats_cmd, plot_cmd, show_cmd, convert_cmd]
+@click.command("verify")
+@_ROOT
+@click.option("--reference", type=click.Choice(["auto", "paper", "synth"]), default="auto",
+              show_default=True,
+              help="Expected counts: the paper's, or synth.json's (auto: synth.json if present).")
+@click.option("--json", "json_out", default=None, help="Write the report as JSON to a file or '-'.")
+def verify_cmd(root, reference, json_out):
+    """Check a copy of VSCrowd: complete (the paper's counts) and self-consistent.
+
+    Exit status: 0 complete, 1 not complete (the table says why), 2 bad input."""
+    import json
+
+    from vscrowd._io import atomic_write_text
+    from vscrowd.verify import verify
+
+    with progress(None, "verify") as bar:
+        report = verify(root, reference=reference, progress=lambda _v: bar.update())
+    text = json.dumps(report.to_dict(), indent=2) + "\n"
+    if json_out == "-":
+        sys.stdout.write(text)
+    else:
+        click.echo(report.format())
+        if json_out:
+            atomic_write_text(json_out, text)
+            click.echo(f"wrote {json_out}", err=True)
+    if not report.complete:
+        raise SystemExit(1)
+
+
+COMMANDS = [synth_cmd, stats_cmd, plot_cmd, show_cmd, convert_cmd, verify_cmd]

@@ -1,13 +1,17 @@
 """``vscrowd``: the click app. A thin shell over library functions.
 
-Errors caused by input (:class:`vscrowd.VSCrowdError`) print one line and exit 2;
-anything else is an internal error (exit 1). ``--debug`` shows tracebacks.
+Exit status: 0 success; 2 bad input or arguments (:class:`vscrowd.VSCrowdError` or a
+usage error: one ``error:`` line on stderr); 1 an internal error (a bug); 130 interrupted
+(Ctrl-C or SIGTERM). ``--debug`` adds tracebacks and debug logging; it never changes the
+exit status.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import traceback
 import warnings
 
 import click
@@ -26,11 +30,16 @@ class _App(click.Group):
             warnings.showwarning = print_warning
             try:
                 return super().invoke(ctx)
-            except (click.exceptions.Exit, click.ClickException, click.Abort):
+            except (click.exceptions.Exit, click.Abort):
                 raise
+            except click.ClickException as exc:  # bad arguments: one line, like bad input
+                sub = f"{exc.ctx.info_name}: " if getattr(exc, "ctx", None) and \
+                    exc.ctx.info_name != ctx.info_name else ""
+                click.echo(f"error: {sub}{exc.format_message()} (see --help)", err=True)
+                ctx.exit(exc.exit_code)
             except VSCrowdError as exc:
                 if debug:
-                    raise
+                    traceback.print_exc()
                 click.echo(f"error: {exc}", err=True)
                 ctx.exit(2)
             except KeyboardInterrupt:
@@ -38,7 +47,7 @@ class _App(click.Group):
                 ctx.exit(130)
             except Exception as exc:  # internal error: a bug, not bad input
                 if debug:
-                    raise
+                    traceback.print_exc()
                 click.echo(f"internal error: {type(exc).__name__}: {exc} "
                            "(run with --debug for the traceback)", err=True)
                 ctx.exit(1)
@@ -64,8 +73,15 @@ def _register() -> None:
 _register()
 
 
+def _terminate(signum, frame) -> None:
+    # SIGTERM (a scheduler's preemption, `kill`) unwinds like Ctrl-C: temporary files are
+    # removed, atomic outputs keep their previous content, training saves last.pt.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="vscrowd")
 
 

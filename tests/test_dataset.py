@@ -32,11 +32,18 @@ def test_tables(tiny):
 
 
 @pytest.mark.filterwarnings("ignore:1 annotated frame")  # the appended frame has no image
-def test_cache_is_used_and_invalidated(tiny):
+def test_cache_is_used_and_invalidated(tiny, monkeypatch):
     ds1 = VSCrowd(tiny)
     entries = list((tiny / ".vscrowd-cache").iterdir())
     assert len(entries) == 1
+    import vscrowd.dataset as dataset_module
+
+    parsed = []
+    real = dataset_module.read_many
+    monkeypatch.setattr(dataset_module, "read_many",
+                        lambda *a, **k: parsed.append(1) or real(*a, **k))
     ds2 = VSCrowd(tiny)
+    assert parsed == []  # served from the cache, not parsed again
     assert ds2.heads.equals(ds1.heads)
     assert ds2.frames.equals(ds1.frames)
     # Editing a file changes its size/mtime and therefore the key.
@@ -130,3 +137,42 @@ def test_split_files_and_scene_labels(tmp_path):
 def test_not_a_dataset(tmp_path):
     with pytest.raises(DatasetError, match="no annotations folder"):
         VSCrowd(tmp_path)
+
+
+def _age(path, seconds: float = 60.0) -> None:
+    """Make a file look older than the cache's racy window."""
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def test_same_size_edit_with_preserved_mtime_is_not_served_stale(tmp_path):
+    root = write_dataset(tmp_path / "d", {"test_001": "0001 1 0 0 10 10 5 5\n"})
+    f = root / "annotations" / "test_001.txt"
+    _age(f)
+    assert VSCrowd(root).heads["x"].tolist() == [5.0]
+    mtime = f.stat().st_mtime_ns
+    f.write_text("0001 1 0 0 10 10 7 5\n")  # same size, then the mtime put back (cp -p)
+    os.utime(f, ns=(mtime, mtime))
+    assert f.stat().st_mtime_ns == mtime
+    assert VSCrowd(root).heads["x"].tolist() == [7.0]
+
+
+def test_racy_files_are_keyed_by_content(tmp_path):
+    root = write_dataset(tmp_path / "d", {"test_001": "0001 1 0 0 10 10 5 5\n"})
+    files = sorted((root / "annotations").glob("*.txt"))
+    racy = cache_key(files, strict=False)
+    (root / "annotations" / "test_001.txt").write_text("0001 1 0 0 10 10 6 5\n")
+    assert cache_key(files, strict=False) != racy
+    _age(files[0])
+    assert cache_key(files, strict=False) not in (racy,)
+
+
+def test_corrupt_cache_entry_is_replaced(tmp_path):
+    root = write_dataset(tmp_path / "d", {"test_001": "0001 1 0 0 10 10 5 5\n"})
+    _age(root / "annotations" / "test_001.txt")
+    VSCrowd(root)
+    (entry,) = (root / ".vscrowd-cache").iterdir()
+    (entry / "heads.parquet").write_bytes(b"PAR1 broken")
+    assert VSCrowd(root).heads["x"].tolist() == [5.0]  # re-parsed ...
+    assert (entry / "heads.parquet").read_bytes() != b"PAR1 broken"  # ... and rewritten
+    assert [p.name for p in (root / ".vscrowd-cache").iterdir()] == [entry.name]

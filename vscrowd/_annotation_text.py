@@ -9,11 +9,13 @@ per-token pass run, to name the exact line and token.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._text import decode_utf8, strip_bom
 from .errors import AnnotationFormatError, VSCrowdWarning
 
 HEAD_FIELDS = ("HeadID", "x1", "y1", "x2", "y2", "p1", "p2")
@@ -55,17 +57,26 @@ def _token_counts(body: bytes, n_lines: int, rests: list[bytes] | None = None) -
     return np.bincount(line_of_byte[starts], minlength=n_lines)
 
 
+def _frame_id(token: bytes, line: int, path) -> str:
+    if token.isascii():
+        return token.decode("ascii")
+    return decode_utf8(token, path or "<annotations>", AnnotationFormatError, first_line=line)
+
+
 def fail(path, line, msg, field=None):
     raise AnnotationFormatError(msg, path=path or "<annotations>", line=line, field=field)
+
+
+# The numbers Arrow's CSV reader accepts (Python's float() accepts more: "1_0", non-ASCII
+# digits), so that the token reported is the one the fast path rejected.
+_NUMBER = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:nan|inf|infinity)")
 
 
 def _slow_locate_bad_token(rests: list[bytes], line_nos: list[int], path) -> None:
     """Find and report the first token that is not a number (only runs on error)."""
     for rest, no in zip(rests, line_nos):
         for pos, tok in enumerate(rest.split(), start=2):
-            try:
-                float(tok)
-            except ValueError:
+            if not _NUMBER.fullmatch(tok):
                 head, col = divmod(pos - 2, VALUES_PER_HEAD)
                 fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r}",
                       field=f"token {pos} ({HEAD_FIELDS[col]}, head {head + 1})")
@@ -104,7 +115,7 @@ def _parse_floats(body: bytes) -> np.ndarray | None:
 
 def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     """Validate and convert one file; see :func:`parse_annotations`."""
-    frame_ids, line_nos, rests = _split_lines(data)
+    frame_ids, line_nos, rests = _split_lines(strip_bom(data))
     if not frame_ids:
         fail(path, None, "annotation file is empty (expected one line per frame)")
     n_lines = len(frame_ids)
@@ -166,7 +177,7 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
             no, field = where(h, 0)
             fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)
 
-    frame_strs = [f.decode(errors="replace") for f in frame_ids]
+    frame_strs = [_frame_id(f, no, path) for f, no in zip(frame_ids, line_nos)]
     if len(set(frame_strs)) != n_lines:
         seen: dict[str, int] = {}
         for s, no in zip(frame_strs, line_nos):

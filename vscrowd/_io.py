@@ -28,13 +28,30 @@ def _finish(tmp: str | Path) -> None:
     os.chmod(tmp, 0o666 & ~_UMASK)
 
 
+def ensure_folder(path: str | Path) -> Path:
+    """Create the output folder ``path`` (and parents) with a clear error if it cannot be
+    (e.g. it is an existing file)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} exists and is not a folder; expected an output folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {path}: {exc.strerror} (is a parent a "
+                          "file?)") from exc
+    return path
+
+
 def ensure_parent(path: str | Path) -> Path:
     """Create the parent folder of ``path`` if needed and return ``path`` as a Path."""
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; expected a file path to write")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create folder {path.parent}: {exc.strerror}") from exc
+        raise OutputError(f"cannot create folder {path.parent}: {exc.strerror} (is a parent "
+                          "a file?)") from exc
     if not os.access(path.parent, os.W_OK):
         raise OutputError(f"folder {path.parent} is not writable")
     return path

@@ -252,8 +252,12 @@ def parse_annotations(
 def _read_parsed(path: Path, video: str | None, strict: bool) -> Parsed:
     try:
         data = path.read_bytes()
+    except IsADirectoryError:
+        raise AnnotationFormatError("expected an annotation file, got a folder",
+                                    path=path) from None
     except OSError as exc:
-        raise AnnotationFormatError(f"cannot read file: {exc.strerror}", path=path) from exc
+        raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken or "
+                                    "looping link?)", path=path) from exc
     return parse(data, video=video or path.stem, path=path, strict=strict)
 
 

@@ -1,4 +1,12 @@
-"""Parquet cache of parsed annotations, keyed by the files' names, sizes and mtimes."""
+"""Parquet cache of parsed annotations, keyed by the annotation files' stat records.
+
+The key covers each file's name, size, modification *and* status-change time and inode
+(as git's index does): ``cp -p``, ``tar``, ``rsync -t`` and editors that keep the mtime
+still give the file a new ctime or inode, so a same-size edit is never served stale.
+Files changed within the last few seconds (where a coarse-clock file system could hide
+a second edit) are "racy": their *content* is hashed into the key as well, so an entry
+written then never matches a later state of the file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,13 +25,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .annotations import Annotations
+from .errors import AnnotationFormatError
 
 __all__ = ["cache_key", "default_cache_dir", "load_cached", "store_cached"]
 
 logger = logging.getLogger(__name__)
 #: Bumped whenever the parser's output changes, so stale caches are never read.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _CACHE_MARK = ".vscrowd-cache"
+_RACY_SECONDS = 3.0
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -35,11 +46,24 @@ def default_cache_dir(root: Path) -> Path:
 
 
 def cache_key(files: Sequence[Path], *, strict: bool) -> str:
-    """A digest of the annotation files' names, sizes and modification times."""
+    """A digest of the annotation files' stat records (and the content of recently
+    changed ones; see the module docstring).
+
+    Raises:
+        AnnotationFormatError: A file that cannot be stat'ed (a broken or looping link).
+    """
     h = hashlib.sha1(f"v{_CACHE_FORMAT}:{strict}".encode())
+    racy_after = time.time_ns() - int(_RACY_SECONDS * 1e9)
     for f in files:
-        st = f.stat()
-        h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        try:
+            st = f.stat()
+            h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+                     f"{st.st_ino}\n".encode())
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= racy_after:
+                h.update(hashlib.sha1(f.read_bytes()).digest())
+        except OSError as exc:
+            raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken "
+                                        "or looping link?)", path=f) from None
     return h.hexdigest()
 
 
@@ -72,7 +96,12 @@ def store_cached(cache_dir: Path, key: str, ann: Annotations, warns: list[str]) 
         pq.write_table(pa.Table.from_pandas(frames, preserve_index=False),
                        tmp / "frames.parquet")
         (tmp / "warnings.json").write_text(json.dumps(warns))
-        os.replace(tmp, cache_dir / key)
+        entry = cache_dir / key
+        if entry.exists():  # an unreadable entry of ours: move it aside, then drop it
+            stale = Path(tempfile.mkdtemp(prefix=".stale-", dir=cache_dir))
+            os.replace(entry, stale / key)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.replace(tmp, entry)
     except OSError as exc:
         logger.info("annotation cache not written (%s)", exc)
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -34,9 +35,8 @@ def to_coco(ds: VSCrowd, out: str | Path) -> Path:
         image_id[row.video, int(row.frame_index)] = i
         images.append({
             "id": i, "file_name": f"videos/{row.video}/{row.frame}.jpg",
-            "width": None if row.width is None or row.width != row.width else int(row.width),
-            "height": None if row.height is None or row.height != row.height
-            else int(row.height),
+            "width": None if pd.isna(row.width) else int(row.width),
+            "height": None if pd.isna(row.height) else int(row.height),
             "video": row.video, "frame": row.frame, "frame_index": int(row.frame_index),
         })
     h = ds.heads
@@ -87,12 +87,16 @@ def to_yolo(ds: VSCrowd, out: str | Path) -> Path:
         DatasetError: A frame whose image size is unknown (image missing).
     """
     out = Path(out)
+    unknown = ds.videos.loc[ds.videos["width"].isna(), "video"].tolist()
+    if unknown:  # checked before anything is written
+        raise DatasetError(f"image size unknown for {len(unknown)} video(s), e.g. "
+                           f"{unknown[0]} (no readable frame under "
+                           f"{ds.root / 'videos' / unknown[0]}); YOLO labels need it to "
+                           "normalize coordinates")
+    sizes = ds.videos.set_index("video")[["width", "height"]]
     for fa in ds.iter_frames():
-        row = ds.videos.loc[ds.videos["video"] == fa.video].iloc[0]
-        if row["width"] is None or row["width"] != row["width"]:
-            raise DatasetError(f"image size unknown for video {fa.video} (no frames under "
-                               f"{ds.root / 'videos' / fa.video}); YOLO needs it to normalize")
-        yb = yolo_boxes(fa.boxes, float(row["width"]), float(row["height"]))
+        width, height = sizes.loc[fa.video]
+        yb = yolo_boxes(fa.boxes, float(width), float(height))
         lines = [f"0 {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}" for cx, cy, w, h in yb]
         atomic_write_text(out / "labels" / fa.video / f"{fa.frame}.txt",
                           "\n".join(lines) + ("\n" if lines else ""))

@@ -15,6 +15,7 @@ import pandas as pd
 from .annotations import Annotations, FrameAnnotation, _iter_frames, frame_number, read_many
 from .cache import cache_key, default_cache_dir, load_cached, store_cached
 from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
+from .layout import IMAGE_EXT, annotation_files, first_readable_size
 from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
 
 __all__ = ["VSCrowd", "open_dataset"]
@@ -22,20 +23,6 @@ __all__ = ["VSCrowd", "open_dataset"]
 logger = logging.getLogger(__name__)
 
 ClipPolicy = Literal["replicate", "skip"]
-_IMAGE_EXT = ".jpg"
-
-
-def _image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image header only (no pixel decode)."""
-    from PIL import Image  # Pillow ships with matplotlib; reads headers lazily
-
-    try:
-        with Image.open(path) as im:
-            return im.size
-    except OSError:
-        return None
-
-
 def _close_matches(name: str, options: Sequence[str], n: int = 3) -> str:
     import difflib
 
@@ -85,15 +72,7 @@ class VSCrowd:
         strict: bool = False,
     ) -> None:
         self.root = Path(root)
-        ann_dir = self.root / "annotations"
-        if not ann_dir.is_dir():
-            hint = ""
-            if self.root.is_dir():
-                hint = " (expected ROOT/annotations/<video>.txt and ROOT/videos/<video>/)"
-            raise DatasetError(f"no annotations folder in {self.root}{hint}")
-        files = sorted(ann_dir.glob("*.txt"), key=_video_sort_key)
-        if not files:
-            raise DatasetError(f"no annotation files (*.txt) in {ann_dir}")
+        files = annotation_files(self.root)
         self.annotations = self._load(files, cache, cache_dir, strict)
         self.videos = self._video_table(files, split_files)
         self.strict = strict
@@ -178,10 +157,9 @@ class VSCrowd:
                 exists = np.zeros(len(fids), bool)
                 size = None
             else:
-                exists = np.array([f + _IMAGE_EXT in present for f in fids], bool)
+                exists = np.array([f + IMAGE_EXT in present for f in fids], bool)
                 missing += [(video, f) for f, e in zip(fids, exists) if not e]
-                first = next((f for f, e in zip(fids, exists) if e), None)
-                size = _image_size(folder / (first + _IMAGE_EXT)) if first else None
+                size = first_readable_size(folder, [f for f, e in zip(fids, exists) if e])
             exists_all[sel] = exists
             widths.append(size[0] if size else pd.NA)
             heights.append(size[1] if size else pd.NA)
@@ -202,7 +180,7 @@ class VSCrowd:
                 f"(annotations loaded anyway): {', '.join(no_folder[:5])}"
                 + (" ..." if len(no_folder) > 5 else ""), VSCrowdWarning, stacklevel=3)
         if missing:
-            listed = ", ".join(f"{v}/{f}{_IMAGE_EXT}" for v, f in missing[:5])
+            listed = ", ".join(f"{v}/{f}{IMAGE_EXT}" for v, f in missing[:5])
             warnings.warn(f"{len(missing)} annotated frame(s) have no image: {listed}"
                           + (" ..." if len(missing) > 5 else ""), VSCrowdWarning, stacklevel=3)
         self._check_inside_image()
@@ -299,7 +277,7 @@ class VSCrowd:
     # ------------------------------------------------------------------ frames
     def image_path(self, video: str, frame: str) -> Path:
         """Path of a frame image: ``ROOT/videos/<video>/<frame>.jpg``."""
-        return self.root / "videos" / video / f"{frame}{_IMAGE_EXT}"
+        return self.root / "videos" / video / f"{frame}{IMAGE_EXT}"
 
     def iter_frames(self, video: str | None = None) -> Iterator[FrameAnnotation]:
         """Yield the frames in order (all videos, or one) as :class:`FrameAnnotation`."""
@@ -373,12 +351,6 @@ class VSCrowd:
         if policy == "skip" and (pos[0] < 0 or pos[-1] >= len(ids)):
             return None
         return [ids[int(p)] for p in np.clip(pos, 0, len(ids) - 1)]
-
-
-def _video_sort_key(path: Path) -> tuple[int, str]:
-    # train videos first, then test, then anything else; natural order within.
-    split = split_from_name(path.stem)
-    return ({"train": 0, "test": 1}.get(split, 2), path.stem)
 
 
 def open_dataset(root: str | Path, **kwargs) -> VSCrowd:

@@ -14,6 +14,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "DatasetError",
+    "LocatedError",
     "MissingDependencyError",
     "OutputError",
     "PredictionFormatError",
@@ -37,7 +38,7 @@ def _where(path: str | Path | None, line: int | None, field: str | None) -> str:
     return ", ".join(parts)
 
 
-class _LocatedError(VSCrowdError):
+class LocatedError(VSCrowdError):
     """An error that points at a file, a line and a field."""
 
     def __init__(
@@ -56,11 +57,11 @@ class _LocatedError(VSCrowdError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-class AnnotationFormatError(_LocatedError):
+class AnnotationFormatError(LocatedError):
     """A ground-truth annotation file that cannot be read as the official format."""
 
 
-class PredictionFormatError(_LocatedError):
+class PredictionFormatError(LocatedError):
     """A prediction file that does not follow docs/prediction-format.md."""
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._io import atomic_path
+from ._io import atomic_path, ensure_folder
 from .dataset import VSCrowd
 from .errors import ConfigError
 from .stats import head_sizes, track_lengths
@@ -152,12 +152,11 @@ def plot_all(ds: VSCrowd, out_dir: str | Path, fmt: FigureFormat = "png",
     """Write every figure of :data:`PLOTS` to ``out_dir``; returns the paths."""
     if fmt not in ("png", "svg", "pdf"):
         raise ConfigError(f"expected format png, svg or pdf, got {fmt!r}")
-    out_dir = Path(out_dir)
-    paths = []
-    for name, build in PLOTS.items():
-        fig = build(ds, video=video) if name == "density" else build(ds)
-        paths.append(_save(fig, out_dir / f"{name}.{fmt}"))
-    return paths
+    # Every figure is built before any is written: an error leaves the folder untouched.
+    figures = {name: build(ds, video=video) if name == "density" else build(ds)
+               for name, build in PLOTS.items()}
+    out_dir = ensure_folder(out_dir)
+    return [_save(fig, out_dir / f"{name}.{fmt}") for name, fig in figures.items()]
 
 
 def plot_pr_curves(result: EvaluationResult, out_dir: str | Path,
@@ -165,7 +164,7 @@ def plot_pr_curves(result: EvaluationResult, out_dir: str | Path,
     """One precision-recall figure per σ (curves at t = 0.50, 0.75, 0.95)."""
     from .eval.ap import RECALL_THRESHOLDS
 
-    out_dir = Path(out_dir)
+    out_dir = ensure_folder(out_dir)
     paths = []
     for res in result.localization:
         fig = _new_figure()

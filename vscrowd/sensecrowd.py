@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._annotation_text import fail, parse
+from ._text import read_text
 from .annotations import Annotations, _assemble
 from .errors import AnnotationFormatError
 
@@ -48,10 +49,7 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
         [['0001', 640, 360], ['0002', 640, 360]]
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationFormatError(f"cannot read file: {exc}", path=path) from exc
+    text = read_text(path, AnnotationFormatError, "label file")
     official, sizes = [], []
     for no, line in enumerate(text.splitlines(), start=1):
         tok = line.split()

@@ -70,6 +70,8 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
                  *, sigma: float = 20.0, boxes: bool = False, ids: bool = False,
                  score_threshold: float = 0.0) -> FrameOverlay:
     """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5)."""
+    if not 0 < sigma < float("inf"):
+        raise ConfigError(f"expected a finite sigma > 0, got {sigma}")
     fa = ds.frame(video, frame)
     img = _read_image(ds.image_path(fa.video, fa.frame))
     if preds is not None:
@@ -146,11 +148,14 @@ def _legend(img: np.ndarray, items: list[tuple]) -> None:
 def write_overlay(ds: VSCrowd, video: str, frame: str | int, out: str | Path,
                   preds: Predictions | None = None, **kwargs) -> FrameOverlay:
     """Render one frame (see :func:`render_frame`) and write it (PNG/JPEG) atomically."""
-    ov = render_frame(ds, video, frame, preds, **kwargs)
     out = ensure_parent(out)
-    ok, buf = cv2.imencode(out.suffix or ".png", ov.image)
+    if not out.suffix or not cv2.haveImageWriter(str(out)):
+        raise OutputError(f"{out}: OpenCV cannot write {out.suffix or 'extension-less'} "
+                          "images; use .png or .jpg (or .mp4/.gif for a clip)")
+    ov = render_frame(ds, video, frame, preds, **kwargs)
+    ok, buf = cv2.imencode(out.suffix, ov.image)
     if not ok:
-        raise OutputError(f"cannot encode image as {out.suffix!r}; use .png or .jpg")
+        raise OutputError(f"{out}: cannot encode the image as {out.suffix!r}")
     with atomic_path(out) as tmp:
         tmp.write_bytes(buf.tobytes())
     return ov

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ._text import read_text
 from .errors import ConfigError, DatasetError
 
 __all__ = ["SPLIT_LIST_NAMES", "find_split_files", "holdout_videos", "read_scene_labels",
@@ -39,10 +40,7 @@ def read_split_file(path: str | Path) -> tuple[str, list[str]]:
     lines and ``#`` comments are ignored.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError(f"cannot read split file {path}: {exc.strerror}") from exc
+    text = read_text(path, DatasetError, "split list file")
     videos = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -67,7 +65,8 @@ def read_scene_labels(path: str | Path) -> dict[str, tuple[int, ...]]:
     """
     path = Path(path)
     labels: dict[str, tuple[int, ...]] = {}
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for no, line in enumerate(read_text(path, DatasetError, "scene label file").splitlines(),
+                              start=1):
         parts = line.split()
         if not parts:
             continue

@@ -30,12 +30,13 @@ import cv2
 import numpy as np
 
 from ._io import atomic_write_bytes, atomic_write_text
+from ._text import read_text
 from .errors import ConfigError, OutputError
 
-__all__ = ["SynthConfig", "synthesize"]
+__all__ = ["MANIFEST", "SynthConfig", "synthesize", "video_names"]
 
 logger = logging.getLogger(__name__)
-_MANIFEST = "synth.json"
+MANIFEST = "synth.json"
 _HARD_CASES = "synth_hard_cases.csv"
 _HARD_KINDS = ("occluded", "blurred", "dark")
 
@@ -71,11 +72,12 @@ class SynthConfig:
         if self.frames > 9999:
             raise ConfigError(f"expected at most 9999 frames (4-digit FrameIDs), got "
                               f"{self.frames}")
-        if self.density <= 0:
-            raise ConfigError(f"expected density > 0, got {self.density}")
+        if not 0 < self.density < float("inf"):
+            raise ConfigError(f"expected a finite density > 0, got {self.density}")
 
 
-def _video_names(cfg: SynthConfig) -> list[str]:
+def video_names(cfg: SynthConfig) -> list[str]:
+    """The video names a config writes: ``train_001...`` then ``test_001...``."""
     n_train = int(round(cfg.videos * cfg.train_fraction))
     if cfg.videos >= 2 and 0 < cfg.train_fraction < 1:
         n_train = min(max(n_train, 1), cfg.videos - 1)  # both splits present
@@ -279,8 +281,43 @@ def _synth_video(name: str, index: int, cfg: SynthConfig, out: Path) -> tuple[li
     return [str(p.relative_to(out)) for p in written], hard_rows
 
 
-def _check_out(out: Path, overwrite: bool) -> list[str]:
-    """Refuse a non-empty OUT unless overwrite; returns files a previous run wrote."""
+def _planned_files(cfg: SynthConfig) -> list[str]:
+    """Every file a run of ``cfg`` writes (relative to OUT)."""
+    files = []
+    for name in video_names(cfg):
+        if cfg.images:
+            files += [f"videos/{name}/{f:04d}.jpg" for f in range(1, cfg.frames + 1)]
+        files.append(f"annotations/{name}.txt")
+    return files + ([_HARD_CASES] if cfg.images else []) + [MANIFEST]
+
+
+def _previous_files(out: Path) -> list[str]:
+    """The files listed in OUT's manifest (none without one), each checked to lie
+    inside OUT."""
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return []
+    try:
+        doc = json.loads(read_text(manifest, OutputError, "synth manifest"))
+    except ValueError as exc:
+        raise OutputError(f"{manifest}: not valid JSON ({exc}); refusing to trust it") from exc
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if doc.get("generator") != "vscrowd.synth" or not isinstance(files, list) or not all(
+            isinstance(f, str) for f in files):
+        raise OutputError(f"{manifest}: expected a vscrowd.synth manifest with a list of "
+                          "files; refusing to trust it")
+    root = out.resolve()
+    for f in files:
+        target = (out / f).resolve()
+        if Path(f).is_absolute() or ".." in Path(f).parts or root not in target.parents:
+            raise OutputError(f"{manifest} lists {f!r}, which is outside {out}; refusing "
+                              "to replace or remove it")
+    return files
+
+
+def _check_out(out: Path, overwrite: bool, cfg: SynthConfig) -> list[str]:
+    """Refuse a non-empty OUT unless overwrite; returns files a previous run wrote. Never
+    replaces a file that the previous run's manifest does not list."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder")
     previous: list[str] = []
@@ -288,10 +325,13 @@ def _check_out(out: Path, overwrite: bool) -> list[str]:
         if not overwrite:
             raise OutputError(f"{out} exists and is not empty; pass --overwrite to replace "
                               "the files a previous `vscrowd synth` wrote there")
-        try:
-            previous = json.loads((out / _MANIFEST).read_text()).get("files", [])
-        except (OSError, ValueError):
-            previous = []
+        previous = _previous_files(out)
+        known = set(previous) | {MANIFEST}
+        foreign = [f for f in _planned_files(cfg) if f not in known and (out / f).exists()]
+        if foreign:
+            raise OutputError(f"{out / foreign[0]} exists but is not listed in "
+                              f"{out / MANIFEST} (not written by `vscrowd synth`; "
+                              f"{len(foreign)} such file(s)); refusing to replace it")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -347,10 +387,14 @@ def synthesize(
         raise ConfigError(str(exc)) from exc
     cfg.validate()
     out = Path(out)
-    previous = _check_out(out, overwrite)
+    previous = _check_out(out, overwrite, cfg)
+    # The manifest first lists everything this run may write (and what the previous run
+    # wrote), so an interrupted run still leaves a manifest that covers every file.
+    planned = sorted(set(previous) | set(_planned_files(cfg)))
+    _write_manifest(out, cfg, planned)
     files: list[str] = []
     hard_rows = ["video,frame,head_id,kind"]
-    for i, name in enumerate(_video_names(cfg)):
+    for i, name in enumerate(video_names(cfg)):
         written, rows = _synth_video(name, i, cfg, out)
         files += written
         hard_rows += rows
@@ -359,10 +403,14 @@ def synthesize(
     if cfg.images:
         atomic_write_text(out / _HARD_CASES, "\n".join(hard_rows) + "\n")
         files.append(_HARD_CASES)
-    for stale in sorted(set(previous) - set(files) - {_MANIFEST}):
+    for stale in sorted(set(previous) - set(files) - {MANIFEST}):
         p = out / stale
         if p.is_file():  # written by an earlier synth run (listed in its manifest)
             p.unlink()
-    manifest = {"generator": "vscrowd.synth", "config": asdict(cfg), "files": files}
-    atomic_write_text(out / _MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    _write_manifest(out, cfg, files)
     return out
+
+
+def _write_manifest(out: Path, cfg: SynthConfig, files: list[str]) -> None:
+    manifest = {"generator": "vscrowd.synth", "config": asdict(cfg), "files": files}
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")

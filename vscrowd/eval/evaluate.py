@@ -174,8 +174,10 @@ def evaluate(
     """
     sigmas = tuple(float(s) for s in sigmas)
     for s in sigmas:
-        if not s > 0:
-            raise ConfigError(f"expected sigma > 0, got {s}")
+        if not 0 < s < float("inf"):
+            raise ConfigError(f"expected a finite sigma > 0, got {s}")
+    if not np.isfinite(count_threshold):
+        raise ConfigError(f"expected a finite count threshold, got {count_threshold}")
     for m in metrics:
         if m not in METRICS:
             raise ConfigError(f"expected metric in {list(METRICS)}, got {m!r}")

@@ -7,7 +7,7 @@ type the evaluator consumes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_open, ensure_parent
+from .._text import read_text
 from ..errors import OutputError, PredictionFormatError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Predictions", "read_predictions",
@@ -77,36 +78,50 @@ class Predictions:
         *,
         method: str | None = None,
         source: str | None = None,
+        lines: Sequence[int] | None = None,
     ) -> Predictions:
         """Build from ``{"video", "frame", "points": [[x, y(, score)], ...]}`` records.
 
+        Args:
+            records: The records, in file order.
+            method: Optional method name.
+            source: The file they came from (named in errors).
+            lines: The file line of each record (JSON Lines, TXT), named in errors
+                instead of the record index.
+
         Raises:
             PredictionFormatError: A record without video/frame, a point with other
-                than 2 or 3 numbers, NaN/inf/None values, or two records for one frame.
+                than 2 or 3 numbers, non-numbers (strings, booleans, null), NaN/inf,
+                coordinates beyond ±1e9 px, or two records for one frame.
         """
         videos, frames, chunks, counts = [], [], [], []
         seen: dict[tuple[str, str], int] = {}
         for i, rec in enumerate(records):
-            where = f"predictions[{i}]"
+            line = None if lines is None else lines[i]
+
+            def fail(msg: str, field: str | None = None, line=line, i=i) -> None:
+                where = (field or "record") if line is not None else (
+                    f"predictions[{i}]" + (f".{field}" if field else ""))
+                raise PredictionFormatError(msg, path=source, line=line, field=where)
+
             if not isinstance(rec, Mapping):
-                raise PredictionFormatError(f"expected an object, got {type(rec).__name__}",
-                                            path=source, field=where)
+                fail(f"expected an object, got {type(rec).__name__}")
             for key in ("video", "frame"):
                 if key not in rec or rec[key] is None:
-                    raise PredictionFormatError(f"record has no {key!r}", path=source,
-                                                field=where)
-            video, frame = str(rec["video"]), rec["frame"]
+                    fail(f"record has no {key!r}")
+            video, frame = rec["video"], rec["frame"]
+            if not isinstance(video, str):
+                fail(f"expected video as a string, got {video!r}", "video")
             if isinstance(frame, bool) or not isinstance(frame, (str, int)):
-                raise PredictionFormatError(f"expected frame as string or integer, got "
-                                            f"{frame!r}", path=source, field=where)
+                fail(f"expected frame as string or integer, got {frame!r}", "frame")
             frame = str(frame)
             if (video, frame) in seen:
                 first = seen[video, frame]
-                raise PredictionFormatError(
-                    f"duplicate record for {video}/{frame} (also predictions[{first}])",
-                    path=source, field=where)
+                also = (f"line {lines[first]}" if lines is not None
+                        else f"predictions[{first}]")
+                fail(f"duplicate record for {video}/{frame} (also {also})")
             seen[video, frame] = i
-            pts = _points_array(rec.get("points", []), source, where)
+            pts = _points_array(rec.get("points", []), fail)
             videos.append(video)
             frames.append(frame)
             chunks.append(pts)
@@ -139,54 +154,67 @@ class Predictions:
         })
 
 
-def _points_array(points: Any, source, where) -> np.ndarray:
-    """``(n, 3)`` float64 array of x, y, score with clear errors."""
+#: Largest |coordinate| accepted (px): far beyond any image, small enough that squared
+#: distances stay exact in float64.
+MAX_COORDINATE = 1e9
+
+
+def _points_array(points: Any, fail: Callable[..., None]) -> np.ndarray:
+    """``(n, 3)`` float64 array of x, y, score; ``fail(message, field)`` on bad input."""
     if not isinstance(points, list):
-        raise PredictionFormatError(f"expected 'points' to be a list, got "
-                                    f"{type(points).__name__}", path=source, field=where)
+        fail(f"expected 'points' to be a list, got {type(points).__name__}", "points")
     if not points:
         return np.empty((0, 3))
     try:
-        arr = np.array(points, dtype=np.float64)
-    except (ValueError, TypeError):
+        arr = np.asarray(points)  # dtype inferred: strings, None or ragged rows show up
+    except (ValueError, TypeError, OverflowError):
         arr = None
-    if arr is None or arr.ndim != 2 or arr.shape[1] not in (2, 3):
-        for j, p in enumerate(points):  # slow path: find the offending point
-            if not isinstance(p, (list, tuple)) or len(p) not in (2, 3):
-                raise PredictionFormatError(
-                    f"expected a point [x, y] or [x, y, score], got {p!r}",
-                    path=source, field=f"{where}.points[{j}]")
-            for v in p:
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    raise PredictionFormatError(f"expected numbers, got {p!r}", path=source,
-                                                field=f"{where}.points[{j}]")
-        mixed = np.empty((len(points), 3))
-        for j, p in enumerate(points):
-            mixed[j] = (p[0], p[1], p[2] if len(p) == 3 else 1.0)
-        arr = mixed
+    numeric = (arr is not None and arr.dtype.kind in "iuf" and arr.ndim == 2
+               and arr.shape[1] in (2, 3)
+               and not any(type(v) is bool for p in points for v in p))
+    if not numeric:
+        _first_bad_point(points, fail)
+        arr = np.array([(p[0], p[1], p[2] if len(p) == 3 else 1.0) for p in points],
+                       np.float64)
+    arr = arr.astype(np.float64)
     if arr.shape[1] == 2:
         arr = np.column_stack([arr, np.ones(len(arr))])
     bad = ~np.isfinite(arr)
+    bad[:, :2] |= np.abs(arr[:, :2]) > MAX_COORDINATE
     if bad.any():
-        j, c = np.argwhere(bad)[0]
-        raise PredictionFormatError(f"expected finite numbers, got {points[j]!r}",
-                                    path=source, field=f"{where}.points[{j}]")
+        j = int(np.argwhere(bad)[0][0])
+        fail(f"expected finite numbers (coordinates within ±{MAX_COORDINATE:g} px), got "
+             f"{points[j]!r}", f"points[{j}]")
     return arr
 
 
-def _json_error(exc: json.JSONDecodeError, path: Path) -> PredictionFormatError:
-    return PredictionFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                 path=path, line=exc.lineno)
+def _first_bad_point(points: list, fail: Callable[..., None]) -> None:
+    """Name the first point that is not 2 or 3 plain numbers (only runs on error)."""
+    for j, p in enumerate(points):
+        if not isinstance(p, (list, tuple)) or len(p) not in (2, 3):
+            fail(f"expected a point [x, y] or [x, y, score], got {p!r}", f"points[{j}]")
+        for v in p:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                fail(f"expected numbers, got {p!r}", f"points[{j}]")
+            try:
+                float(v)
+            except OverflowError:
+                fail(f"expected numbers within float range, got {p!r}", f"points[{j}]")
+
+
+def _loads(text: str, path: Path, line: int | None = None) -> Any:
+    """``json.loads`` whose every failure is a located PredictionFormatError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PredictionFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                    path=path, line=line or exc.lineno) from None
+    except RecursionError:
+        raise PredictionFormatError("JSON nested too deeply", path=path, line=line) from None
 
 
 def _read_json(path: Path) -> Predictions:
-    try:
-        with open(path, "rb") as fh:
-            doc = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise _json_error(exc, path) from exc
-    except UnicodeDecodeError as exc:
-        raise PredictionFormatError("not a UTF-8 JSON file", path=path) from exc
+    doc = _loads(read_text(path, PredictionFormatError, "prediction file"), path)
     if isinstance(doc, list):  # a bare list of records is accepted too
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
     if not isinstance(doc, dict):
@@ -212,28 +240,22 @@ def _check_header(doc: Mapping[str, Any], path: Path) -> None:
 
 
 def _read_jsonl(path: Path) -> Predictions:
-    records, method = [], None
-
-    def lines() -> Iterator[dict]:
-        nonlocal method
-        with open(path, encoding="utf-8") as fh:
-            for no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise PredictionFormatError(f"not valid JSON: {exc.msg}", path=path,
-                                                line=no) from exc
-                if isinstance(obj, dict) and "predictions" not in obj and "points" not in obj \
-                        and ("format" in obj or "version" in obj):
-                    _check_header(obj, path)  # optional header line
-                    method = obj.get("method", method)
-                    continue
-                yield obj
-
-    records = list(lines())
-    return Predictions.from_records(records, method=method, source=str(path))
+    method, records, lines = None, [], []
+    text = read_text(path, PredictionFormatError, "prediction file")
+    for no, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        obj = _loads(line, path, no)
+        if isinstance(obj, dict) and "points" not in obj and ("format" in obj
+                                                              or "version" in obj):
+            _check_header(obj, path)  # optional header line
+            method = obj.get("method", method)
+            continue
+        records.append(obj)
+        lines.append(no)
+    if not records:
+        raise PredictionFormatError("no prediction records (the file is empty)", path=path)
+    return Predictions.from_records(records, method=method, source=str(path), lines=lines)
 
 
 def _read_txt_folder(path: Path) -> Predictions:
@@ -241,9 +263,11 @@ def _read_txt_folder(path: Path) -> Predictions:
     if not files:
         raise PredictionFormatError("folder holds no per-video *.txt prediction files",
                                     path=path)
-    records = []
+    preds = []
     for f in files:
-        for no, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+        records, lines = [], []
+        for no, line in enumerate(read_text(f, PredictionFormatError,
+                                            "prediction file").splitlines(), start=1):
             toks = line.split()
             if not toks:
                 continue
@@ -254,11 +278,32 @@ def _read_txt_folder(path: Path) -> Predictions:
                     path=f, line=no)
             try:
                 arr = np.array(vals, dtype=np.float64).reshape(-1, 3)
-            except ValueError as exc:
-                raise PredictionFormatError(f"expected numbers: {exc}", path=f,
-                                            line=no) from exc
+            except ValueError:
+                bad = next(v for v in vals if not _is_number(v))
+                raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
+                                            line=no) from None
             records.append({"video": f.stem, "frame": toks[0], "points": arr.tolist()})
-    return Predictions.from_records(records, source=str(path))
+            lines.append(no)
+        preds.append(Predictions.from_records(records, source=str(f), lines=lines))
+    return _concat(preds, source=str(path))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _concat(parts: list[Predictions], source: str) -> Predictions:
+    """One Predictions from per-file parts (their frames are disjoint by video)."""
+    offsets = np.cumsum([0] + [len(p.frames) for p in parts])
+    return Predictions(
+        pd.concat([p.frames for p in parts], ignore_index=True),
+        np.concatenate([p.frame_index + o for p, o in zip(parts, offsets)]),
+        np.concatenate([p.points for p in parts]), np.concatenate([p.scores for p in parts]),
+        None, source)
 
 
 def read_predictions(path: str | Path) -> Predictions:

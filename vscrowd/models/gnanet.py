@@ -201,6 +201,22 @@ class GNANet(nn.Module):
     def config_dict(self) -> dict:
         return asdict(self.config)
 
+    def gna_modules(self) -> list[GaussianNeighborhoodAttention]:
+        """The GNA modules in creation order (their evaluation seeds follow it)."""
+        return [m for m in (self.scene_gna, self.temporal_gna, self.objective_gna,
+                            self.self_gna) if m is not None]
+
+    def set_eval_sampling(self, samples: int | None = None, seed: int | None = None) -> None:
+        """Change T (evaluation draws) and/or the evaluation seed of every GNA module;
+        each module keeps a stream of its own."""
+        if samples is not None and samples < 1:
+            raise ConfigError(f"expected eval samples >= 1, got {samples}")
+        for index, gna in enumerate(self.gna_modules(), start=1):
+            if samples is not None:
+                gna.eval_samples = samples
+            if seed is not None:
+                gna.eval_seed = _module_seed(seed, index)
+
 
 def _module_seed(seed: int, index: int) -> int:
     """A distinct, reproducible evaluation seed per GNA module (index mixed in)."""

@@ -26,6 +26,7 @@ import torch
 
 from .._io import atomic_path, atomic_write_text
 from .._optional import require_module
+from .._text import read_text
 from .._version import __version__
 from ..errors import CheckpointError, ConfigError, VSCrowdError
 from .registry import build_model
@@ -117,11 +118,9 @@ def load_pretrained_config(folder: str | Path) -> dict[str, Any]:
     """The validated ``config.json`` of a model folder."""
     path = Path(folder) / CONFIG_NAME
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: not valid JSON ({exc})") from exc
+        config = json.loads(read_text(path, CheckpointError, "model config"))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from exc
     if not isinstance(config, dict) or config.get("format") != PRETRAINED_FORMAT:
         got = config.get("format") if isinstance(config, dict) else type(config).__name__
         raise CheckpointError(f"{path}: expected format {PRETRAINED_FORMAT!r}, got {got!r}")

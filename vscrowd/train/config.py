@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .._text import read_text
 from ..errors import ConfigError
 
 __all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "PRESETS", "DataConfig", "ModelConfig", "OptimConfig",
@@ -69,6 +70,9 @@ class OptimConfig:
     scheduler: Literal["cosine", "none"] = "cosine"
     warmup_steps: int = 50
 
+#: The one message for a CUDA device asked for on a machine without one.
+NO_CUDA = "expected a CUDA GPU for --device cuda, found none (use --device cpu or auto)"
+
 #: The learning rate used with Adam when none is given (``--optimizer adam``).
 ADAM_DEFAULT_LR = 1e-3
 
@@ -120,10 +124,7 @@ class TrainConfig:
     def from_file(cls, path: str | Path) -> TrainConfig:
         """Load YAML (``.yaml``/``.yml``, needs PyYAML) or JSON."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+        text = read_text(path, ConfigError, "config file")
         if path.suffix in (".yaml", ".yml"):
             try:
                 import yaml
@@ -132,7 +133,8 @@ class TrainConfig:
             try:
                 d = yaml.safe_load(text) or {}
             except yaml.YAMLError as exc:
-                raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+                first = " ".join(str(exc).split())  # PyYAML's message spans lines
+                raise ConfigError(f"{path}: not valid YAML: {first}") from exc
         else:
             try:
                 d = json.loads(text)
@@ -140,8 +142,12 @@ class TrainConfig:
                 raise ConfigError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}"
                                   ) from exc
         if not isinstance(d, dict):
-            raise ConfigError(f"{path}: expected a mapping at the top level")
-        return cls.from_dict(d)
+            raise ConfigError(f"{path}: expected a mapping at the top level, got "
+                              f"{type(d).__name__}")
+        try:
+            return cls.from_dict(d)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
 
     def override(self, **dotted: Any) -> TrainConfig:
         """Return a copy with ``{"optim.lr": 0.1, "epochs": 2}``-style overrides."""

@@ -30,7 +30,7 @@ from ..models.pretrained import (
 )
 from ..models.state import load_state_strict
 from .checkpoint import load_checkpoint
-from .config import TrainConfig
+from .config import NO_CUDA, TrainConfig
 from .export import find_checkpoint
 
 __all__ = ["load_trained_model", "predict"]
@@ -112,10 +112,18 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
 def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | None = "test",
             out: str | Path | None = None, threshold: float = 0.5,
             device: str | torch.device = "cpu", amp: bool = True,
-            progress: Callable[[str], None] | None = None) -> Predictions:
-    """Predict head points for every frame of ``split`` (and write ``out`` if given)."""
+            progress: Callable[[str], None] | None = None, eval_samples: int | None = None,
+            eval_seed: int | None = None) -> Predictions:
+    """Predict head points for every frame of ``split`` (and write ``out`` if given).
+
+    ``eval_samples`` (T) and ``eval_seed`` override the model's GNA evaluation sampling.
+    """
     device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(NO_CUDA)
     model, cfg, loaded = load_trained_model(checkpoint, device)
+    if eval_samples is not None or eval_seed is not None:
+        model.set_eval_sampling(eval_samples, eval_seed)
     ds = data if isinstance(data, VSCrowd) else VSCrowd(data)
     if split is not None:
         ds = ds.select(split=split)

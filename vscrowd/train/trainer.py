@@ -28,13 +28,13 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from ..data import VSCrowdClips, collate, train_transform
 from ..dataset import VSCrowd
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, VSCrowdError
 from ..eval import GroundTruth, Predictions, evaluate
 from ..models import build_model, find_peaks
 from ..models.state import load_state_strict
 from ..splits import holdout_videos
 from .checkpoint import load_checkpoint, require_keys, save_checkpoint
-from .config import HOLDOUT, TrainConfig
+from .config import HOLDOUT, NO_CUDA, TrainConfig
 
 __all__ = ["TrainResult", "build_model_from_config", "model_options", "train"]
 
@@ -93,7 +93,7 @@ def _init_distributed() -> tuple[int, int, int]:
 def _device(cfg: TrainConfig, local_rank: int) -> torch.device:
     if cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
-            raise ConfigError("expected a CUDA GPU for --device cuda, found none")
+            raise ConfigError(NO_CUDA)
         torch.cuda.set_device(local_rank)
         return torch.device("cuda", local_rank)
     return torch.device("cpu")
@@ -259,6 +259,24 @@ def _apply_resume(ckpt: dict[str, Any], path: Path, model, opt, sched, state: _S
                               f"{exc})") from exc
 
 
+def _batches(loader) -> Iterator[Any]:
+    """The loader's batches. A data-loader worker's vscrowd error is re-raised with its
+    own one-line message (torch wraps it in the worker's whole traceback)."""
+    it = iter(loader)
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            return
+        except VSCrowdError as exc:
+            text = str(exc).strip()
+            if "Original Traceback" not in text:
+                raise
+            last = text.splitlines()[-1]
+            raise type(exc)(last.split(": ", 1)[-1]) from None
+        yield batch
+
+
 # ---------------------------------------------------------------------- steps
 def _loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
           reduction: str = "mean") -> torch.Tensor:
@@ -415,7 +433,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                                 drop_last=True, pin_memory=device.type == "cuda",
                                 generator=torch.Generator().manual_seed(cfg.seed + state.epoch))
             t0, losses = time.time(), []
-            for batch in loader:
+            for batch in _batches(loader):
                 try:
                     last_loss = _train_step(ddp, batch, opt, sched, cfg, device)
                 except torch.cuda.OutOfMemoryError as exc:

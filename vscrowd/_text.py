@@ -1,0 +1,66 @@
+"""Reading text input: one decoding policy for every file vscrowd reads.
+
+Text files are UTF-8. A UTF-8 byte-order mark at the very start (Windows editors write
+one) is accepted and removed; any other byte sequence that is not UTF-8 is an error that
+names the file and the line. Nothing is decoded "with replacement", so a FrameID, a
+video name or a split entry is never silently altered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LocatedError, VSCrowdError
+
+__all__ = ["BOM", "decode_utf8", "read_text", "strip_bom"]
+
+BOM = b"\xef\xbb\xbf"
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a leading UTF-8 byte-order mark.
+
+    >>> strip_bom(b"\\xef\\xbb\\xbf0001 1 2"), strip_bom(b"0001")
+    (b'0001 1 2', b'0001')
+    """
+    return data[len(BOM):] if data.startswith(BOM) else data
+
+
+def _error(error: type[VSCrowdError], message: str, path, line: int | None) -> VSCrowdError:
+    if issubclass(error, LocatedError):
+        return error(message, path=path, line=line)
+    where = ", ".join(str(x) for x in (path, None if line is None else f"line {line}") if x)
+    return error(f"{where}: {message}" if where else message)
+
+
+def decode_utf8(data: bytes, path: str | Path | None, error: type[VSCrowdError],
+                first_line: int = 1) -> str:
+    """Decode ``data`` (BOM stripped) or raise ``error`` naming the file and line.
+
+    >>> from vscrowd.errors import DatasetError
+    >>> decode_utf8(b"a\\nb\\xe9", "list.txt", DatasetError)
+    Traceback (most recent call last):
+    ...
+    vscrowd.errors.DatasetError: list.txt, line 2: expected UTF-8 text, got byte 0xe9 ...
+    """
+    data = strip_bom(data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        raise _error(error, f"expected UTF-8 text, got byte 0x{data[exc.start]:02x} (save "
+                            "the file as UTF-8)", path, line) from None
+
+
+def read_text(path: str | Path, error: type[VSCrowdError], what: str = "file") -> str:
+    """The UTF-8 text of ``path`` (see :func:`decode_utf8`); unreadable files, folders and
+    broken links raise ``error`` naming the path."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise _error(error, f"expected a {what}, got a folder", path, None) from None
+    except OSError as exc:
+        raise _error(error, f"cannot read {what} ({exc.strerror or exc})", path,
+                     None) from None
+    return decode_utf8(data, path, error)
