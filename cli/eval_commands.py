@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vscrowd.eval import DEFAULT_SIGMAS, METRICS, evaluate, read_predictions
+from vscrowd.eval import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, evaluate, read_predictions
 
 from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
 
@@ -22,7 +22,7 @@ from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
 @click.option("--sigma", "sigmas", multiple=True, type=float,
               help="Positive range σ in px (repeatable). Default: 5, 20, 40.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(METRICS),
-              help="Metric families (repeatable). Default: sigma, count.")
+              help="Add a metric family to the defaults (sigma, count); repeatable.")
 @click.option("--count-threshold", default=0.5, show_default=True, type=float,
               help="Points with score >= this count towards MAE/RMSE.")
 @click.option("--json", "json_out", type=str, default=None,
@@ -47,7 +47,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
 
     ds = open_data(data, split_file, no_cache)
     predictions = read_predictions(preds)
-    metrics = metrics or ("sigma", "count")
+    metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
     stages = len(sig) + len(metrics)
     with progress(stages, "eval") as bar:
@@ -67,4 +67,24 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
             click.echo(f"wrote {p}", err=True)
 
 
-COMMANDS = [eval_cmd]
+@click.command("baseline")
+@DATA_OPTION
+@click.option("--split", default="test", show_default=True,
+              help="Split to predict; 'all' predicts every frame.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Prediction file (.json or .jsonl).")
+def baseline_cmd(data, split, out):
+    """A first prediction file without training: the training-free baseline (per-video
+    median background, blob peaks of the difference). Needs frame images, not torch."""
+    from vscrowd.baselines import background_blobs
+    from vscrowd.eval import write_predictions
+
+    ds = open_data(data, split=None if split == "all" else split)
+    with progress(len(ds.videos), "baseline") as bar:
+        preds = background_blobs(ds, progress=lambda _v: bar.update())
+    write_predictions(preds, out)
+    click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points "
+               "(background-blobs baseline)")
+
+
+COMMANDS = [eval_cmd, baseline_cmd]

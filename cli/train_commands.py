@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -53,18 +54,31 @@ def _require_torch(feature: str) -> None:
               help="torchvision-layout VGG16 checkpoint (ImageNet).")
 @click.option("--checkpoint-every", type=int, default=None,
               help="Also write OUT/last.pt every k steps (survives a hard kill).")
-@click.option("--resume", is_flag=True, help="Continue from OUT/last.pt exactly.")
+@click.option("--resume", is_flag=True,
+              help="Continue from OUT/last.pt exactly, with its stored config; flags given "
+                   "may change only where/how long/how often (docs/model.md).")
+@click.option("--allow-changes", is_flag=True,
+              help="With --resume: accept flags that change the run (recorded in config.json).")
 def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
               crop, clip_length, width, backbone, border, device, workers, seed, val_every,
-              val_split, select_on_test, backbone_weights, checkpoint_every, resume):
+              val_split, select_on_test, backbone_weights, checkpoint_every, resume,
+              allow_changes):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
     train ... (see docs/model.md)."""
     _require_torch("vscrowd train")
     from vscrowd.train import TrainConfig, train
     from vscrowd.train.config import ADAM_DEFAULT_LR
+    from vscrowd.train.trainer import resume_config
 
-    cfg = TrainConfig.from_file(config) if config else TrainConfig.from_preset(preset or
-                                                                               "vscrowd")
+    if resume:
+        if config or preset:
+            raise click.UsageError("--resume continues with the run's stored config; "
+                                   "--config and --preset cannot change it")
+        cfg = resume_config(out)
+    elif config:
+        cfg = TrainConfig.from_file(config)
+    else:
+        cfg = TrainConfig.from_preset(preset or "vscrowd")
     if config and preset and preset != cfg.preset:
         cfg = TrainConfig.from_dict({**cfg.to_dict(), "preset": preset})
     if optimizer == "adam" and lr is None and cfg.optim.optimizer != "adam":
@@ -79,11 +93,12 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
         "checkpoint_every": checkpoint_every,
         "model.backbone_weights": str(backbone_weights) if backbone_weights else None,
     })
-    res = train(cfg, out, resume=resume)
+    res = train(cfg, out, resume=resume, allow_changes=allow_changes)
     state = "interrupted (resume with --resume)" if res.interrupted else "done"
     best = "n/a" if res.best_map20 is None else f"{100 * res.best_map20:.2f}"
-    click.echo(f"{state}: {res.steps} steps, {res.epochs_done} epochs, best mAP@σ=20 {best}, "
-               f"checkpoints in {out}")
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 reports
+        click.echo(f"{state}: {res.steps} steps, {res.epochs_done} epochs, best mAP@σ=20 "
+                   f"{best}, checkpoints in {out}")
     if res.interrupted:
         raise SystemExit(130)  # the conventional status after Ctrl-C
 

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from .dataset import VSCrowd
+from .errors import DatasetError
 from .eval.predictions import Predictions
 
 __all__ = ["background_blobs"]
@@ -29,14 +30,20 @@ def _peaks(diff: np.ndarray, min_distance: int, rel_threshold: float) -> np.ndar
     return np.column_stack([xs, ys, scores]).astype(np.float64)
 
 
+def _gray(path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if img is None:
+        raise DatasetError(f"frame image missing or unreadable: {path}")
+    return img
+
+
 def background_blobs(ds: VSCrowd, *, min_distance: int = 3, rel_threshold: float = 0.15,
                      progress: Callable[[str], None] | None = None) -> Predictions:
     """Predict head points for every frame of ``ds`` (see module docstring)."""
     records = []
     for video in ds.videos["video"]:
         frames = [fa.frame for fa in ds.iter_frames(video)]
-        imgs = np.stack([cv2.imread(str(ds.image_path(video, f)), cv2.IMREAD_GRAYSCALE)
-                         for f in frames]).astype(np.float32)
+        imgs = np.stack([_gray(ds.image_path(video, f)) for f in frames]).astype(np.float32)
         bg = np.median(imgs, axis=0)
         for f, img in zip(frames, imgs):
             pts = _peaks(np.abs(img - bg), min_distance, rel_threshold)

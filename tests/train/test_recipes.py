@@ -143,3 +143,34 @@ def test_training_on_the_paper_preset_runs(synth_root, tmp_path):
     res = train(cfg, tmp_path / "run")
     assert res.steps == 2 and res.last_loss > 1.0  # a sum over 2·64·96 pixels
     assert json.loads((tmp_path / "run" / "config.json").read_text())["preset"] == "paper"
+
+
+def _cli_train(root, out, *extra):
+    return CliRunner().invoke(app, [
+        "train", "--data", str(root), "--out", str(out), "--batch-size", "2", "--crop",
+        "64x96", "--width", "0.0625", "--workers", "0", "--device", "cpu", "--val-every", "0",
+        *extra])
+
+
+def test_resume_refuses_changes_that_change_the_run(synth_root, tmp_path):
+    run = tmp_path / "run"
+    assert _cli_train(synth_root, run, "--max-steps", "1").exit_code == 0
+    # Flags that only say how long/where are fine; the stored config is the base.
+    res = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(run),
+                                   "--resume", "--max-steps", "2", "--workers", "0"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(run),
+                                   "--resume", "--max-steps", "3", "--batch-size", "4",
+                                   "--lr", "0.5"])
+    assert res.exit_code == 2
+    assert "batch_size: 2 -> 4" in res.stderr and "optim.lr: 0.01 -> 0.5" in res.stderr
+    before = (run / "config.json").read_text()
+    res = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(run),
+                                   "--resume", "--max-steps", "3", "--lr", "0.005",
+                                   "--allow-changes"])
+    assert res.exit_code == 0, res.output
+    recorded = json.loads((run / "config.json").read_text())["resume_changes"]
+    assert recorded == ["optim.lr: 0.01 -> 0.005"] and before != (run / "config.json").read_text()
+    res = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(run),
+                                   "--resume", "--preset", "paper"])
+    assert res.exit_code == 2 and "--resume continues" in res.stderr

@@ -101,8 +101,10 @@ def test_bad_inputs(synth_root, tmp_path):
     train(_cfg(synth_root, max_steps=1), tmp_path / "a")
     # Same name, different config: the error lists mismatching keys.
     other = _cfg(synth_root, max_steps=2, **{"model.width": 0.125})
-    with pytest.raises(CheckpointError, match="another model"):
+    with pytest.raises(ConfigError, match=r"model.width: 0.0625 -> 0.125"):
         train(other, tmp_path / "a", resume=True)
+    with pytest.raises(CheckpointError, match="another model"):
+        train(other, tmp_path / "a", resume=True, allow_changes=True)
     good = (tmp_path / "a" / "last.pt").read_bytes()
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "last.pt").write_bytes(good[: len(good) // 2])

@@ -211,13 +211,12 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; the keys listed in docs/metrics.md are a stable contract."""
-        out: dict[str, Any] = {
-            "localization": [r.to_dict() for r in self.localization],
-            "counting": None if self.counting is None else self.counting.to_dict(),
-            "frames": self.frames,
-            "gt_points": self.gt_points,
-            "pred_points": self.pred_points,
-        }
+        out: dict[str, Any] = {}
+        if self.localization:  # families that were not computed are absent, not empty
+            out["localization"] = [r.to_dict() for r in self.localization]
+        if self.counting is not None:
+            out["counting"] = self.counting.to_dict()
+        out.update(frames=self.frames, gt_points=self.gt_points, pred_points=self.pred_points)
         if self.box_threshold:
             out["box_threshold"] = [r.to_dict() for r in self.box_threshold]
         if self.distance_ap is not None:
@@ -256,10 +255,11 @@ class EvaluationResult:
         if fmt not in ("table", "markdown"):
             raise ValueError(f"expected format table, markdown or csv, got {fmt!r}")
         lines = []
-        header = ["σ", "AP.50", "AP.75", "mAP", "AR.50", "AR.75", "mAR"]
-        body = [[str(s)] + [_pct(v) for v in row] for s, row in
-                zip(loc.index, loc.to_numpy(dtype=object))]
-        lines += _render([header, *body], fmt)
+        if self.localization:
+            header = ["σ", "AP.50", "AP.75", "mAP", "AR.50", "AR.75", "mAR"]
+            body = [[str(s)] + [_pct(v) for v in row] for s, row in
+                    zip(loc.index, loc.to_numpy(dtype=object))]
+            lines += _render([header, *body], fmt)
         if self.counting is not None:
             c = self.counting
             lines.append("")
@@ -287,6 +287,10 @@ class EvaluationResult:
                 [r.bucket, f"[{r.lo:g}, {r.hi:g})", str(r.gt_points), _pct(r["AR.50"]),
                  _pct(r["mAR"])] for _, r in t.iterrows()]
             lines += _render(rows, fmt)
+        if self.per_video is not None:
+            lines.append("")
+            lines.append("per video")
+            lines += _render(_table_rows(self.per_video), fmt)
         if self.bootstrap is not None:
             lines.append("")
             lines.append("bootstrap over videos (95% percentile interval)")
@@ -313,6 +317,17 @@ class EvaluationResult:
         from ..plots import plot_pr_curves
 
         return plot_pr_curves(self, out_dir, fmt=fmt)
+
+
+def _table_rows(df: pd.DataFrame) -> list[list[str]]:
+    """A DataFrame as text rows: ratios as percentages, other numbers compactly."""
+    def cell(col: str, v) -> str:
+        if isinstance(v, (float, np.floating)):
+            return _pct(v) if col.startswith(("AP", "AR", "mAP", "mAR")) else _num(v)
+        return str(v)
+
+    return [list(map(str, df.columns))] + [[cell(c, v) for c, v in zip(df.columns, row)]
+                                           for row in df.itertuples(index=False)]
 
 
 def _pct(v) -> str:

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from .._text import read_text
 from ..errors import ConfigError
 
-__all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "PRESETS", "DataConfig", "ModelConfig", "OptimConfig",
-           "TrainConfig"]
+__all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "NO_CUDA", "PRESETS", "RESUME_FREE", "DataConfig",
+           "ModelConfig", "OptimConfig", "TrainConfig", "config_changes"]
 
 
 #: ``val_split`` value meaning "a scene-disjoint hold-out of the training videos".
@@ -96,6 +96,7 @@ class TrainConfig:
     threshold: float = 0.5  # peak threshold for validation predictions
     checkpoint_every: int = 0  # also checkpoint every k steps (0: epoch ends only)
     log_every: int = 10
+    resume_changes: tuple[str, ...] = ()  # config changes accepted on --resume (a record)
 
     # ------------------------------------------------------------------ I/O
     def to_dict(self) -> dict[str, Any]:
@@ -203,6 +204,36 @@ class TrainConfig:
             m = model_defaults(cfg.model.name).get("clip_length", 3)
             cfg = replace(cfg, clip_length=m)
         return cfg.validate()
+
+
+#: Options that may differ when a run is resumed: where the data is, how it is loaded,
+#: how long to train, how often to validate, log and save. Any other change would make
+#: the resumed run a different run than the one the checkpoint belongs to.
+RESUME_FREE = frozenset({
+    "data.root", "data.workers", "data.cache_frames", "device", "epochs", "max_steps",
+    "val_every", "val_max_frames", "checkpoint_every", "log_every", "threshold",
+    "model.chunk_size", "model.backbone_weights", "resume_changes"})
+
+
+def config_changes(old: TrainConfig, new: TrainConfig) -> list[str]:
+    """``"key: old -> new"`` for every option outside :data:`RESUME_FREE` that differs.
+
+    >>> config_changes(TrainConfig(), TrainConfig().override(**{"batch_size": 8, "epochs": 2}))
+    ['batch_size: 16 -> 8']
+    """
+    a, b = _flatten(old.to_dict()), _flatten(new.to_dict())
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+            if k not in RESUME_FREE and a.get(k) != b.get(k)]
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = tuple(v) if isinstance(v, list) else v
+    return out
 
 
 #: Recipes, as overrides of the dataclass defaults (which are the ``vscrowd`` recipe).

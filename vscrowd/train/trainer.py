@@ -16,7 +16,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,9 @@ from ..models import build_model, find_peaks
 from ..models.state import load_state_strict
 from ..splits import holdout_videos
 from .checkpoint import load_checkpoint, require_keys, save_checkpoint
-from .config import HOLDOUT, NO_CUDA, TrainConfig
+from .config import HOLDOUT, NO_CUDA, TrainConfig, config_changes
 
-__all__ = ["TrainResult", "build_model_from_config", "model_options", "train"]
+__all__ = ["TrainResult", "build_model_from_config", "model_options", "resume_config", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -229,14 +229,37 @@ _RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
     "batch_in_epoch": int, "best": (int, float), "history": list, "rng": list}
 
 
-def _read_resume(path: Path, cfg: TrainConfig) -> dict[str, Any]:
-    """The validated checkpoint to resume from (read before anything is written)."""
+def resume_config(out_dir: str | Path) -> TrainConfig:
+    """The resolved config stored in ``out_dir/last.pt`` (the base of ``--resume``)."""
+    path = Path(out_dir) / "last.pt"
+    try:
+        return TrainConfig.from_dict(load_checkpoint(path)["config"])
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: its config is not valid here ({exc})") from exc
+
+
+def _read_resume(path: Path, cfg: TrainConfig, allow_changes: bool
+                 ) -> tuple[dict[str, Any], TrainConfig]:
+    """The validated checkpoint to resume from (read before anything is written) and
+    ``cfg`` with any accepted changes recorded."""
     ckpt = load_checkpoint(path)
     require_keys(ckpt, _RESUME_KEYS, path)
     if ckpt["model_name"] != cfg.model.name:
         raise CheckpointError(f"{path} holds a {ckpt['model_name']!r} model, expected "
                               f"{cfg.model.name!r}")
-    return ckpt
+    try:
+        old = TrainConfig.from_dict(ckpt["config"]).resolved()
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: its config is not valid here ({exc})") from exc
+    changes = config_changes(old, cfg)
+    if changes and not allow_changes:
+        raise ConfigError(f"--resume would change the run stored in {path}: "
+                          f"{'; '.join(changes)}; pass --allow-changes to accept (recorded "
+                          "in config.json), or resume without those options")
+    if changes:
+        logger.warning("resuming with changed options: %s", "; ".join(changes))
+        cfg = replace(cfg, resume_changes=(*cfg.resume_changes, *changes))
+    return ckpt, cfg
 
 
 def _apply_resume(ckpt: dict[str, Any], path: Path, model, opt, sched, state: _State,
@@ -368,6 +391,7 @@ def _tensorboard(out: Path):
 
 
 def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
+          allow_changes: bool = False,
           on_step: Callable[[int, float], None] | None = None) -> TrainResult:
     """Train ``cfg`` into ``out_dir`` (``config.json``, ``last.pt``, ``best.pt``,
     ``metrics.jsonl``).
@@ -375,7 +399,10 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     Args:
         cfg: The resolved configuration.
         out_dir: Run folder (created).
-        resume: Continue from ``out_dir/last.pt`` exactly where it stopped.
+        resume: Continue from ``out_dir/last.pt`` exactly where it stopped; ``cfg`` must
+            equal the checkpoint's config outside :data:`RESUME_FREE`.
+        allow_changes: Accept other differences on resume (recorded in
+            ``config.json`` as ``resume_changes``).
         on_step: Called after every optimiser step with ``(step, loss)``; raising
             KeyboardInterrupt there behaves like Ctrl-C (tests use it).
 
@@ -387,7 +414,9 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     rank, world, local_rank = _init_distributed()
     device = _device(cfg, local_rank)
     out = Path(out_dir)
-    resume_from = _read_resume(out / "last.pt", cfg) if resume else None
+    resume_from = None
+    if resume:
+        resume_from, cfg = _read_resume(out / "last.pt", cfg, allow_changes)
     _seed_everything(cfg.seed, rank)
     train_ds, val_ds, val_view = _datasets(cfg)
     val_gt = GroundTruth.from_dataset(val_view) if val_view is not None else None
