@@ -43,12 +43,13 @@ def progress(total: int | None, desc: str) -> Iterator:
 
 
 def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = False,
-              split: str | None = None):
-    """Open a dataset root for a command (optionally one split of it)."""
+              split: str | None = None, names: dict[str, str] | None = None):
+    """Open a dataset root for a command (optionally one split of it); ``names`` maps
+    other video names (SenseCrowd's) in split files to the root's."""
     from vscrowd.dataset import VSCrowd
 
     ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
-                 cache=not no_cache)
+                 cache=not no_cache, names=names)
     return ds.select(split=split) if split else ds
 
 

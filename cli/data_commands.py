@@ -25,13 +25,25 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation
 @click.option("--density", default=1.0, show_default=True, type=float,
               help="Multiplies the number of people per video.")
 @click.option("--no-images", is_flag=True, help="Write annotations only.")
+@click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd"]), default="vscrowd",
+              show_default=True, help="sensecrowd: the same videos under SenseCrowd's names "
+              "and label files (no images); synth.json holds the name map.")
 @click.option("--overwrite", is_flag=True,
               help="Allow a non-empty OUT (only files a previous synth wrote are replaced).")
-def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, overwrite):
+def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, flavour,
+              overwrite):
     """Write a seeded synthetic VSCrowd dataset in the official layout to OUT."""
     from vscrowd.synth import synthesize
 
     w, h = parse_size(size)
+    if flavour == "sensecrowd":
+        from vscrowd.synth_sensecrowd import synthesize_sensecrowd
+
+        synthesize_sensecrowd(out, videos=videos, frames=frames, size=(w, h), seed=seed,
+                              train_fraction=train_fraction, overwrite=overwrite,
+                              density=density)
+        click.echo(f"wrote {videos} SenseCrowd-flavoured videos x {frames} frames to {out}")
+        return
     with progress(max(videos, 1), "synth") as bar:
         synthesize(out, videos=videos, frames=frames, size=(w, h), seed=seed,
                    train_fraction=train_fraction, overwrite=overwrite, density=density,
@@ -169,4 +181,78 @@ def verify_cmd(root, reference, json_out):
         raise SystemExit(1)
 
 
-COMMANDS = [synth_cmd, stats_cmd, plot_cmd, show_cmd, convert_cmd, verify_cmd]
+@click.command("download")
+@_ROOT
+@click.option("--from", "from_dir", type=click.Path(path_type=Path), default=None,
+              help="Assemble files downloaded by hand from this folder instead of the Hub.")
+@click.option("--repo", default="HopLeeTop/VSCrowd", show_default=True,
+              help="Hugging Face dataset repository.")
+@click.option("--revision", default=None, help="Branch, tag or commit (default: main).")
+@click.option("--parts", type=click.Choice(["annotations", "frames", "all"]), default="all",
+              show_default=True, help="annotations: the ground truth only (megabytes).")
+@click.option("--force", is_flag=True,
+              help="Replace files in ROOT that exist with other content.")
+def download_cmd(root, from_dir, repo, revision, parts, force):
+    """Get VSCrowd into ROOT in the official layout, then verify it (see docs/getting-data.md).
+
+    Exit status: 0 the copy verifies, 1 it does not (the table says why), 2 bad input."""
+    from vscrowd.download import download
+
+    bars = {}
+
+    def step(stage: str, name: str) -> None:
+        if stage not in bars:
+            bars[stage] = 0
+        bars[stage] += 1
+        click.echo(f"{stage}: {name}", err=True)
+
+    res = download(root, source=from_dir if from_dir else "hf", repo=repo, revision=revision,
+                   parts=parts, force=force, progress=step)
+    a = res.assembly
+    if a.already_complete:
+        click.echo(f"{root}: already assembled from {res.source} ({a.archives} archive(s)); "
+                   "nothing to do")
+    else:
+        click.echo(f"assembled {len(a.done_now)} archive(s) from {res.source}"
+                   + (f" (revision {res.revision})" if res.revision else "")
+                   + f": {a.placed} file(s) placed, {a.unchanged} already there")
+    for odd in a.unrecognised[:10]:
+        click.echo(f"warning: unrecognised, not placed: {odd}", err=True)
+    if len(a.unrecognised) > 10:
+        click.echo(f"warning: ... and {len(a.unrecognised) - 10} more unrecognised",
+                   err=True)
+    click.echo(res.report.format())
+    if not res.report.complete:
+        raise SystemExit(1)
+
+
+@click.command("map-names")
+@click.argument("vscrowd_root", type=click.Path(path_type=Path))
+@click.argument("sensecrowd_root", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="CSV to write.")
+@click.option("--tolerance", default=1.0, show_default=True, type=float,
+              help="Largest coordinate difference (px) of the same head in both releases.")
+def map_names_cmd(vscrowd_root, sensecrowd_root, out, tolerance):
+    """Match SenseCrowd video names to VSCrowd's by annotation content; write a CSV of
+    vscrowd_video,sensecrowd_video,frames,heads,match_quality.
+
+    Exit status: 0 written; 1 fewer than half the videos match (nothing written)."""
+    from vscrowd.namemap import map_names, write_name_map
+
+    result = map_names(vscrowd_root, sensecrowd_root, tolerance=tolerance)
+    for name in result.ambiguous:
+        click.echo(f"warning: ambiguous (several VSCrowd videos fit): {name}", err=True)
+    for name in result.unmatched:
+        click.echo(f"warning: no VSCrowd match: {name}", err=True)
+    if len(result.rows) * 2 < result.sensecrowd_videos:
+        click.echo(f"only {len(result.rows)} of {result.sensecrowd_videos} SenseCrowd videos "
+                   "match; no map written", err=True)
+        raise SystemExit(1)
+    write_name_map(result, out)
+    click.echo(f"wrote {out}: {len(result.rows)} of {result.sensecrowd_videos} videos "
+               f"matched, {len(result.ambiguous)} ambiguous, {len(result.unmatched)} "
+               "unmatched")
+
+
+COMMANDS = [synth_cmd, stats_cmd, plot_cmd, show_cmd, convert_cmd, verify_cmd, download_cmd,
+            map_names_cmd]

@@ -36,8 +36,11 @@ from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
 @click.option("--ignore-unknown", is_flag=True,
               help="Drop predicted frames that are not in the split instead of failing.")
 @click.option("--no-cache", is_flag=True, help="Do not read/write the annotation cache.")
+@click.option("--names", "names_csv", type=click.Path(path_type=Path), default=None,
+              help="SenseCrowd->VSCrowd name map (vscrowd map-names): translates the video "
+                   "names of the predictions and split files.")
 def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
-             plot_dir, bootstrap, seed, ignore_unknown, no_cache):
+             plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
@@ -45,8 +48,15 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     """
     from vscrowd._io import atomic_write_text
 
-    ds = open_data(data, split_file, no_cache)
+    names = None
+    if names_csv is not None:
+        from vscrowd.namemap import read_name_map
+
+        names = read_name_map(names_csv)
+    ds = open_data(data, split_file, no_cache, names=names)
     predictions = read_predictions(preds)
+    if names:
+        predictions = predictions.rename_videos(names)
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
     stages = len(sig) + len(metrics)

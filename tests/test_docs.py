@@ -62,7 +62,8 @@ def blocks(page: Path) -> list[Block]:
         while j < len(lines) and not lines[j].startswith("```"):
             j += 1
         code = "\n".join(lines[start:j])
-        if lang == "text" and found and found[-1].expected is None and _adjacent(lines, found[-1], start):
+        if (lang == "text" and found and found[-1].expected is None
+                and _adjacent(lines, found[-1], start)):
             found[-1] = Block(**{**found[-1].__dict__, "expected": code})
         elif lang in ("bash", "python"):
             found.append(Block(page.name, start, lang, code, None, pending_skip))
@@ -128,7 +129,8 @@ def test_page_runs_as_written(page: Path, dataset: Path, tmp_path: Path):
             continue
         res = _run(block, tmp_path)
         where = f"{block.page}, line {block.line}"
-        assert res.returncode == 0, f"{where} failed:\n{block.code}\n---\n{res.stdout}\n{res.stderr}"
+        assert res.returncode == 0, (
+            f"{where} failed:\n{block.code}\n---\n{res.stdout}\n{res.stderr}")
         if block.expected is not None:
             assert _matches(block.expected, res.stdout + res.stderr), (
                 f"{where}: output does not match the doc\n--- doc:\n{block.expected}\n"

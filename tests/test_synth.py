@@ -136,3 +136,10 @@ def test_not_writable(tmp_path):
         synthesize(blocker / "x", videos=1, frames=1, size=(64, 48))
     with pytest.raises(OutputError, match="not a folder"):
         synthesize(blocker, videos=1, frames=1, size=(64, 48))
+
+
+def test_annotations_do_not_depend_on_images(tmp_path):
+    a = synthesize(tmp_path / "a", videos=2, frames=3, size=(96, 64), seed=4)
+    b = synthesize(tmp_path / "b", videos=2, frames=3, size=(96, 64), seed=4, images=False)
+    for f in sorted((a / "annotations").iterdir()):
+        assert (b / "annotations" / f.name).read_bytes() == f.read_bytes()

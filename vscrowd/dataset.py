@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +45,11 @@ class VSCrowd:
         cache_dir: Where the cache lives (default ``ROOT/.vscrowd-cache`` or the
             user cache folder when the root is read-only).
         strict: Make suspicious annotations (center outside box/image) errors.
+        download: When ``root`` has no annotations yet, fetch VSCrowd from the Hugging
+            Face mirror into it first (:func:`vscrowd.download.download`; needs the
+            ``hub`` extra), like torchvision's ``download=True``.
+        names: Other names of the videos (``{sensecrowd_name: vscrowd_name}``, from
+            ``vscrowd map-names``), translated when split files are read.
 
     Attributes:
         root: The root folder.
@@ -70,11 +75,20 @@ class VSCrowd:
         cache: bool = True,
         cache_dir: str | Path | None = None,
         strict: bool = False,
+        download: bool = False,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
+        if download and not (self.root / "annotations").is_dir():
+            from .download import download as fetch  # the Hub source; see docs
+
+            report = fetch(self.root).report
+            if not report.complete:
+                raise DatasetError(f"the downloaded copy in {self.root} does not verify:\n"
+                                   + report.format())
         files = annotation_files(self.root)
         self.annotations = self._load(files, cache, cache_dir, strict)
-        self.videos = self._video_table(files, split_files)
+        self.videos = self._video_table(files, split_files, names or {})
         self.strict = strict
         self._attach_images()
 
@@ -105,7 +119,7 @@ class VSCrowd:
             store_cached(cdir, key, ann, warns)
         return ann
 
-    def _video_table(self, files, split_files) -> pd.DataFrame:
+    def _video_table(self, files, split_files, names: Mapping[str, str]) -> pd.DataFrame:
         names = [f.stem for f in files]
         frames = self.annotations.frames
         n_frames = frames.groupby("video", observed=False).size()
@@ -122,6 +136,7 @@ class VSCrowd:
             assign: dict[str, str] = {}
             for sf in split_files:
                 split, listed = read_split_file(sf)
+                listed = [names.get(v, v) for v in listed]
                 unknown = sorted(set(listed) - set(names))
                 if unknown:
                     raise DatasetError(f"split file {sf} lists {len(unknown)} video(s) not in "

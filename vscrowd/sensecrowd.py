@@ -23,7 +23,7 @@ from ._text import read_text
 from .annotations import Annotations, _assemble
 from .errors import AnnotationFormatError
 
-__all__ = ["read_sensecrowd_labels"]
+__all__ = ["format_sensecrowd_labels", "read_sensecrowd_labels"]
 
 # Position of each official field within a SenseCrowd head group (id is last).
 _SENSE_INDEX = {"x1": 0, "y1": 1, "x2": 2, "y2": 3, "p1": 4, "p2": 5, "HeadID": 6}
@@ -88,3 +88,31 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
     frames["width"] = pd.array([s[0] for s in sizes], dtype="Int32")
     frames["height"] = pd.array([s[1] for s in sizes], dtype="Int32")
     return Annotations(ann.heads, frames)
+
+
+def format_sensecrowd_labels(ann: Annotations, width: int, height: int,
+                             decimals: int | None = None) -> str:
+    """One video of ``ann`` as SenseCrowd label lines (6-digit frame file names, the
+    frame size, heads as ``x1 y1 x2 y2 p1 p2 id``; frames without heads as bare lines).
+
+    Example:
+        >>> from vscrowd.annotations import parse_annotations
+        >>> a = parse_annotations("0001 7 1 2 11 22 6 12\\n0002\\n", video="v")
+        >>> print(format_sensecrowd_labels(a, 640, 360), end="")
+        000001.jpg 640 360 1 2 11 22 6 12 7
+        000002.jpg 640 360
+    """
+    heads = ann.heads
+    by_frame: dict[int, list[str]] = {}
+    cols = heads[["frame_index", "x1", "y1", "x2", "y2", "x", "y", "head_id"]].to_numpy()
+    for fi, x1, y1, x2, y2, px, py, hid in cols:
+        vals = [x1, y1, x2, y2, px, py]
+        if decimals is not None:
+            vals = [round(float(v), decimals) for v in vals]
+        by_frame.setdefault(int(fi), []).append(
+            " ".join(f"{float(v):g}" for v in vals) + f" {int(hid)}")
+    lines = []
+    for i, fi in enumerate(ann.frames["frame_index"].to_numpy()):
+        parts = [f"{i + 1:06d}.jpg", str(width), str(height), *by_frame.get(int(fi), [])]
+        lines.append(" ".join(parts))
+    return "\n".join(lines) + "\n"

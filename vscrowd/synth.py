@@ -246,7 +246,10 @@ def _synth_video(name: str, index: int, cfg: SynthConfig, out: Path) -> tuple[li
     w, h = cfg.size
     test = name.startswith("test_")
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index]))
-    bg = _background(rng, w, h, test)
+    # Rendering draws from a stream of its own, so the annotations are the same with
+    # and without images (and in the SenseCrowd flavour).
+    render_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index, 1]))
+    bg = _background(render_rng, w, h, test)
     # Crowd level: a few to a few hundred people; test denser on average.
     area_scale = (w * h) / (480 * 270)
     median = (45.0 if test else 25.0) * cfg.density * min(area_scale, 4.0)
@@ -266,7 +269,7 @@ def _synth_video(name: str, index: int, cfg: SynthConfig, out: Path) -> tuple[li
         line, keep = _annotation_line(fid, people, w, h)
         lines.append(line)
         if cfg.images:
-            img, hard = _render_frame(bg, people, rng, cfg, w, h)
+            img, hard = _render_frame(bg, people, render_rng, cfg, w, h)
             ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])
             if not ok:  # pragma: no cover - OpenCV always encodes uint8 BGR
                 raise OutputError(f"JPEG encoding failed for {name}/{fid}")

@@ -108,11 +108,11 @@ def _count(name: str, expected: int | None, found: int) -> Check:
                  "(not stated)" if expected is None else f"{expected:,}", f"{found:,}")
 
 
-def verify(root: str | Path, *, reference: Reference = "auto",
+def verify(root: str | Path, *, reference: Reference = "auto", images: bool = True,
            progress: Callable[[str], None] | None = None) -> VerifyReport:
-    """Check a dataset root; see the module docstring. Never raises on a damaged copy
-    (that is a failed check); raises :class:`DatasetError` only when ``root`` has no
-    annotations at all."""
+    """Check a dataset root; see the module docstring (``images=False``: annotations
+    only, for a copy without frames). Never raises on a damaged copy (that is a failed
+    check); raises :class:`DatasetError` only when ``root`` has no annotations at all."""
     root = Path(root)
     files = annotation_files(root)
     ref, exp = _expectations(root, reference)
@@ -135,7 +135,7 @@ def verify(root: str | Path, *, reference: Reference = "auto",
                _count("frames", exp["frames"], sum(len(a.frames) for a in parsed)),
                _count("heads", exp["heads"], sum(len(a.heads) for a in parsed))]
     checks += _duplicate_frames(parsed)
-    if exp["images"]:
+    if exp["images"] and images:
         checks += _image_checks(root, parsed, exp["max_size"])
     checks += _split_list_checks(root, names)
     notes = (README_NOTE,) if ref == "the paper" else ()

@@ -105,3 +105,64 @@ def test_synth_refuses_non_empty(runner, data):
     assert res.exit_code == 2 and "--overwrite" in res.output
     res = runner.invoke(app, ["synth", str(data) + "_x", "--size", "12"])
     assert res.exit_code == 2 and "WxH" in res.output
+
+
+def test_metric_adds_to_the_defaults(runner, data, preds):
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data), "--metric", "box",
+                              "--json", "-"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert {"localization", "counting", "box_threshold"} <= set(doc)
+    assert len(doc["localization"]) == 3 and doc["counting"]["MAE"] is not None
+
+
+def test_families_not_computed_are_absent_not_empty(data, preds):
+    from vscrowd.eval import evaluate
+
+    doc = evaluate(data_ds(data), preds, split="test", metrics=["box"]).to_dict()
+    assert "localization" not in doc and "counting" not in doc and "box_threshold" in doc
+    text = str(evaluate(data_ds(data), preds, split="test", metrics=["box"]))
+    assert "AP.50" not in text and "MAE" not in text
+
+
+def data_ds(root):
+    from vscrowd import VSCrowd
+
+    return VSCrowd(root)
+
+
+def test_metric_video_prints_its_table(runner, data, preds):
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data), "--metric", "video"])
+    assert res.exit_code == 0 and "per video" in res.stdout and "test_001" in res.stdout
+
+
+def test_debug_keeps_the_exit_code_and_adds_the_traceback(runner, data, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    plain = runner.invoke(app, ["eval", str(bad), "--data", str(data)])
+    debug = runner.invoke(app, ["--debug", "eval", str(bad), "--data", str(data)])
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.stderr and "Traceback" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1].startswith("error:")
+
+
+def test_baseline_command_writes_a_first_prediction_file(runner, data, tmp_path):
+    out = tmp_path / "p.json"
+    res = runner.invoke(app, ["baseline", "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["eval", str(out), "--data", str(data)])
+    assert res.exit_code == 0 and "mAP" in res.stdout
+
+
+@pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
+def test_only_rank_zero_reports(runner, data, tmp_path, monkeypatch):
+    import vscrowd.train as train_pkg
+    from vscrowd.train.trainer import TrainResult
+
+    monkeypatch.setattr(train_pkg, "train", lambda cfg, out, **k: TrainResult(
+        out, 1, 0, None, False, 0.1))
+    argv = ["train", "--data", str(data), "--out", str(tmp_path / "r"), "--width", "0.0625"]
+    monkeypatch.setenv("RANK", "1")
+    assert runner.invoke(app, argv).stdout == ""
+    monkeypatch.setenv("RANK", "0")
+    assert "done:" in runner.invoke(app, argv).stdout

@@ -135,6 +135,17 @@ class Predictions:
             method, source,
         )
 
+    def rename_videos(self, names: Mapping[str, str]) -> Predictions:
+        """A copy whose video names are translated by ``names`` (others kept).
+
+        >>> p = Predictions.from_records([{"video": "0817_1_cut_01", "frame": 1, "points": []}])
+        >>> p.rename_videos({"0817_1_cut_01": "train_003"}).frames["video"].tolist()
+        ['train_003']
+        """
+        frames = self.frames.assign(video=[names.get(v, v) for v in self.frames["video"]])
+        return Predictions(frames, self.frame_index, self.points, self.scores, self.method,
+                           self.source)
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the JSON records (``points`` as ``[x, y, score]`` lists)."""
         order = np.argsort(self.frame_index, kind="stable")
