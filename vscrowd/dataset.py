@@ -88,7 +88,7 @@ class VSCrowd:
                                    + report.format())
         files = annotation_files(self.root)
         self.annotations = self._load(files, cache, cache_dir, strict)
-        self.videos = self._video_table(files, split_files, names or {})
+        self.videos = self._video_table(files, split_files, aliases=names or {})
         self.strict = strict
         self._attach_images()
 
@@ -119,7 +119,7 @@ class VSCrowd:
             store_cached(cdir, key, ann, warns)
         return ann
 
-    def _video_table(self, files, split_files, names: Mapping[str, str]) -> pd.DataFrame:
+    def _video_table(self, files, split_files, aliases: Mapping[str, str]) -> pd.DataFrame:
         names = [f.stem for f in files]
         frames = self.annotations.frames
         n_frames = frames.groupby("video", observed=False).size()
@@ -136,7 +136,7 @@ class VSCrowd:
             assign: dict[str, str] = {}
             for sf in split_files:
                 split, listed = read_split_file(sf)
-                listed = [names.get(v, v) for v in listed]
+                listed = [aliases.get(v, v) for v in listed]
                 unknown = sorted(set(listed) - set(names))
                 if unknown:
                     raise DatasetError(f"split file {sf} lists {len(unknown)} video(s) not in "

@@ -38,6 +38,8 @@ class Predictions:
         points: ``(N, 2)`` float64 ``(x, y)`` in original image pixels.
         scores: ``(N,)`` float64 confidence (1.0 where the file gives none).
         method: Optional method name from the file.
+        track_ids: ``(N,)`` int64 track ID of each point (``[x, y, score, track_id]``;
+            -1 in videos whose points carry none), or None when no point has one.
 
     Example:
         >>> p = Predictions.from_records([{"video": "test_001", "frame": "0001",
@@ -52,12 +54,16 @@ class Predictions:
     scores: np.ndarray
     method: str | None = None
     source: str | None = field(default=None, compare=False)
+    track_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.frame_index)
         if self.points.shape != (n, 2) or self.scores.shape != (n,):
             raise ValueError(f"expected points (N, 2) and scores (N,) with N={n}, "
                              f"got {self.points.shape} and {self.scores.shape}")
+        if self.track_ids is not None and self.track_ids.shape != (n,):
+            raise ValueError(f"expected track_ids (N,) with N={n}, got "
+                             f"{self.track_ids.shape}")
         if n and (self.frame_index.min() < 0 or self.frame_index.max() >= len(self.frames)):
             raise ValueError("frame_index out of range of frames")
 
@@ -96,6 +102,7 @@ class Predictions:
         """
         videos, frames, chunks, counts = [], [], [], []
         seen: dict[tuple[str, str], int] = {}
+        tracked: dict[str, tuple[bool, int]] = {}  # video -> (points carry IDs, record)
         for i, rec in enumerate(records):
             line = None if lines is None else lines[i]
 
@@ -122,17 +129,29 @@ class Predictions:
                 fail(f"duplicate record for {video}/{frame} (also {also})")
             seen[video, frame] = i
             pts = _points_array(rec.get("points", []), fail)
+            if len(pts):
+                has = bool(np.isfinite(pts[0, 3]))
+                first = tracked.setdefault(video, (has, i))
+                if first[0] != has:
+                    other = (f"line {lines[first[1]]}" if lines is not None
+                             else f"predictions[{first[1]}]")
+                    fail(f"points of video {video} carry a track ID in some frames and not "
+                         f"in others (compare {other}); give [x, y, score, track_id] "
+                         "everywhere in a video or nowhere")
             videos.append(video)
             frames.append(frame)
             chunks.append(pts)
             counts.append(len(pts))
-        table = np.concatenate(chunks) if chunks else np.empty((0, 3))
+        table = np.concatenate(chunks) if chunks else np.empty((0, 4))
+        ids = table[:, 3]
+        track_ids = (np.where(np.isfinite(ids), ids, -1).astype(np.int64)
+                     if np.isfinite(ids).any() else None)
         return cls(
             pd.DataFrame({"video": pd.Series(videos, dtype=object),
                           "frame": pd.Series(frames, dtype=object)}),
             np.repeat(np.arange(len(counts), dtype=np.int64), counts),
             np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
-            method, source,
+            method, source, track_ids,
         )
 
     def rename_videos(self, names: Mapping[str, str]) -> Predictions:
@@ -144,13 +163,17 @@ class Predictions:
         """
         frames = self.frames.assign(video=[names.get(v, v) for v in self.frames["video"]])
         return Predictions(frames, self.frame_index, self.points, self.scores, self.method,
-                           self.source)
+                           self.source, self.track_ids)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the JSON records (``points`` as ``[x, y, score]`` lists)."""
         order = np.argsort(self.frame_index, kind="stable")
         fi = self.frame_index[order]
-        table = np.column_stack([self.points[order], self.scores[order]]).tolist()
+        cols = [self.points[order], self.scores[order]]
+        table = np.column_stack(cols).tolist()
+        if self.track_ids is not None:
+            ids = self.track_ids[order].tolist()
+            table = [[*row, int(t)] if t >= 0 else row for row, t in zip(table, ids)]
         bounds = np.searchsorted(fi, np.arange(len(self.frames) + 1))
         for r, (video, frame) in enumerate(zip(self.frames["video"], self.frames["frame"])):
             yield {"video": str(video), "frame": str(frame),
@@ -171,26 +194,34 @@ MAX_COORDINATE = 1e9
 
 
 def _points_array(points: Any, fail: Callable[..., None]) -> np.ndarray:
-    """``(n, 3)`` float64 array of x, y, score; ``fail(message, field)`` on bad input."""
+    """``(n, 4)`` float64 array of x, y, score, track ID (NaN when not given);
+    ``fail(message, field)`` on bad input."""
     if not isinstance(points, list):
         fail(f"expected 'points' to be a list, got {type(points).__name__}", "points")
     if not points:
-        return np.empty((0, 3))
+        return np.empty((0, 4))
     try:
         arr = np.asarray(points)  # dtype inferred: strings, None or ragged rows show up
     except (ValueError, TypeError, OverflowError):
         arr = None
     numeric = (arr is not None and arr.dtype.kind in "iuf" and arr.ndim == 2
-               and arr.shape[1] in (2, 3)
+               and arr.shape[1] in (2, 3, 4)
                and not any(type(v) is bool for p in points for v in p))
     if not numeric:
         _first_bad_point(points, fail)
-        arr = np.array([(p[0], p[1], p[2] if len(p) == 3 else 1.0) for p in points],
+        lengths = {len(p) for p in points}
+        if len(lengths) > 1 and 4 in lengths:
+            fail("expected every point of a record to carry a track ID or none", "points")
+        arr = np.array([(*p[:2], p[2] if len(p) >= 3 else 1.0, *p[3:]) for p in points],
                        np.float64)
     arr = arr.astype(np.float64)
     if arr.shape[1] == 2:
         arr = np.column_stack([arr, np.ones(len(arr))])
-    bad = ~np.isfinite(arr)
+    if arr.shape[1] == 3:
+        arr = np.column_stack([arr, np.full(len(arr), np.nan)])
+    else:
+        _check_track_ids(arr[:, 3], points, fail)
+    bad = ~np.isfinite(arr[:, :3])
     bad[:, :2] |= np.abs(arr[:, :2]) > MAX_COORDINATE
     if bad.any():
         j = int(np.argwhere(bad)[0][0])
@@ -199,11 +230,25 @@ def _points_array(points: Any, fail: Callable[..., None]) -> np.ndarray:
     return arr
 
 
+def _check_track_ids(ids: np.ndarray, points: list, fail: Callable[..., None]) -> None:
+    """Track IDs: non-negative integers, each at most once in a frame."""
+    bad = ~np.isfinite(ids) | (ids < 0) | (ids != np.round(ids)) | (ids > 2**53)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        fail(f"expected a non-negative integer track ID, got {points[j][3]!r}", f"points[{j}]")
+    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        dup = uniq[counts > 1][0]
+        j = int(np.flatnonzero(ids == dup)[1])
+        fail(f"track ID {int(dup)} appears twice in this frame", f"points[{j}]")
+
+
 def _first_bad_point(points: list, fail: Callable[..., None]) -> None:
-    """Name the first point that is not 2 or 3 plain numbers (only runs on error)."""
+    """Name the first point that is not 2 to 4 plain numbers (only runs on error)."""
     for j, p in enumerate(points):
-        if not isinstance(p, (list, tuple)) or len(p) not in (2, 3):
-            fail(f"expected a point [x, y] or [x, y, score], got {p!r}", f"points[{j}]")
+        if not isinstance(p, (list, tuple)) or len(p) not in (2, 3, 4):
+            fail(f"expected a point [x, y], [x, y, score] or [x, y, score, track_id], got "
+                 f"{p!r}", f"points[{j}]")
         for v in p:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 fail(f"expected numbers, got {p!r}", f"points[{j}]")
