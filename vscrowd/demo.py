@@ -11,7 +11,9 @@ from .baselines import background_blobs
 from .dataset import VSCrowd
 from .eval import evaluate, write_predictions
 from .show import write_overlay
+from .eval.results import format_tracking
 from .synth import synthesize
+from .tracker import track_points
 
 __all__ = ["run_demo"]
 
@@ -42,6 +44,13 @@ def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 
         name = "preds_gnanet.json"
     else:
         echo("\n(torch not installed: skipping training; pip install 'vscrowd[torch]')")
+    echo("\n== 6. link the predictions into tracks (baseline tracker) and score them as "
+         "tracks: tracking (HOTA/MOTA/IDF1) and video individual counting")
+    tracks = track_points(shown, test)
+    write_predictions(tracks, out / "tracks.json")
+    res = evaluate(ds, tracks, split="test", metrics=["track"])
+    echo("\n".join(format_tracking(res.tracking, res.video_counting)).strip("\n"))
+    results["tracks"] = res
     video = test.videos["video"].iloc[0]
     frame = next(test.iter_frames(video)).frame
     ov = write_overlay(ds, video, frame, out / "overlay.png", shown, sigma=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,14 +33,17 @@ from .results import (
     IdreesResult,
     LocalizationResult,
 )
+from .tracks import score_tracks
 
 __all__ = ["DEFAULT_METRICS", "DEFAULT_SIGMAS", "METRICS", "evaluate"]
 
 logger = logging.getLogger(__name__)
 
-Metric = Literal["sigma", "count", "box", "distance", "idrees", "size", "video"]
-#: Every selectable metric family (``--metric``).
-METRICS: tuple[Metric, ...] = ("sigma", "count", "box", "distance", "idrees", "size", "video")
+Metric = Literal["sigma", "count", "box", "distance", "idrees", "size", "video", "track"]
+#: Every selectable metric family (``--metric``). ``track`` (tracking and video
+#: individual counting) needs predictions with track IDs.
+METRICS: tuple[Metric, ...] = ("sigma", "count", "box", "distance", "idrees", "size", "video",
+                               "track")
 DEFAULT_METRICS: tuple[Metric, ...] = ("sigma", "count")
 DEFAULT_SIGMAS: tuple[float, ...] = (5.0, 20.0, 40.0)
 
@@ -53,6 +56,7 @@ class _Aligned:
     dt_xy: np.ndarray
     dt_score: np.ndarray
     dt_rank: np.ndarray  # rank within frame by score (stable)
+    dt_track: np.ndarray | None  # track ID of each prediction (-1: none)
     order: np.ndarray  # pooled score order (pycocotools)
     missing: list[tuple[str, str]]
     out_of_image: int
@@ -110,8 +114,9 @@ def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> _Aligne
     with np.errstate(invalid="ignore"):
         out = (dt_xy[:, 0] < 0) | (dt_xy[:, 1] < 0) | (dt_xy[:, 0] > w) | (dt_xy[:, 1] > h)
     rank = rank_in_frame(dt_frame, dt_score)
-    return _Aligned(dt_frame, dt_xy, dt_score, rank, global_order(dt_frame, rank, dt_score),
-                    missing, int(out.sum()))
+    track = None if preds.track_ids is None else preds.track_ids[keep]
+    return _Aligned(dt_frame, dt_xy, dt_score, rank, track,
+                    global_order(dt_frame, rank, dt_score), missing, int(out.sum()))
 
 
 def _as_gt(gt: GroundTruth | VSCrowd | Annotations, split: str | None) -> GroundTruth:
@@ -137,6 +142,9 @@ def evaluate(
     seed: int = 0,
     size_edges: Sequence[float] = (20.0, 50.0),
     radii: Sequence[float] = tuple(DEFAULT_RADII),
+    track_sigma: float = 20.0,
+    vic_interval: int = 15,
+    scene_labels: Mapping[str, Sequence[int] | None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> EvaluationResult:
     """Score predictions against ground truth (see docs/metrics.md).
@@ -155,6 +163,9 @@ def evaluate(
         seed: Seed of the bootstrap.
         size_edges: Head-size bucket edges in px (sqrt of box area) for "size".
         radii: Pixel radii for "distance".
+        track_sigma: σ (px) of the point similarity of the tracking metrics ("track").
+        vic_interval: Frame interval of the ``drnet`` counting protocol ("track").
+        scene_labels: SenseCrowd scene labels per video, for VIC breakdowns.
         progress: Called with a short label after each stage.
 
     Returns:
@@ -183,7 +194,7 @@ def evaluate(
             raise ConfigError(f"expected metric in {list(METRICS)}, got {m!r}")
     if bootstrap < 0:
         raise ConfigError(f"expected bootstrap >= 0, got {bootstrap}")
-    gt = _as_gt(gt, split)
+    gt_in, gt = gt, _as_gt(gt, split)
     if not isinstance(preds, Predictions):
         preds = read_predictions(preds)
     al = _align(gt, preds, ignore_unknown)
@@ -235,6 +246,19 @@ def evaluate(
             al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS))
         step("idrees")
 
+    tracking = vic = None
+    if "track" in metrics:
+        if al.dt_track is None:
+            raise PredictionFormatError("tracking metrics need points with track IDs "
+                                        "([x, y, score, track_id])", path=preds.source)
+        if isinstance(gt_in, VSCrowd) and scene_labels is None and \
+                "scene_labels" in gt_in.videos:
+            scene_labels = dict(zip(gt_in.videos["video"], gt_in.videos["scene_labels"]))
+        tracking, vic = score_tracks(gt, al.dt_frame, al.dt_xy, al.dt_track,
+                                     sigma=track_sigma, interval=vic_interval,
+                                     labels=scene_labels)
+        step("tracking")
+
     sizes = ()
     if "size" in metrics:
         sizes = tuple(size_recall(gt.boxes, matches[s][1], s, size_edges) for s in sigmas)
@@ -262,6 +286,6 @@ def evaluate(
     return EvaluationResult(
         localization=tuple(localization), counting=counting, frames=n_frames,
         gt_points=n_gt, pred_points=len(al.dt_xy), box_threshold=box, distance_ap=dist,
-        idrees=idrees,
+        idrees=idrees, tracking=tracking, video_counting=vic,
         size_recall=sizes, per_video=per_video, bootstrap=boot, notes=notes,
     )

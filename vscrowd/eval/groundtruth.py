@@ -26,12 +26,14 @@ class GroundTruth:
         frame_index: ``(G,)`` int64 row of ``frames`` of each head.
         points: ``(G, 2)`` float64 head centers.
         boxes: ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2``.
+        head_ids: ``(G,)`` int64 track IDs (HeadID), or None when not known.
     """
 
     frames: pd.DataFrame
     frame_index: np.ndarray
     points: np.ndarray
     boxes: np.ndarray
+    head_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.frame_index)
@@ -67,7 +69,8 @@ class GroundTruth:
                        else np.full(len(fr), np.nan)),
         })
         return cls(frames, fi[order], h[["x", "y"]].to_numpy(np.float64)[order],
-                   h[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[order])
+                   h[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[order],
+                   h["head_id"].to_numpy(np.int64)[order])
 
     @classmethod
     def from_dataset(cls, ds: VSCrowd, split: str | None = None) -> GroundTruth:
@@ -85,7 +88,8 @@ class GroundTruth:
         sel = keep[self.frame_index]
         return GroundTruth(self.frames[keep].reset_index(drop=True),
                            new_index[self.frame_index[sel]].astype(np.int64),
-                           self.points[sel], self.boxes[sel])
+                           self.points[sel], self.boxes[sel],
+                           None if self.head_ids is None else self.head_ids[sel])
 
     @classmethod
     def from_points(cls, frames: dict[tuple[str, str], np.ndarray]) -> GroundTruth:

@@ -196,6 +196,8 @@ class EvaluationResult:
     box_threshold: tuple[BoxThresholdResult, ...] = ()
     distance_ap: DistanceAPResult | None = None
     idrees: IdreesResult | None = None
+    tracking: Any = None  # tracking.TrackingResult
+    video_counting: dict[str, Any] | None = None  # protocol -> vic.VICResult
     size_recall: tuple[SizeRecallResult, ...] = ()
     per_video: pd.DataFrame | None = None
     bootstrap: pd.DataFrame | None = None
@@ -223,6 +225,10 @@ class EvaluationResult:
             out["distance_ap"] = self.distance_ap.to_dict()
         if self.idrees is not None:
             out["idrees"] = self.idrees.to_dict()
+        if self.tracking is not None:
+            out["tracking"] = self.tracking.to_dict()
+        if self.video_counting is not None:
+            out["video_counting"] = {k: v.to_dict() for k, v in self.video_counting.items()}
         if self.size_recall:
             out["size_recall"] = [r.to_dict() for r in self.size_recall]
         if self.per_video is not None:
@@ -279,6 +285,7 @@ class EvaluationResult:
             lines.append(f"Idrees et al. P/R/AUC ({i.thresholds[0]:g}...{i.thresholds[-1]:g} px): "
                          f"precision {_num(i.precision)}  recall {_num(i.recall)}  "
                          f"AUC {_num(i.auc)}")
+        lines += format_tracking(self.tracking, self.video_counting, fmt)
         for s in self.size_recall:
             lines.append("")
             lines.append(f"recall by head size at σ={s.sigma:g} (size = sqrt(box area), px)")
@@ -317,6 +324,33 @@ class EvaluationResult:
         from ..plots import plot_pr_curves
 
         return plot_pr_curves(self, out_dir, fmt=fmt)
+
+
+def format_tracking(tracking, video_counting, fmt: str = "table") -> list[str]:
+    """The tracking and video-individual-counting tables (empty when absent)."""
+    lines: list[str] = []
+    if tracking is not None:
+        t = tracking
+        lines += ["", f"tracking (point similarity {t.similarity}, σ = {t.sigma:g} px)"]
+        lines += _render([["HOTA", "DetA", "AssA", "LocA", "MOTA", "MOTP", "IDSW", "Frag",
+                           "IDF1", "IDP", "IDR"],
+                          [_pct(t.HOTA), _pct(t.DetA), _pct(t.AssA), _pct(t.LocA),
+                           _pct(t.MOTA), _pct(t.MOTP), str(t.IDSW), str(t.Frag), _pct(t.IDF1),
+                           _pct(t.IDP), _pct(t.IDR)]], fmt)
+    if video_counting:
+        lines += ["", "video individual counting (RMSE is the column papers print as 'MSE'; "
+                      "WRAE in %)"]
+        rows = [["protocol", "MAE", "RMSE", "WRAE", "MIAE", "MOAE"]]
+        for name, v in video_counting.items():
+            label = name + (f" (k={v.interval})" if name == "drnet" else "")
+            rows.append([label, _num(v.MAE), _num(v.RMSE), _pct(v.WRAE), _num(v.MIAE),
+                         _num(v.MOAE)])
+        lines += _render(rows, fmt)
+        missing = next(iter(video_counting.values())).missing
+        if missing:
+            lines.append(f"note: {len(missing)} video(s) have no prediction and count as 0: "
+                         + ", ".join(missing[:5]))
+    return lines
 
 
 def _table_rows(df: pd.DataFrame) -> list[list[str]]:
