@@ -91,14 +91,20 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
               show_default=True)
 @click.option("--video", default=None, help="Video for the density heat map (default all).")
 @click.option("--split", default=None, help="Only this split.")
+@click.option("--preds", type=click.Path(path_type=Path), default=None,
+              help="Tracks file (points with track IDs): adds predicted count curves.")
 @_SPLIT_FILE
 @_NO_CACHE
-def plot_cmd(root, out, fmt, video, split, split_file, no_cache):
+def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache):
     """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
+    from vscrowd.eval import read_predictions
     from vscrowd.plots import plot_all
 
     ds = open_data(root, split_file, no_cache, split)
-    for p in plot_all(ds, out, fmt=fmt, video=video):
+    tracks = read_predictions(preds) if preds else None
+    if tracks is not None:
+        ds = ds.select(videos=sorted(set(tracks.frames["video"]) & set(ds.videos["video"])))
+    for p in plot_all(ds, out, fmt=fmt, video=video, preds=tracks):
         click.echo(f"wrote {p}")
 
 
@@ -112,10 +118,12 @@ def plot_cmd(root, out, fmt, video, split, split_file, no_cache):
               help="σ (px) of the matching at t = 0.5.")
 @click.option("--boxes", is_flag=True, help="Draw head-shoulder boxes.")
 @click.option("--ids", is_flag=True, help="Draw track IDs.")
+@click.option("--tracks", default=0, type=click.IntRange(min=0),
+              help="With predictions that carry track IDs: draw each track's last K frames.")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Output .png/.jpg (frame) or .mp4/.gif (clip).")
 @_NO_CACHE
-def show_cmd(root, video, frame, preds, sigma, boxes, ids, out, no_cache):
+def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache):
     """Draw ground truth (and predictions) on a frame or a short clip."""
     from vscrowd.errors import ConfigError
     from vscrowd.eval import read_predictions
@@ -123,7 +131,7 @@ def show_cmd(root, video, frame, preds, sigma, boxes, ids, out, no_cache):
 
     ds = open_data(root, (), no_cache)
     p = read_predictions(preds) if preds else None
-    kw = {"sigma": sigma, "boxes": boxes, "ids": ids}
+    kw = {"sigma": sigma, "boxes": boxes, "ids": ids, "tracks": tracks}
     if out.suffix in (".mp4", ".gif"):
         write_clip(ds, video, out, p, **kw)
         click.echo(f"wrote {out}")

@@ -10,8 +10,8 @@ from . import stats
 from .baselines import background_blobs
 from .dataset import VSCrowd
 from .eval import evaluate, write_predictions
-from .show import write_overlay
 from .eval.results import format_tracking
+from .show import write_overlay
 from .synth import synthesize
 from .tracker import track_points
 

@@ -22,7 +22,7 @@ from .stats import head_sizes, track_lengths
 if TYPE_CHECKING:  # pragma: no cover
     from .eval.results import EvaluationResult
 
-__all__ = ["PLOTS", "density_heatmap", "head_size_hist", "heads_per_frame_hist",
+__all__ = ["PLOTS", "count_curves", "density_heatmap", "head_size_hist", "heads_per_frame_hist",
            "plot_all", "plot_pr_curves", "size_vs_y", "track_length_hist"]
 
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -137,6 +137,42 @@ def density_heatmap(ds: VSCrowd, video: str | None = None, bins: int = 64) -> Fi
     return fig
 
 
+def _cumulative_unique(frame_ids: list[np.ndarray]) -> np.ndarray:
+    seen: set[int] = set()
+    out = []
+    for ids in frame_ids:
+        seen.update(np.asarray(ids).tolist())
+        out.append(len(seen))
+    return np.asarray(out)
+
+
+def count_curves(ds: VSCrowd, preds=None, max_videos: int = 6) -> Figure:
+    """Cumulative number of distinct people over time, per video: ground truth (solid)
+    and, with predictions that carry track IDs, predicted (dashed)."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    if preds is not None and preds.track_ids is None:
+        raise ConfigError("count curves need predictions with track IDs (vscrowd track)")
+    for i, video in enumerate(ds.videos["video"][:max_videos]):
+        frames = list(ds.iter_frames(video))
+        color = f"C{i % 10}"
+        ax.plot(_cumulative_unique([fa.head_ids for fa in frames]), color=color,
+                label=f"{video} (GT)")
+        if preds is not None:
+            vid = preds.frames["video"].to_numpy()
+            fr = preds.frames["frame"].to_numpy()
+            rows = {f: r for r, (v, f) in enumerate(zip(vid, fr)) if v == video}
+            per = [preds.track_ids[preds.frame_index == rows[fa.frame]]
+                   if fa.frame in rows else np.empty(0) for fa in frames]
+            ax.plot(_cumulative_unique(per), color=color, linestyle="--")
+    ax.set_xlabel("frame")
+    ax.set_ylabel("distinct people so far")
+    ax.set_title("Video individual counts over time" + (" (dashed: predicted)"
+                                                         if preds is not None else ""))
+    ax.legend(fontsize="small")
+    return fig
+
+
 #: Figure name -> builder, as written by :func:`plot_all`.
 PLOTS: dict[str, Callable[[VSCrowd], Figure]] = {
     "heads_per_frame": heads_per_frame_hist,
@@ -144,17 +180,21 @@ PLOTS: dict[str, Callable[[VSCrowd], Figure]] = {
     "size_vs_y": size_vs_y,
     "track_length": track_length_hist,
     "density": density_heatmap,
+    "count_curves": count_curves,
 }
 
 
 def plot_all(ds: VSCrowd, out_dir: str | Path, fmt: FigureFormat = "png",
-             video: str | None = None) -> list[Path]:
-    """Write every figure of :data:`PLOTS` to ``out_dir``; returns the paths."""
+             video: str | None = None, preds=None) -> list[Path]:
+    """Write every figure of :data:`PLOTS` to ``out_dir`` (and ``count_curves`` with
+    predicted tracks when ``preds`` carry track IDs); returns the paths."""
     if fmt not in ("png", "svg", "pdf"):
         raise ConfigError(f"expected format png, svg or pdf, got {fmt!r}")
     # Every figure is built before any is written: an error leaves the folder untouched.
     figures = {name: build(ds, video=video) if name == "density" else build(ds)
                for name, build in PLOTS.items()}
+    if preds is not None:
+        figures["count_curves"] = count_curves(ds, preds)
     out_dir = ensure_folder(out_dir)
     return [_save(fig, out_dir / f"{name}.{fmt}") for name, fig in figures.items()]
 

@@ -68,8 +68,10 @@ def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray
 
 def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions | None = None,
                  *, sigma: float = 20.0, boxes: bool = False, ids: bool = False,
-                 score_threshold: float = 0.0) -> FrameOverlay:
-    """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5)."""
+                 score_threshold: float = 0.0, tracks: int = 0) -> FrameOverlay:
+    """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5); with
+    ``tracks=k`` and predictions carrying track IDs, each track's last k frames as a line
+    in a colour of its own."""
     if not 0 < sigma < float("inf"):
         raise ConfigError(f"expected a finite sigma > 0, got {sigma}")
     fa = ds.frame(video, frame)
@@ -90,6 +92,8 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
                          fa.boxes * zoom, fa.head_ids)
     scale = max(1, round(max(img.shape[:2]) / 540))
     r = 2 + scale
+    if tracks and preds is not None and preds.track_ids is not None:
+        _draw_tracks(img, ds, preds, fa.video, fa.frame, tracks, zoom, scale)
     if boxes:
         for x1, y1, x2, y2 in fa.boxes:
             cv2.rectangle(img, (int(x1), int(y1)), (int(x2), int(y2)), _GT, 1, cv2.LINE_AA)
@@ -120,6 +124,31 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
                   (_MISS, f"missed head: {n_miss}", "ring"),
                   ((255, 255, 255), f"sigma={sigma:g}px, t=0.5", "none")])
     return FrameOverlay(img, len(fa), n_tp, n_fp, n_miss)
+
+
+def _track_colour(track_id: int) -> tuple[int, int, int]:
+    hue = (track_id * 47) % 180  # spread IDs around the hue circle
+    bgr = cv2.cvtColor(np.uint8([[[hue, 220, 255]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    return int(bgr[0]), int(bgr[1]), int(bgr[2])
+
+
+def _draw_tracks(img: np.ndarray, ds: VSCrowd, preds: Predictions, video: str, frame: str,
+                 k: int, zoom: int, scale: int) -> None:
+    """Trajectories of the predicted tracks over the last ``k`` frames up to ``frame``."""
+    fids = [fa.frame for fa in ds.iter_frames(video)]
+    pos = fids.index(frame)
+    window = {f: i for i, f in enumerate(fids[max(0, pos - k + 1):pos + 1])}
+    vids = preds.frames["video"].to_numpy()[preds.frame_index]
+    frs = preds.frames["frame"].to_numpy()[preds.frame_index]
+    step = np.array([window.get(f, -1) if v == video else -1 for v, f in zip(vids, frs)])
+    sel = step >= 0
+    for tid in np.unique(preds.track_ids[sel]):
+        m = sel & (preds.track_ids == tid)
+        order = np.argsort(step[m])
+        pts = (preds.points[m][order] * zoom).round().astype(np.int32)
+        if len(pts) > 1:
+            cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, _track_colour(int(tid)),
+                          1 + scale // 2, cv2.LINE_AA)
 
 
 def _legend(img: np.ndarray, items: list[tuple]) -> None:
