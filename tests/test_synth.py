@@ -143,3 +143,21 @@ def test_annotations_do_not_depend_on_images(tmp_path):
     b = synthesize(tmp_path / "b", videos=2, frames=3, size=(96, 64), seed=4, images=False)
     for f in sorted((a / "annotations").iterdir()):
         assert (b / "annotations" / f.name).read_bytes() == f.read_bytes()
+
+
+def test_people_enter_leave_and_reappear_after_occlusion(tmp_path):
+    from vscrowd import VSCrowd
+
+    ds = VSCrowd(synthesize(tmp_path / "d", videos=3, frames=15, size=(320, 180), seed=2,
+                            images=False), cache=False)
+    gaps = 0
+    for video in ds.videos["video"]:
+        frames = [set(fa.head_ids.tolist()) for fa in ds.iter_frames(video)]
+        ids = set().union(*frames)
+        assert ids - frames[0], "someone enters"
+        assert ids - frames[-1], "someone leaves"
+        for i in ids:
+            seen = [i in f for f in frames]
+            first, last = seen.index(True), len(seen) - 1 - seen[::-1].index(True)
+            gaps += not all(seen[first:last + 1])
+    assert gaps > 0  # hidden for a few frames, then back with the same ID

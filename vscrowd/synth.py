@@ -6,7 +6,10 @@ run on this stand-in. What it models, and why:
 * **Static cameras**: one textured background per video; test videos use a palette
   and texture scale never used in train (the real split separates scenes).
 * **People as tracks**: each person has a stable HeadID, enters at an image border
-  (or is present at the start), walks with a smoothly varying velocity and leaves.
+  (or is present at the start), walks with a smoothly varying velocity and leaves;
+  about 4% of people per 3-frame block are fully hidden (neither drawn nor annotated)
+  and re-appear with the same ID -- so track IDs give inflow, outflow and re-entries
+  for the tracking and video-counting metrics.
 * **Perspective**: head diameter grows with image y (about 3 px at the horizon to
   40 px near the camera at 1080p), so head sizes are long-tailed as in VSCrowd.
 * **Hard cases that make temporal context useful**: per frame, a few heads are
@@ -185,7 +188,17 @@ def _draw_person(img, cx, cy, s, hair, cloth, low_contrast, bg_col):
                tuple(int(c) for c in hair), -1, cv2.LINE_AA, 4)
 
 
-def _render_frame(bg, people, rng, cfg, w, h):
+def _hidden(ids: np.ndarray, frame: int, seed: int) -> np.ndarray:
+    """People fully hidden (behind scenery) in this frame: about 4% of people per block of
+    3 frames, a deterministic function of (seed, ID, block), so they leave the
+    annotations for a few frames and re-appear with the same ID."""
+    key = (ids.astype(np.uint64) * np.uint64(0x9E3779B1)
+           + np.uint64(frame // 3) * np.uint64(0x85EBCA6B)
+           + np.uint64(seed % 2**31) * np.uint64(0xC2B2AE35)) % np.uint64(2**32)
+    return (key >> np.uint64(7)) % np.uint64(100) < np.uint64(4)
+
+
+def _render_frame(bg, people, rng, cfg, w, h, hidden=None):
     img = bg.copy()
     n = len(people.ids)
     hard = np.full(n, -1, np.int8)
@@ -197,6 +210,8 @@ def _render_frame(bg, people, rng, cfg, w, h):
     order = np.argsort(people.y, kind="stable")  # far first: near people occlude them
     s_all = _head_size(people.y, h)
     for i in order:
+        if hidden is not None and hidden[i]:
+            continue
         cx, cy, s = people.x[i], people.y[i], s_all[i]
         bx, by = int(np.clip(cx, 0, w - 1)), int(np.clip(cy, 0, h - 1))
         _draw_person(img, cx, cy, s, people.hair[i], people.cloth[i], hard[i] == 2,
@@ -227,9 +242,12 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _annotation_line(fid: str, people: _People, w: int, h: int) -> tuple[str, np.ndarray]:
+def _annotation_line(fid: str, people: _People, w: int, h: int,
+                     hidden: np.ndarray | None = None) -> tuple[str, np.ndarray]:
     s = _head_size(people.y, h)
     keep = (people.x >= 0) & (people.x < w) & (people.y >= 0) & (people.y < h)
+    if hidden is not None:
+        keep &= ~hidden
     x, y, s, ids = people.x[keep], people.y[keep], s[keep], people.ids[keep]
     x1 = np.clip(x - 1.1 * s, 0, w)
     y1 = np.clip(y - 0.6 * s, 0, h)
@@ -266,10 +284,11 @@ def _synth_video(name: str, index: int, cfg: SynthConfig, out: Path) -> tuple[li
             if births:
                 people = _concat(people, _spawn(rng, births, w, h, next_id, at_border=True))
                 next_id += births
-        line, keep = _annotation_line(fid, people, w, h)
+        hidden = _hidden(people.ids, f, cfg.seed + 7919 * index) if f > 0 else None
+        line, keep = _annotation_line(fid, people, w, h, hidden)
         lines.append(line)
         if cfg.images:
-            img, hard = _render_frame(bg, people, render_rng, cfg, w, h)
+            img, hard = _render_frame(bg, people, render_rng, cfg, w, h, hidden)
             ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])
             if not ok:  # pragma: no cover - OpenCV always encodes uint8 BGR
                 raise OutputError(f"JPEG encoding failed for {name}/{fid}")
