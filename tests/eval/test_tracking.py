@@ -66,8 +66,9 @@ def _trackeval_data(seq: TrackSequence, sigma: float) -> dict:
 
 
 def _reference(seqs, sigma):
-    hota, clear, ident = (trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(),
-                          trackeval.metrics.Identity())
+    quiet = {"PRINT_CONFIG": False}
+    hota, clear, ident = (trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(quiet),
+                          trackeval.metrics.Identity(quiet))
     res = {}
     for name, metric in (("hota", hota), ("clear", clear), ("id", ident)):
         per = {str(i): metric.eval_sequence(_trackeval_data(s, sigma))
