@@ -17,6 +17,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -143,16 +144,54 @@ class Annotations:
         """Video names in table order."""
         return list(dict.fromkeys(self.frames["video"].astype(str)))
 
+    @cached_property
+    def index(self) -> FrameLookup:
+        """The per-frame lookup, built once (O(heads)); each frame is then O(log n)."""
+        return FrameLookup(self)
+
     def frame_annotation(self, video: str, frame: str) -> FrameAnnotation:
-        """The heads of one frame as arrays (see :class:`FrameAnnotation`)."""
-        fr = self.frames
-        row = fr[(fr["video"] == video) & (fr["frame"] == str(frame))]
-        if row.empty:
+        """The heads of one frame as arrays (see :class:`FrameAnnotation`).
+
+        Raises:
+            KeyError: No such frame.
+        """
+        return self.index.frame(video, str(frame))
+
+
+class FrameLookup:
+    """Aligned head arrays with per-video bounds and per-video FrameID tables, so that
+    one frame's heads are a slice found by binary search."""
+
+    def __init__(self, ann: Annotations) -> None:
+        heads = ann.heads
+        key = heads["video"].astype(str).to_numpy()
+        self.bounds: dict[str, tuple[int, int]] = {}
+        if len(key):
+            change = np.flatnonzero(key[1:] != key[:-1]) + 1
+            self.bounds = {key[s]: (int(s), int(e)) for s, e in
+                           zip(np.r_[0, change], np.r_[change, len(key)])}
+        self.points = heads[["x", "y"]].to_numpy(np.float64)
+        self.boxes = heads[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)
+        self.ids = heads["head_id"].to_numpy(np.int64)
+        self.fidx = heads["frame_index"].to_numpy()
+        fr = ann.frames
+        self.frames: dict[str, dict[str, int]] = {}
+        for video, frame, index in zip(fr["video"].astype(str), fr["frame"].astype(str),
+                                       fr["frame_index"].to_numpy()):
+            self.frames.setdefault(video, {})[frame] = int(index)
+
+    def get(self, video: str, frame: str, index: int) -> FrameAnnotation:
+        s, e = self.bounds.get(video, (0, 0))
+        lo = s + int(np.searchsorted(self.fidx[s:e], index, side="left"))
+        hi = s + int(np.searchsorted(self.fidx[s:e], index, side="right"))
+        return FrameAnnotation(video, frame, int(index), self.points[lo:hi],
+                               self.boxes[lo:hi], self.ids[lo:hi])
+
+    def frame(self, video: str, frame: str) -> FrameAnnotation:
+        index = self.frames.get(video, {}).get(frame)
+        if index is None:
             raise KeyError(f"no frame {frame!r} in video {video!r}")
-        idx = int(row["frame_index"].iloc[0])
-        h = self.heads
-        sel = h[(h["video"] == video) & (h["frame_index"] == idx)]
-        return _frame_from_rows(video, str(frame), idx, sel)
+        return self.get(video, frame, index)
 
 
 def frame_number(frame: str | int) -> int | None:
@@ -167,17 +206,6 @@ def frame_number(frame: str | int) -> int | None:
         return frame
     s = str(frame)
     return int(s) if s.isdigit() else None
-
-
-def _frame_from_rows(video: str, frame: str, idx: int, rows: pd.DataFrame) -> FrameAnnotation:
-    return FrameAnnotation(
-        video=video,
-        frame=frame,
-        frame_index=idx,
-        points=rows[["x", "y"]].to_numpy(np.float64),
-        boxes=rows[["x1", "y1", "x2", "y2"]].to_numpy(np.float64),
-        head_ids=rows["head_id"].to_numpy(np.int64),
-    )
 
 
 def _assemble(parts: Sequence[Parsed]) -> Annotations:
@@ -342,23 +370,8 @@ def write_annotations(ann: Annotations, path: str | Path, video: str | None = No
 def _iter_frames(ann: Annotations, frames: pd.DataFrame | None = None) -> Iterable[FrameAnnotation]:
     """Yield :class:`FrameAnnotation` for each row of ``frames`` (default: all)."""
     frames = ann.frames if frames is None else frames
-    heads = ann.heads
-    key = heads["video"].astype(str).to_numpy()
-    bounds: dict[str, tuple[int, int]] = {}
-    if len(key):
-        change = np.flatnonzero(key[1:] != key[:-1]) + 1
-        starts = np.r_[0, change]
-        ends = np.r_[change, len(key)]
-        bounds = {key[s]: (int(s), int(e)) for s, e in zip(starts, ends)}
-    pts = heads[["x", "y"]].to_numpy(np.float64)
-    boxes = heads[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)
-    ids = heads["head_id"].to_numpy(np.int64)
-    fidx = heads["frame_index"].to_numpy()
+    lookup = ann.index
     for video, frame, index in zip(frames["video"].astype(str), frames["frame"],
                                    frames["frame_index"]):
-        s, e = bounds.get(video, (0, 0))
-        lo = s + int(np.searchsorted(fidx[s:e], index, side="left"))
-        hi = s + int(np.searchsorted(fidx[s:e], index, side="right"))
-        yield FrameAnnotation(video, str(frame), int(index), pts[lo:hi], boxes[lo:hi],
-                              ids[lo:hi])
+        yield lookup.get(video, str(frame), int(index))
 

@@ -308,10 +308,13 @@ class VSCrowd:
         Raises:
             DatasetError: Unknown video or frame (lists close matches).
         """
-        fr = self._frames_of(video)
-        fid = self._resolve_frame(video, fr, frame)
-        row = fr[fr["frame"] == fid]
-        return next(iter(_iter_frames(self.annotations, row)))
+        table = self.annotations.index.frames.get(video)
+        if table is None:
+            raise DatasetError(f"unknown video {video!r}"
+                               f"{_close_matches(video, self.videos['video'].tolist())}")
+        fid = str(frame) if str(frame) in table else self._resolve_frame(
+            video, list(table), frame)
+        return self.annotations.index.frame(video, fid)
 
     def _frames_of(self, video: str) -> pd.DataFrame:
         fr = self.frames[self.frames["video"] == video]
@@ -321,8 +324,7 @@ class VSCrowd:
         return fr
 
     @staticmethod
-    def _resolve_frame(video: str, fr: pd.DataFrame, frame: str | int) -> str:
-        ids = fr["frame"].tolist()
+    def _resolve_frame(video: str, ids: list[str], frame: str | int) -> str:
         if str(frame) in ids:
             return str(frame)
         value = frame_number(frame)
@@ -360,7 +362,7 @@ class VSCrowd:
             raise ConfigError(f"expected policy 'replicate' or 'skip', got {policy!r}")
         fr = self._frames_of(video).sort_values("frame_index")
         ids = fr["frame"].tolist()
-        centre = ids.index(self._resolve_frame(video, fr, frame))
+        centre = ids.index(self._resolve_frame(video, ids, frame))
         half = length // 2
         pos = centre + stride * np.arange(-half, half + 1)
         if policy == "skip" and (pos[0] < 0 or pos[-1] >= len(ids)):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
@@ -57,8 +57,7 @@ def test_equals_pycocotools_on_random_sets(frames, sigma):
     gt_frames = [f[0] for f in frames]
     dt_frames = [f[1] for f in frames]
     # pycocotools cannot load zero detections; no GT leaves AP undefined (tested below).
-    if not any(dt_frames) or not any(gt_frames):
-        return
+    assume(any(dt_frames) and any(gt_frames))
     gt, preds = _make(gt_frames, dt_frames)
     r = evaluate(gt, preds, sigmas=[sigma]).sigma(sigma)
     prec, rec = coco_reference(gt_frames, dt_frames, sigma)
@@ -75,8 +74,7 @@ def test_permutation_invariance(frames, seed):
     rng = np.random.default_rng(seed)
     gt_frames = [f[0] for f in frames]
     dt_frames = [[(x, y, s + 1e-6 * rng.random()) for x, y, s in f[1]] for f in frames]
-    if not any(gt_frames):
-        return
+    assume(any(gt_frames))
     gt, preds = _make(gt_frames, dt_frames)
     recs = [{"video": "v", "frame": f"{i:04d}",
              "points": [list(p) for p in rng.permutation(np.array(pts).reshape(-1, 3))]}
@@ -139,11 +137,19 @@ def test_interpolated_precision_weights_equal_duplication():
 @given(frames=st.lists(st.tuples(frame_gt, frame_dt), min_size=1, max_size=4))
 def test_shared_candidate_pairs_equal_per_sigma_runs(frames):
     gt_frames = [f[0] for f in frames]
-    if not any(gt_frames):
-        return
+    assume(any(gt_frames))
     gt, preds = _make(gt_frames, [f[1] for f in frames])
     together = evaluate(gt, preds, sigmas=[1.0, 4.0, 12.0])
     for s in (1.0, 4.0, 12.0):
         alone = evaluate(gt, preds, sigmas=[s]).sigma(s)
         np.testing.assert_array_equal(together.sigma(s).precision, alone.precision)
         np.testing.assert_array_equal(together.sigma(s).recall, alone.recall)
+
+
+def test_shared_default_arrays_are_read_only():
+    from vscrowd.eval.ap import COCO_THRESHOLDS, RECALL_THRESHOLDS
+    from vscrowd.eval.distance_ap import DEFAULT_RADII
+
+    for arr in (COCO_THRESHOLDS, RECALL_THRESHOLDS, DEFAULT_RADII):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0.0

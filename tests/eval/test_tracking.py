@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import motmetrics as mm  # the dev extra's test oracles
 import numpy as np
 import pytest
+import trackeval
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vscrowd.eval.tracking import TrackSequence, sequence_counts, tracking_metrics
-
-trackeval = pytest.importorskip("trackeval")
-mm = pytest.importorskip("motmetrics")
 
 
 def _random_sequence(rng: np.random.Generator, n_frames: int = 12, n_people: int = 6,

@@ -17,6 +17,10 @@ COCO_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1,
 #: Recall sampling points 0:0.01:1 (101 points), as in pycocotools.
 RECALL_THRESHOLDS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1,
                                 endpoint=True)
+# Shared defaults must not be changed by accident (writing into one would silently
+# change every later mAP).
+COCO_THRESHOLDS.flags.writeable = False
+RECALL_THRESHOLDS.flags.writeable = False
 
 
 def global_order(frame: np.ndarray, rank: np.ndarray, score: np.ndarray) -> np.ndarray:

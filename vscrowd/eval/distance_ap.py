@@ -19,6 +19,7 @@ from .matching import candidate_pairs, greedy_match
 __all__ = ["DEFAULT_RADII", "distance_ap"]
 
 DEFAULT_RADII = np.arange(1.0, 26.0)
+DEFAULT_RADII.flags.writeable = False  # a shared default: never changed in place
 
 
 def distance_ap(dt_frame, dt_xy, dt_rank, order, gt_frame, gt_xy,
