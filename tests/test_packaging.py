@@ -36,3 +36,14 @@ def test_version_and_sorted_all():
                  "vscrowd.train"):
         mod = importlib.import_module(name)
         assert list(mod.__all__) == sorted(mod.__all__), name
+
+
+def test_the_evaluator_path_does_not_import_opencv_torch_or_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, vscrowd.eval; "
+            "print(sorted(m for m in ('cv2', 'torch', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -26,7 +26,16 @@ from .errors import (
     VSCrowdWarning,
 )
 from .sensecrowd import read_sensecrowd_labels
-from .synth import synthesize
+
+
+def __getattr__(name: str):
+    # The generator needs OpenCV; importing it lazily keeps `import vscrowd.eval` (the
+    # evaluator path) free of OpenCV's start-up cost.
+    if name == "synthesize":
+        from .synth import synthesize
+
+        return synthesize
+    raise AttributeError(f"module 'vscrowd' has no attribute {name!r}")
 
 __all__ = [
     "AnnotationFormatError",
