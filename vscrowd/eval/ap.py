@@ -58,19 +58,23 @@ def interpolated_precision(
     recall = np.zeros(n_t)
     if nd == 0:
         return precision, recall
-    if weights is None:
-        tp = np.cumsum(matched, axis=1).astype(float)
-        fp = np.cumsum(~matched, axis=1).astype(float)
-    else:
-        tp = np.cumsum(matched * weights, axis=1)
-        fp = np.cumsum(~matched * weights, axis=1)
-    rc = tp / n_gt
-    pr = tp / (fp + tp + np.spacing(1))
-    recall[:] = rc[:, -1]
-    # Precision envelope: max over all later points (right-to-left running max).
-    pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
-    for t in range(n_t):
-        inds = np.searchsorted(rc[t], RECALL_THRESHOLDS, side="left")
+    # Without weights, TP + FP after k predictions is exactly k, so one cumulative sum
+    # (in int32: fewer bytes to move) gives both; the float operations below are the
+    # ones pycocotools performs, so results agree bit for bit.
+    seen = np.arange(1, nd + 1, dtype=np.float64)
+    for t in range(n_t):  # one row at a time: a few MB live instead of (T, D) arrays
+        if weights is None:
+            tp = np.cumsum(matched[t], dtype=np.int32).astype(np.float64)
+            total = seen
+        else:  # bootstrap weights: the sums as before, in the same order
+            tp = np.cumsum(matched[t] * weights)
+            total = np.cumsum(~matched[t] * weights) + tp
+        rc = tp / n_gt
+        pr = tp / (total + np.spacing(1))
+        recall[t] = rc[-1]
+        # Precision envelope: max over all later points (right-to-left running max).
+        env = np.maximum.accumulate(pr[::-1])[::-1]
+        inds = np.searchsorted(rc, RECALL_THRESHOLDS, side="left")
         ok = inds < nd
-        precision[t, ok] = pr[t, inds[ok]]
+        precision[t, ok] = env[inds[ok]]
     return precision, recall

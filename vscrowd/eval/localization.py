@@ -66,6 +66,6 @@ def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
 
 def sigma_precision_recall(dt_gt: np.ndarray, order: np.ndarray, n_gt: int):
     """Interpolated precision ``(T, 101)`` and recall ``(T,)`` from match results."""
-    return interpolated_precision(dt_gt[:, order] >= 0, n_gt)
+    return interpolated_precision(np.take(dt_gt >= 0, order, axis=1), n_gt)
 
 

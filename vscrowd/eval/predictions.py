@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_open, ensure_parent
-from .._text import read_text
+from .._text import decode_utf8, read_text, strip_bom
 from ..errors import OutputError, PredictionFormatError
+from .fastjson import decode_common
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Predictions", "read_predictions",
            "write_predictions"]
@@ -270,6 +271,16 @@ def _loads(text: str, path: Path, line: int | None = None) -> Any:
 
 
 def _read_json(path: Path) -> Predictions:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = None  # the general reader reports it
+    if data is not None:
+        decode_utf8(data, path, PredictionFormatError)  # names the line of a bad byte
+    fast = decode_common(strip_bom(data)) if data is not None else None
+    if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
+        frames, frame_index, xy, scores, method, _fmt, _version = fast
+        return Predictions(frames, frame_index, xy, scores, method, str(path))
     doc = _loads(read_text(path, PredictionFormatError, "prediction file"), path)
     if isinstance(doc, list):  # a bare list of records is accepted too
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
