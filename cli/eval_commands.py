@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vscrowd.eval import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, evaluate, read_predictions
+from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
 
 from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
 
@@ -52,6 +52,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     Exit codes: 0 success, 2 bad input, 1 internal error.
     """
     from vscrowd._io import atomic_write_text
+    from vscrowd.eval import evaluate, read_predictions
 
     names = None
     if names_csv is not None:
@@ -155,7 +156,7 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
               help="Points below this score are not tracked.")
 def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
-    from vscrowd.eval import write_predictions
+    from vscrowd.eval import read_predictions, write_predictions
     from vscrowd.tracker import TrackerConfig, track_points
 
     ds = open_data(data, split=None if split == "all" else split)

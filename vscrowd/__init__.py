@@ -5,37 +5,49 @@ Core (no torch): :class:`VSCrowd` datasets, annotation I/O, the synthetic genera
 ``torch`` extra: :mod:`vscrowd.data`, :mod:`vscrowd.models`, :mod:`vscrowd.train`.
 """
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 from ._version import __version__
-from .annotations import (
-    Annotations,
-    FrameAnnotation,
-    parse_annotations,
-    read_annotations,
-    write_annotations,
-)
-from .dataset import VSCrowd, open_dataset
-from .errors import (
-    AnnotationFormatError,
-    CheckpointError,
-    ConfigError,
-    DatasetError,
-    MissingDependencyError,
-    OutputError,
-    PredictionFormatError,
-    VSCrowdError,
-    VSCrowdWarning,
-)
-from .sensecrowd import read_sensecrowd_labels
 
+_EXPORTS = {
+    "AnnotationFormatError": ".errors", "CheckpointError": ".errors",
+    "ConfigError": ".errors", "DatasetError": ".errors",
+    "MissingDependencyError": ".errors", "OutputError": ".errors",
+    "PredictionFormatError": ".errors", "VSCrowdError": ".errors",
+    "VSCrowdWarning": ".errors",
+    "Annotations": ".annotations", "FrameAnnotation": ".annotations",
+    "parse_annotations": ".annotations", "read_annotations": ".annotations",
+    "write_annotations": ".annotations",
+    "VSCrowd": ".dataset", "open_dataset": ".dataset",
+    "read_sensecrowd_labels": ".sensecrowd",
+    "synthesize": ".synth",
+}
+# Names load on first use, so `import vscrowd` pulls in neither pandas nor OpenCV.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-def __getattr__(name: str):
-    # The generator needs OpenCV; importing it lazily keeps `import vscrowd.eval` (the
-    # evaluator path) free of OpenCV's start-up cost.
-    if name == "synthesize":
-        from .synth import synthesize
-
-        return synthesize
-    raise AttributeError(f"module 'vscrowd' has no attribute {name!r}")
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .annotations import (
+        Annotations,
+        FrameAnnotation,
+        parse_annotations,
+        read_annotations,
+        write_annotations,
+    )
+    from .dataset import VSCrowd, open_dataset
+    from .errors import (
+        AnnotationFormatError,
+        CheckpointError,
+        ConfigError,
+        DatasetError,
+        MissingDependencyError,
+        OutputError,
+        PredictionFormatError,
+        VSCrowdError,
+        VSCrowdWarning,
+    )
+    from .sensecrowd import read_sensecrowd_labels
+    from .synth import synthesize
 
 __all__ = [
     "AnnotationFormatError",

@@ -1,19 +1,31 @@
-"""The VSCrowd benchmark evaluator (no torch needed). See docs/metrics.md."""
+"""The VSCrowd benchmark evaluator (no torch needed). See docs/metrics.md.
 
-from .ap import COCO_THRESHOLDS, RECALL_THRESHOLDS
-from .evaluate import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, evaluate
-from .groundtruth import GroundTruth
-from .metric import LocalizationMetric
-from .predictions import Predictions, read_predictions, write_predictions
-from .results import (
-    BoxThresholdResult,
-    CountingResult,
-    DistanceAPResult,
-    EvaluationResult,
-    IdreesResult,
-    LocalizationResult,
-    SizeRecallResult,
-)
+Names load on first use (see :mod:`vscrowd._lazy`).
+"""
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "BoxThresholdResult": ".results",
+    "COCO_THRESHOLDS": ".ap",
+    "CountingResult": ".results",
+    "DEFAULT_METRICS": ".families",
+    "DEFAULT_SIGMAS": ".families",
+    "DistanceAPResult": ".results",
+    "EvaluationResult": ".results",
+    "GroundTruth": ".groundtruth",
+    "IdreesResult": ".results",
+    "LocalizationMetric": ".metric",
+    "LocalizationResult": ".results",
+    "METRICS": ".families",
+    "Predictions": ".predictions",
+    "RECALL_THRESHOLDS": ".ap",
+    "SizeRecallResult": ".results",
+    "evaluate": ".evaluate",
+    "read_predictions": ".predictions",
+    "write_predictions": ".predictions",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "BoxThresholdResult",

@@ -7,7 +7,6 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ from .box_threshold import box_sigmas, box_threshold_counts
 from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors, frame_counts
 from .distance_ap import DEFAULT_RADII, distance_ap
+from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches, sigma_precision_recall
@@ -39,13 +39,6 @@ __all__ = ["DEFAULT_METRICS", "DEFAULT_SIGMAS", "METRICS", "evaluate"]
 
 logger = logging.getLogger(__name__)
 
-Metric = Literal["sigma", "count", "box", "distance", "idrees", "size", "video", "track"]
-#: Every selectable metric family (``--metric``). ``track`` (tracking and video
-#: individual counting) needs predictions with track IDs.
-METRICS: tuple[Metric, ...] = ("sigma", "count", "box", "distance", "idrees", "size", "video",
-                               "track")
-DEFAULT_METRICS: tuple[Metric, ...] = ("sigma", "count")
-DEFAULT_SIGMAS: tuple[float, ...] = (5.0, 20.0, 40.0)
 
 
 @dataclass(frozen=True)
