@@ -58,8 +58,10 @@ def _train(root: Path, run: Path, name: str, seed: int, steps: int, **model) -> 
                  "optim.optimizer": "adam", "optim.lr": 1e-3, "optim.warmup_steps": 20,
                  "seed": seed, "epochs": 10_000}
     overrides.update({f"model.{k}": v for k, v in model.items()})
-    if not (run / "last.pt").is_file():
+    done = run / "DONE"  # written only after a complete run: an interrupted one reruns
+    if not done.is_file():
         train(TrainConfig().override(**overrides), run)
+        done.write_text("complete\n")
     return run / "last.pt"
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,13 @@ def _frames(ann: Annotations) -> list[np.ndarray]:
     return [xy[bounds[i]:bounds[i + 1]] for i in range(len(order))]
 
 
+def _read_sense(path: Path) -> list[np.ndarray]:
+    try:
+        return _frames(read_sensecrowd_labels(path))
+    except VSCrowdError as exc:
+        raise DatasetError(f"cannot read SenseCrowd labels: {exc}") from exc
+
+
 def _agreement(a: list[np.ndarray], b: list[np.ndarray], tolerance: float) -> float:
     """Share of a's points (on sampled frames) with a point of b within ``tolerance``."""
     idx = np.linspace(0, len(a) - 1, min(_SAMPLE_FRAMES, len(a))).astype(int)
@@ -86,18 +95,19 @@ def map_names(vscrowd_root: str | Path, sensecrowd_root: str | Path, *,
               ) -> NameMap:
     """Match the videos of two roots by content; see the module docstring."""
     step = progress or (lambda _v: None)
-    vs = {f.stem: _frames(read_annotations(f)) for f in annotation_files(vscrowd_root)}
+    files = annotation_files(vscrowd_root)
+    sense_files = _sensecrowd_files(Path(sensecrowd_root))
+    # Arrow's parser releases the GIL: two threads read the two roots' files in parallel.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        vs = dict(zip([f.stem for f in files],
+                      pool.map(lambda f: _frames(read_annotations(f)), files)))
+        sense = list(pool.map(_read_sense, sense_files))
     by_counts: dict[tuple[int, ...], list[str]] = {}
     for name, frames in vs.items():
         by_counts.setdefault(tuple(len(f) for f in frames), []).append(name)
     rows, ambiguous, pending = [], [], []
     taken: set[str] = set()
-    sense_files = _sensecrowd_files(Path(sensecrowd_root))
-    for f in sense_files:
-        try:
-            frames = _frames(read_sensecrowd_labels(f))
-        except VSCrowdError as exc:
-            raise DatasetError(f"cannot read SenseCrowd labels: {exc}") from exc
+    for f, frames in zip(sense_files, sense):
         candidates = by_counts.get(tuple(len(x) for x in frames), [])
         if not _decide(f.stem, frames, candidates, vs, tolerance, rows, ambiguous, taken):
             pending.append((f.stem, frames))
