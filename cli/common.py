@@ -60,3 +60,17 @@ def parse_size(text: str, what: str = "size") -> tuple[int, int]:
         return int(a), int(b)
     except ValueError as exc:
         raise click.BadParameter(f"expected {what} as WxH (e.g. 480x270), got {text!r}") from exc
+
+
+def emit(table: str, json_text: str, json_out: str | None) -> None:
+    """The one output rule of the reporting commands: ``--json -`` prints only the JSON;
+    otherwise the table goes to stdout and ``--json FILE`` is written atomically."""
+    if json_out == "-":
+        sys.stdout.write(json_text if json_text.endswith("\n") else json_text + "\n")
+        return
+    click.echo(table)
+    if json_out:
+        from vscrowd._io import atomic_write_text
+
+        atomic_write_text(json_out, json_text if json_text.endswith("\n") else json_text + "\n")
+        click.echo(f"wrote {json_out}", err=True)

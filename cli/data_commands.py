@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from .common import FORMAT_OPTION, open_data, parse_size, progress
+from .common import FORMAT_OPTION, emit, open_data, parse_size, progress
 
 _ROOT = click.argument("root", type=click.Path(path_type=Path))
 _SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
@@ -64,7 +63,6 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
     import json
 
     from vscrowd import stats
-    from vscrowd._io import atomic_write_text
 
     ds = open_data(root, split_file, no_cache, split)
     table = stats.summary(ds)
@@ -72,16 +70,10 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
     doc = {"summary": json.loads(table.to_json(orient="records"))}
     if videos is not None:
         doc["per_video"] = json.loads(videos.to_json(orient="records"))
-    if json_out == "-":
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        return
-    click.echo(stats.format_table(table, fmt))
+    text = stats.format_table(table, fmt)
     if videos is not None:
-        click.echo("")
-        click.echo(stats.format_table(videos, fmt))
-    if json_out:
-        atomic_write_text(json_out, json.dumps(doc, indent=2) + "\n")
-        click.echo(f"wrote {json_out}", err=True)
+        text += "\n\n" + stats.format_table(videos, fmt)
+    emit(text, json.dumps(doc, indent=2), json_out)
 
 
 @click.command("plot")
@@ -172,19 +164,12 @@ def verify_cmd(root, reference, json_out):
     Exit status: 0 complete, 1 not complete (the table says why), 2 bad input."""
     import json
 
-    from vscrowd._io import atomic_write_text
     from vscrowd.verify import verify
 
     with progress(None, "verify") as bar:
         report = verify(root, reference=reference, progress=lambda _v: bar.update())
     text = json.dumps(report.to_dict(), indent=2) + "\n"
-    if json_out == "-":
-        sys.stdout.write(text)
-    else:
-        click.echo(report.format())
-        if json_out:
-            atomic_write_text(json_out, text)
-            click.echo(f"wrote {json_out}", err=True)
+    emit(report.format(), text, json_out)
     if not report.complete:
         raise SystemExit(1)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
 
-from .common import DATA_OPTION, FORMAT_OPTION, open_data, progress
+from .common import DATA_OPTION, FORMAT_OPTION, emit, open_data, progress
 
 
 @click.command("eval")
@@ -51,7 +50,6 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
     Exit codes: 0 success, 2 bad input, 1 internal error.
     """
-    from vscrowd._io import atomic_write_text
     from vscrowd.eval import evaluate, read_predictions
 
     names = None
@@ -77,13 +75,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
                           bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
-    if json_out == "-":
-        sys.stdout.write(result.to_json() + "\n")
-    else:
-        click.echo(result.format(fmt))
-        if json_out:
-            atomic_write_text(json_out, result.to_json() + "\n")
-            click.echo(f"wrote {json_out}", err=True)
+    emit(result.format(fmt), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
             click.echo(f"wrote {p}", err=True)
@@ -102,7 +94,6 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
     import json
     import warnings
 
-    from vscrowd._io import atomic_write_text
     from vscrowd.errors import VSCrowdWarning
     from vscrowd.eval import GroundTruth
     from vscrowd.eval.results import format_tracking
@@ -130,13 +121,7 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
                       f"count as 0: {', '.join(missing[:5])}", VSCrowdWarning, stacklevel=2)
     doc = {"video_counting": {k: v.to_dict() for k, v in vic.items()}}
     text = json.dumps(doc, indent=2) + "\n"
-    if json_out == "-":
-        sys.stdout.write(text)
-        return
-    click.echo("\n".join(format_tracking(None, vic, fmt)).strip("\n"))
-    if json_out:
-        atomic_write_text(json_out, text)
-        click.echo(f"wrote {json_out}", err=True)
+    emit("\n".join(format_tracking(None, vic, fmt)).strip("\n"), text, json_out)
 
 
 @click.command("track")

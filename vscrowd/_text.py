@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["BOM", "decode_utf8", "read_text", "strip_bom"]
+__all__ = ["BOM", "decode_utf8", "read_json", "read_text", "strip_bom"]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -64,3 +64,17 @@ def read_text(path: str | Path, error: type[VSCrowdError], what: str = "file") -
         raise _error(error, f"cannot read {what} ({exc.strerror or exc})", path,
                      None) from None
     return decode_utf8(data, path, error)
+
+
+def read_json(path: str | Path, error: type[VSCrowdError], what: str = "file"):
+    """The parsed JSON of ``path``; invalid JSON (or nesting too deep to parse) raises
+    ``error`` naming the file and line."""
+    import json
+
+    try:
+        return json.loads(read_text(path, error, what))
+    except json.JSONDecodeError as exc:
+        raise _error(error, f"not valid JSON: {exc.msg} (column {exc.colno})", path,
+                     exc.lineno) from None
+    except RecursionError:
+        raise _error(error, "JSON nested too deeply", path, None) from None

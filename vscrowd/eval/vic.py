@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._text import read_text
+from .._text import read_json
 from ..errors import ConfigError, PredictionFormatError
 
 __all__ = ["COUNTS_FORMAT", "PROTOCOLS", "VICResult", "VideoCount", "read_cgnet_results",
@@ -154,11 +154,7 @@ def read_video_counts(path: str | Path) -> dict[str, VideoCount]:
             listed twice, inflow/outflow that are not lists of non-negative numbers.
     """
     path = Path(path)
-    try:
-        doc = json.loads(read_text(path, PredictionFormatError, "counts file"))
-    except json.JSONDecodeError as exc:
-        raise PredictionFormatError(f"not valid JSON: {exc.msg}", path=path,
-                                    line=exc.lineno) from None
+    doc = read_json(path, PredictionFormatError, "counts file")
     if not isinstance(doc, dict) or doc.get("format") != COUNTS_FORMAT:
         raise PredictionFormatError(f"expected format {COUNTS_FORMAT!r}", path=path,
                                     field="format")
@@ -203,11 +199,7 @@ def read_cgnet_results(path: str | Path) -> dict[str, VideoCount]:
     """CGNet/OMAN ``video_results_*.json``: ``{video: {"video_num", "frame_num", ...}}``
     (video names as in SenseCrowd; translate them with a name map)."""
     path = Path(path)
-    try:
-        doc = json.loads(read_text(path, PredictionFormatError, "results file"))
-    except json.JSONDecodeError as exc:
-        raise PredictionFormatError(f"not valid JSON: {exc.msg}", path=path,
-                                    line=exc.lineno) from None
+    doc = read_json(path, PredictionFormatError, "results file")
     if not isinstance(doc, dict):
         raise PredictionFormatError("expected an object keyed by video", path=path)
     out = {}
