@@ -191,10 +191,8 @@ def plot_all(ds: VSCrowd, out_dir: str | Path, fmt: FigureFormat = "png",
     if fmt not in ("png", "svg", "pdf"):
         raise ConfigError(f"expected format png, svg or pdf, got {fmt!r}")
     # Every figure is built before any is written: an error leaves the folder untouched.
-    figures = {name: build(ds, video=video) if name == "density" else build(ds)
-               for name, build in PLOTS.items()}
-    if preds is not None:
-        figures["count_curves"] = count_curves(ds, preds)
+    options = {"density": {"video": video}, "count_curves": {"preds": preds}}
+    figures = {name: build(ds, **options.get(name, {})) for name, build in PLOTS.items()}
     out_dir = ensure_folder(out_dir)
     return [_save(fig, out_dir / f"{name}.{fmt}") for name, fig in figures.items()]
 

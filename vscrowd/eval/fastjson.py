@@ -35,7 +35,7 @@ class _Document(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Document)
 
 
-def decode_common(data: bytes):
+def decode_common(data: str | bytes):
     """``(frames, frame_index, xy, scores, method, format, version)`` or None."""
     try:
         doc = _DECODER.decode(data)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_open, ensure_parent
-from .._text import decode_utf8, read_text, strip_bom
+from .._text import read_text
 from ..errors import OutputError, PredictionFormatError
 from .fastjson import decode_common
 
@@ -271,17 +271,12 @@ def _loads(text: str, path: Path, line: int | None = None) -> Any:
 
 
 def _read_json(path: Path) -> Predictions:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = None  # the general reader reports it
-    if data is not None:
-        decode_utf8(data, path, PredictionFormatError)  # names the line of a bad byte
-    fast = decode_common(strip_bom(data)) if data is not None else None
+    text = read_text(path, PredictionFormatError, "prediction file")  # read and decoded once
+    fast = decode_common(text)
     if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
         frames, frame_index, xy, scores, method, _fmt, _version = fast
         return Predictions(frames, frame_index, xy, scores, method, str(path))
-    doc = _loads(read_text(path, PredictionFormatError, "prediction file"), path)
+    doc = _loads(text, path)
     if isinstance(doc, list):  # a bare list of records is accepted too
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
     if not isinstance(doc, dict):

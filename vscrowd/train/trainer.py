@@ -142,7 +142,8 @@ def _views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | None]:
               if "scene_labels" in train_view.videos else None)
     names = train_view.videos["video"].tolist()
     held = holdout_videos(names, d.val_fraction, seed=cfg.seed, scene_labels=labels)
-    return (ds.select(videos=[v for v in names if v not in set(held)]),
+    held_set = set(held)
+    return (ds.select(videos=[v for v in names if v not in held_set]),
             ds.select(videos=held))
 
 
