@@ -42,6 +42,10 @@ def _require_torch(feature: str) -> None:
 @click.option("--border", type=click.Choice(["clamp", "reflect", "resample"]), default=None,
               help="GNA samples that fall off the feature map (default reflect).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None)
+@click.option("--backend", type=click.Choice(["auto", "triton", "torch"]), default=None,
+              help="GNA kernel (default auto: Triton on CUDA when installed).")
+@click.option("--deterministic", is_flag=True, default=None,
+              help="Deterministic algorithms: bit-exact resume on CUDA (slower).")
 @click.option("--workers", type=click.IntRange(min=0), default=None)
 @click.option("--seed", type=int, default=None)
 @click.option("--val-every", type=int, default=None, help="Validate every k epochs (0: off).")
@@ -60,7 +64,8 @@ def _require_torch(feature: str) -> None:
 @click.option("--allow-changes", is_flag=True,
               help="With --resume: accept flags that change the run (recorded in config.json).")
 def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
-              crop, clip_length, width, backbone, border, device, workers, seed, val_every,
+              crop, clip_length, width, backbone, border, device, backend, deterministic,
+              workers, seed, val_every,
               val_split, select_on_test, backbone_weights, checkpoint_every, resume,
               allow_changes):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
@@ -88,7 +93,8 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
         "batch_size": batch_size, "optim.lr": lr, "optim.optimizer": optimizer,
         "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
         "model.width": width, "model.backbone": backbone, "model.border": border,
-        "device": device, "data.workers": workers, "seed": seed, "val_every": val_every,
+        "device": device, "model.backend": backend, "deterministic": deterministic or None,
+        "data.workers": workers, "seed": seed, "val_every": val_every,
         "data.val_split": val_split, "data.select_on_test": select_on_test or None,
         "checkpoint_every": checkpoint_every,
         "model.backbone_weights": str(backbone_weights) if backbone_weights else None,

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 import pytest
 
 from vscrowd import VSCrowd, synthesize
+
+
+def _has_cuda() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+# Without a GPU the Triton GNA kernel runs in Triton's CPU interpreter; the variable must
+# be set before the kernel module is first imported (its functions are decorated then).
+if not _has_cuda():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 
 @pytest.fixture(scope="session")

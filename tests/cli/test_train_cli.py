@@ -14,9 +14,11 @@ def test_train_predict_eval_end_to_end(synth_root, tmp_path):
     res = r.invoke(app, ["train", "--data", str(synth_root), "--model", "s-gnanet", "--out",
                          str(run), "--max-steps", "3", "--batch-size", "2", "--crop", "64x96",
                          "--width", "0.0625", "--workers", "0", "--val-every", "0",
-                         "--device", "cpu"])
+                         "--device", "cpu", "--backend", "torch", "--deterministic"])
     assert res.exit_code == 0, res.output
     assert (run / "last.pt").exists() and "3 steps" in res.output
+    stored = json.loads((run / "config.json").read_text())
+    assert stored["deterministic"] is True and stored["model"]["backend"] == "torch"
     preds = tmp_path / "p.json"
     res = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root), "--out",
                          str(preds), "--threshold", "0.2", "--device", "cpu"])
@@ -33,6 +35,9 @@ def test_train_bad_input_exit_2(synth_root, tmp_path):
     res = r.invoke(app, ["train", "--data", str(synth_root), "--out", str(tmp_path / "r"),
                          "--crop", "60x64"])
     assert res.exit_code == 2 and "multiples of 8" in res.output
+    res = r.invoke(app, ["train", "--data", str(synth_root), "--out", str(tmp_path / "r"),
+                         "--backend", "cuda"])
+    assert res.exit_code == 2 and "'cuda' is not one of" in res.output
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
     res = r.invoke(app, ["predict", str(bad), "--data", str(synth_root), "--out",

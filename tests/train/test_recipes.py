@@ -12,7 +12,8 @@ from vscrowd.cli.main import app
 from vscrowd import ConfigError, VSCrowd
 from vscrowd.splits import holdout_videos, scene_key
 from vscrowd.train import TrainConfig, train
-from vscrowd.train.trainer import _loss, _optimizer, _scheduler, _views
+from vscrowd.train.steps import make_optimizer, make_scheduler, weighted_bce
+from vscrowd.train.trainer import training_views
 
 pytestmark = pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
 
@@ -21,11 +22,11 @@ def test_paper_preset_is_the_papers_recipe_and_nothing_else():
     cfg = TrainConfig.from_preset("paper").override(**{"model.width": 0.0625})
     assert cfg.preset == "paper" and cfg.batch_size == 16 and cfg.epochs == 30
     model = torch.nn.Linear(3, 1)
-    opt = _optimizer(cfg, model)
+    opt = make_optimizer(cfg, model)
     assert type(opt) is torch.optim.SGD
     group = opt.param_groups[0]
     assert (group["lr"], group["momentum"], group["weight_decay"]) == (2e-6, 0.0, 0.0)
-    sched = _scheduler(cfg, opt, total_steps=100)
+    sched = make_scheduler(cfg, opt, total_steps=100)
     for _ in range(60):
         opt.step()
         sched.step()
@@ -37,12 +38,12 @@ def test_paper_preset_is_the_papers_recipe_and_nothing_else():
 def test_loss_reduction_sum_is_mean_times_pixels():
     logits = torch.randn(2, 1, 8, 12)
     target = (torch.rand(2, 1, 8, 12) > 0.9).float()
-    mean = _loss(logits, target, 50.0, "mean")
-    total = _loss(logits, target, 50.0, "sum")
+    mean = weighted_bce(logits, target, 50.0, "mean")
+    total = weighted_bce(logits, target, 50.0, "sum")
     torch.testing.assert_close(total, mean * logits.numel())
     # pos_weight 50 weighs head pixels: a positive pixel's loss is 50x its plain BCE.
     one = torch.zeros(1, 1, 1, 1)
-    assert float(_loss(one, torch.ones_like(one), 50.0, "sum")) == pytest.approx(
+    assert float(weighted_bce(one, torch.ones_like(one), 50.0, "sum")) == pytest.approx(
         50 * float(torch.nn.functional.softplus(-one).sum()))
 
 
@@ -110,14 +111,14 @@ def test_cli_adam_without_lr_uses_adam_default(synth_root, tmp_path):
 def test_default_validation_is_a_scene_disjoint_holdout_of_train(synth_root):
     ds = VSCrowd(synth_root)
     cfg = TrainConfig().override(**{"data.root": str(synth_root), "val_every": 1}).resolved()
-    train_view, val_view = _views(cfg, ds)
+    train_view, val_view = training_views(cfg, ds)
     train_videos = set(train_view.videos["video"])
     val_videos = set(val_view.videos["video"])
     assert val_videos and not train_videos & val_videos
     assert set(val_view.videos["split"]) == {"train"}  # never test
     assert train_videos | val_videos == set(ds.select(split="train").videos["video"])
     off = TrainConfig().override(**{"data.root": str(synth_root), "val_every": 0}).resolved()
-    assert _views(off, ds)[1] is None  # no validation: all training videos train
+    assert training_views(off, ds)[1] is None  # no validation: all training videos train
 
 
 def test_holdout_keeps_cuts_of_a_recording_together_and_covers_labels():

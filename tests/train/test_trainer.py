@@ -39,7 +39,7 @@ def test_loss_falls_and_beats_untrained(synth_root, tmp_path):
     # noisy to compare: the number of heads per crop varies a lot).
     from vscrowd.data import VSCrowdClips, collate, train_transform
     from vscrowd.train.predict import load_trained_model
-    from vscrowd.train.trainer import _loss
+    from vscrowd.train.steps import weighted_bce
 
     clips = VSCrowdClips(synth_root, "train", 3, 1, train_transform((64, 96), (0.8, 1.2)),
                          seed=0)
@@ -48,7 +48,7 @@ def test_loss_falls_and_beats_untrained(synth_root, tmp_path):
     for name in ("run", "untrained"):
         model, _, _ = load_trained_model(tmp_path / name / "last.pt")
         with torch.no_grad():
-            fixed[name] = float(_loss(model(batch["frames"]), batch["target"], 50.0))
+            fixed[name] = float(weighted_bce(model(batch["frames"]), batch["target"], 50.0))
     assert fixed["run"] < 0.8 * fixed["untrained"], fixed
     ds = VSCrowd(synth_root)
     scores = {}
@@ -59,8 +59,15 @@ def test_loss_falls_and_beats_untrained(synth_root, tmp_path):
     assert scores["run"] > max(scores["untrained"], 0.005)
 
 
-def test_resume_is_exact(synth_root, tmp_path):
-    cfg = _cfg(synth_root, max_steps=6)  # 18 train clips / 4 = 4 steps per epoch
+_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+#: (device, deterministic): exact resume on CPU either way, on CUDA with --deterministic.
+_EXACT = [("cpu", False), ("cpu", True), pytest.param("cuda", True, marks=_CUDA)]
+
+
+@pytest.mark.parametrize("device,deterministic", _EXACT)
+def test_resume_is_exact(synth_root, tmp_path, device, deterministic):
+    cfg = _cfg(synth_root, max_steps=6, device=device,  # 18 clips / 4 = 4 steps per epoch
+               deterministic=deterministic)
     full = train(cfg, tmp_path / "full")
     assert full.steps == 6 and not full.interrupted
 
@@ -78,8 +85,11 @@ def test_resume_is_exact(synth_root, tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
-def test_resume_after_a_crash_from_the_periodic_checkpoint(synth_root, tmp_path):
-    cfg = _cfg(synth_root, max_steps=6, checkpoint_every=2)
+@pytest.mark.parametrize("device,deterministic", _EXACT)
+def test_resume_after_a_crash_from_the_periodic_checkpoint(synth_root, tmp_path, device,
+                                                           deterministic):
+    cfg = _cfg(synth_root, max_steps=6, checkpoint_every=2, device=device,
+               deterministic=deterministic)
     train(cfg, tmp_path / "full")
 
     def crash(step, loss):
@@ -92,6 +102,34 @@ def test_resume_after_a_crash_from_the_periodic_checkpoint(synth_root, tmp_path)
     train(cfg, tmp_path / "crash", resume=True)
     a, b = _params(tmp_path / "full" / "last.pt"), _params(tmp_path / "crash" / "last.pt")
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_deterministic_is_scoped_to_the_run(synth_root, tmp_path):
+    assert not torch.are_deterministic_algorithms_enabled()
+    seen = []
+    cfg = _cfg(synth_root, max_steps=1, deterministic=True, device="cpu")
+    train(cfg, tmp_path / "run",
+          on_step=lambda *_: seen.append(torch.are_deterministic_algorithms_enabled()))
+    assert seen == [True] and not torch.are_deterministic_algorithms_enabled()
+
+
+@_CUDA
+def test_cuda_resume_without_deterministic_is_exact_but_for_float_noise(synth_root, tmp_path):
+    """Without --deterministic, CUDA kernels (cuDNN, atomics in the GNA backward) may sum
+    in another order: the resumed run has the same data, RNG and optimiser state, and
+    parameters equal to the documented tolerance (docs/model.md)."""
+    cfg = _cfg(synth_root, max_steps=6, device="cuda")
+    train(cfg, tmp_path / "full")
+
+    def interrupt(step, loss):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    train(cfg, tmp_path / "part", on_step=interrupt)
+    train(cfg, tmp_path / "part", resume=True)
+    a, b = _params(tmp_path / "full" / "last.pt"), _params(tmp_path / "part" / "last.pt")
+    for k in a:
+        torch.testing.assert_close(a[k].float(), b[k].float(), rtol=5e-2, atol=5e-3)
 
 
 def test_validation_keeps_best_and_logs(synth_root, tmp_path):

@@ -9,15 +9,27 @@ Multi-focus GNA averages the outputs for several γ. Training draws fresh sample
 every forward; evaluation averages ``eval_samples`` draws from a generator seeded
 with ``eval_seed``, so it is reproducible.
 
-Memory is bounded by ``chunk_size`` queries at a time, independent of the frame
-size: keys and values are gathered as rows of a channels-last ``(B·m·H·W, C)`` view
-with ``index_select``, and under autograd each chunk is recomputed in the backward
-pass (activation checkpointing) instead of storing the gathered tensors.
+Two backends follow one sampling law (``backend``):
+
+* ``torch``: memory is bounded by ``chunk_size`` queries at a time, independent of the
+  frame size: keys and values are gathered as rows of a channels-last ``(B·m·H·W, C)``
+  view with ``index_select``, and under autograd each chunk is recomputed in the
+  backward pass (activation checkpointing) instead of storing the gathered tensors.
+  At inference on CUDA the chunk grows to what a quarter of the free memory holds.
+* ``triton``: one fused kernel per call (``gna_triton.py``) that draws the positions
+  itself with Philox; nothing of size queries × samples is ever stored.
+
+``auto`` (the default) takes Triton on CUDA when it imports and the options are ones
+the kernel serves (one head, ``dim = channels``, fp32/bf16/fp16), the PyTorch path
+otherwise; and the PyTorch path whenever deterministic algorithms are on and a
+backward will run (the kernel's dK/dV use fp32 atomics). The two backends draw from
+different generators: same law, different samples.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -27,8 +39,8 @@ from torch.utils.checkpoint import checkpoint
 
 from ..errors import ConfigError
 
-__all__ = ["BORDER_POLICIES", "GaussianNeighborhoodAttention", "dense_attention",
-           "gaussian_offsets", "reflect_index"]
+__all__ = ["BACKENDS", "BORDER_POLICIES", "GaussianNeighborhoodAttention", "dense_attention",
+           "gaussian_offsets", "reflect_index", "triton_available"]
 
 Sampler = Literal["gaussian", "local", "uniform", "disk"]
 #: What happens to a sampled position off the map: ``clamp`` to the nearest edge pixel
@@ -37,8 +49,25 @@ Sampler = Literal["gaussian", "local", "uniform", "disk"]
 BorderPolicy = Literal["clamp", "reflect", "resample"]
 BORDER_POLICIES: tuple[str, ...] = ("clamp", "reflect", "resample")
 _RESAMPLE_ROUNDS = 8
-#: A custom sampler: (query positions (Q,) within the frame, H, W) -> (Q, G) positions.
+#: A custom sampler: (query positions (Q,) within the frame, H, W) -> (Q, G) positions,
+#: or (Q, m, G) for one set per key frame.
 IndexSampler = Callable[[torch.Tensor, int, int], torch.Tensor]
+Backend = Literal["auto", "triton", "torch"]
+BACKENDS: tuple[str, ...] = ("auto", "triton", "torch")
+_NO_TRITON = "the Triton GNA backend needs the triton package (pip install triton)"
+
+
+def triton_available() -> bool:
+    """Whether the Triton kernel can be imported here (the package is installed)."""
+    try:
+        from . import gna_triton  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _interpreting() -> bool:
+    return os.environ.get("TRITON_INTERPRET") == "1"
 
 
 def gaussian_offsets(shape: Sequence[int], gamma: float,
@@ -89,11 +118,53 @@ def _chunk_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, rows: to
     kr = k.index_select(0, flat).view(Q, G, heads, d // heads)
     vr = v.index_select(0, flat).view(Q, G, heads, C // heads)
     qh = q.view(Q, heads, d // heads)
-    # Logits and softmax in (at least) fp32, even under bf16 autocast.
-    acc = torch.promote_types(qh.dtype, torch.float32)
-    logits = torch.einsum("qhd,qghd->qhg", qh.to(acc), kr.to(acc)) / math.sqrt(d // heads)
+    logits = _fp32_logits(qh, kr) / math.sqrt(d // heads)
     attn = logits.softmax(-1).to(vr.dtype)
     return torch.einsum("qhg,qghc->qhc", attn, vr).reshape(Q, C)
+
+
+_BMM_OUT_DTYPE: list[bool] = []  # probed once: does this build have bmm(out_dtype=)?
+
+
+def _fp32_logits(qh: torch.Tensor, kr: torch.Tensor) -> torch.Tensor:
+    """``(Q, heads, G)`` logits in (at least) fp32, even under bf16 autocast.
+
+    On CUDA with half inputs the matmul accumulates into an fp32 output
+    (``bmm(..., out_dtype=float32)``) instead of promoting every gathered key row to
+    fp32 first: on an H100 those copies were 47 % of the GPU time.
+    """
+    Q, G, h, dh = kr.shape
+    if qh.is_cuda and qh.dtype in (torch.bfloat16, torch.float16) and _bmm_out_dtype():
+        rows = kr.permute(0, 2, 1, 3).reshape(Q * h, G, dh)  # a view for one head
+        out = torch.bmm(rows, qh.reshape(Q * h, dh, 1), out_dtype=torch.float32)
+        return out.view(Q, h, G)
+    acc = torch.promote_types(qh.dtype, torch.float32)
+    return torch.einsum("qhd,qghd->qhg", qh.to(acc), kr.to(acc))
+
+
+def _bmm_out_dtype() -> bool:
+    if not _BMM_OUT_DTYPE:
+        try:
+            a = torch.zeros(1, 1, 8, device="cuda", dtype=torch.bfloat16,
+                            requires_grad=True)
+            torch.bmm(a, a.transpose(1, 2), out_dtype=torch.float32).sum().backward()
+            _BMM_OUT_DTYPE.append(True)
+        except (TypeError, RuntimeError, NotImplementedError):
+            _BMM_OUT_DTYPE.append(False)
+    return _BMM_OUT_DTYPE[0]
+
+
+def _inference_chunk(chunk: int, n: int, rows: int, C: int, elem: int,
+                     device: torch.device) -> int:
+    """Queries per chunk without autograd: on CUDA as many as a quarter of the free
+    memory holds (gathered K and V rows plus fp32 logits per query), as a power of two
+    so that the figure is stable; elsewhere ``chunk`` (CPU caches favour small chunks)."""
+    if device.type != "cuda":
+        return chunk
+    free, _ = torch.cuda.mem_get_info(device)
+    per_query = rows * (2 * C * elem + 8)
+    fit = max(1, free // 4 // per_query)
+    return max(chunk, min(n, 1 << (fit.bit_length() - 1)))
 
 
 class GaussianNeighborhoodAttention(nn.Module):
@@ -116,6 +187,7 @@ class GaussianNeighborhoodAttention(nn.Module):
         chunk_size: Queries processed at once (bounds memory).
         eval_seed: Seed of the evaluation-mode sampling (give each module its own).
         use_checkpoint: Recompute chunks in backward instead of storing them.
+        backend: ``auto``, ``triton`` or ``torch`` (see the module docstring).
 
     Example:
         >>> gna = GaussianNeighborhoodAttention(8, n_samples=4).eval()
@@ -128,7 +200,7 @@ class GaussianNeighborhoodAttention(nn.Module):
                  eval_samples: int = 3, sampler: Sampler = "gaussian", window: int = 9,
                  disk_scale: float = 3.0, border: BorderPolicy = "reflect",
                  projections: bool = False, chunk_size: int = 1024, eval_seed: int = 0,
-                 use_checkpoint: bool = True) -> None:
+                 use_checkpoint: bool = True, backend: Backend = "auto") -> None:
         super().__init__()
         dim = dim or channels
         if not projections and dim != channels:
@@ -142,6 +214,10 @@ class GaussianNeighborhoodAttention(nn.Module):
                               f"{sampler!r}")
         if border not in BORDER_POLICIES:
             raise ConfigError(f"expected border in {list(BORDER_POLICIES)}, got {border!r}")
+        if backend not in BACKENDS:
+            raise ConfigError(f"expected backend in {list(BACKENDS)}, got {backend!r}")
+        if backend == "triton" and not triton_available():
+            raise ConfigError(_NO_TRITON)
         if n_samples < 1 or eval_samples < 1 or chunk_size < 1:
             raise ConfigError("expected n_samples, eval_samples and chunk_size >= 1")
         if projections:
@@ -155,13 +231,13 @@ class GaussianNeighborhoodAttention(nn.Module):
         self.sampler, self.window, self.disk_scale = sampler, window, disk_scale
         self.border, self.projections = border, projections
         self.chunk_size, self.eval_seed = chunk_size, eval_seed
-        self.use_checkpoint = use_checkpoint
+        self.use_checkpoint, self.backend = use_checkpoint, backend
         self.index_sampler: IndexSampler | None = None  # tests: fixed key positions
 
     def extra_repr(self) -> str:
         return (f"sampler={self.sampler}, gammas={self.gammas}, n_samples={self.n_samples}, "
                 f"eval_samples={self.eval_samples}, heads={self.heads}, border={self.border}, "
-                f"projections={self.projections}")
+                f"projections={self.projections}, backend={self.backend}")
 
     # ------------------------------------------------------------------ sampling
     def _positions(self, p: torch.Tensor, H: int, W: int, m: int, gamma: float | None,
@@ -170,7 +246,7 @@ class GaussianNeighborhoodAttention(nn.Module):
         Q, dev = len(p), p.device
         if self.index_sampler is not None:
             pos = self.index_sampler(p, H, W).to(dev)
-            return pos[:, None, :].expand(Q, m, pos.shape[1])
+            return pos[:, None, :].expand(Q, m, pos.shape[1]) if pos.dim() == 2 else pos
         y, x = (p // W)[:, None, None], (p % W)[:, None, None]
         if self.sampler == "uniform":
             yy = torch.randint(0, H, (Q, m, self.n_samples), generator=gen, device=dev)
@@ -241,29 +317,101 @@ class GaussianNeighborhoodAttention(nn.Module):
         flat_kv = kv.reshape(B * m, C, H, W)
         k = self.k_proj(flat_kv).permute(0, 2, 3, 1).reshape(B * m * H * W, -1)
         v = self.v_proj(flat_kv).permute(0, 2, 3, 1).reshape(B * m * H * W, C)
+        if self._use_triton(q, k, v):
+            total = self._attend_triton(q, k, v, B, m, H, W)
+        else:
+            total = self._attend_torch(q, k, v, B, m, H, W, query.device)
+        return total.view(B, H, W, C).permute(0, 3, 1, 2)
 
-        random = self.index_sampler is None and self.sampler != "local"
-        focuses: Sequence[float | None] = (self.gammas if self.sampler in ("gaussian", "disk")
-                                           else (None,))
-        repeats = self.eval_samples if (random and not self.training) else 1
+    @property
+    def _random(self) -> bool:
+        return self.index_sampler is None and self.sampler != "local"
+
+    def _focuses(self) -> tuple[float | None, ...]:
+        return self.gammas if self.sampler in ("gaussian", "disk") else (None,)
+
+    def _draws(self) -> int:
+        return self.eval_samples if (self._random and not self.training) else 1
+
+    # ------------------------------------------------------------------ backends
+    def _use_triton(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> bool:
+        """Whether this call runs the fused kernel; ``backend="triton"`` raises where
+        the kernel cannot serve the call instead of silently running elsewhere."""
+        if self.backend == "torch":
+            return False
+        explicit = self.backend == "triton"
+        grad = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
+        if explicit and not (q.is_cuda or _interpreting()):
+            raise ConfigError(f"backend='triton' runs on CUDA tensors (or on CPU in "
+                              f"Triton's interpreter, TRITON_INTERPRET=1), got {q.device}")
+        if not explicit and not q.is_cuda:
+            return False
+        from .gna_triton import SUPPORTED_DTYPES
+
+        why = None
+        if self.heads != 1 or q.shape[1] != v.shape[1]:
+            why = (f"one head with dim = channels, got heads={self.heads}, "
+                   f"dim={q.shape[1]}, channels={v.shape[1]}")
+        elif not (q.dtype == k.dtype == v.dtype) or q.dtype not in SUPPORTED_DTYPES:
+            why = (f"fp32, bf16 or fp16 inputs of one dtype, got {q.dtype}/{k.dtype}/"
+                   f"{v.dtype} for maps of shape {tuple(q.shape)}")
+        elif grad and torch.are_deterministic_algorithms_enabled():
+            why = ("no deterministic mode (its backward uses fp32 atomics), got "
+                   "torch.use_deterministic_algorithms(True)")
+        if why and explicit:
+            raise ConfigError(f"the Triton GNA kernel serves {why}; use backend='auto' "
+                              "or 'torch'")
+        return why is None and (explicit or triton_available())
+
+    def _kernel_positions(self, B: int, m: int, H: int, W: int,
+                          device: torch.device) -> torch.Tensor:
+        """The test sampler's positions as the kernel's given-positions tensor."""
+        p = torch.arange(H * W, device=device).repeat(B)
+        pos = self.index_sampler(p, H, W).to(device)
+        pos = pos[:, None, :].expand(-1, m, -1) if pos.dim() == 2 else pos
+        return pos[:, None]  # (B·H·W, passes = 1, m, G)
+
+    def _attend_triton(self, q, k, v, B, m, H, W) -> torch.Tensor:
+        from .gna_triton import KernelSampling, gna_triton
+
+        positions = None
+        if self.index_sampler is not None:
+            positions = self._kernel_positions(B, m, H, W, q.device)
+            spec = KernelSampling("given", (1.0,), positions.shape[-1])
+        else:
+            gammas = tuple(g or 1.0 for g in self._focuses())
+            spec = KernelSampling(self.sampler, gammas, self.n_samples, self._draws(),
+                                  self.border, self.window, self.disk_scale)
+        # Training: a fresh Philox stream per forward from torch's generator (so a
+        # seeded, resumed run repeats it); evaluation: the module's fixed stream.
+        seed = (int(torch.randint(0, 2**31 - 1, ())) if self.training and self._random
+                else self.eval_seed)
+        return gna_triton(q, k, v, H, W, spec, seed=seed, positions=positions)
+
+    def _attend_torch(self, q, k, v, B, m, H, W, device) -> torch.Tensor:
         gen = None
-        if random and not self.training:
-            gen = torch.Generator(device=query.device).manual_seed(self.eval_seed)
+        if self._random and not self.training:
+            gen = torch.Generator(device=device).manual_seed(self.eval_seed)
+        focuses, draws = self._focuses(), self._draws()
         total = None
-        for _ in range(repeats):
+        for _ in range(draws):
             for gamma in focuses:
                 out = self._attend(q, k, v, B, m, H, W, gamma, gen)
                 total = out if total is None else total + out
-        total = total / (repeats * len(focuses))
-        return total.view(B, H, W, C).permute(0, 3, 1, 2)
+        return total / (draws * len(focuses))
 
     def _attend(self, q, k, v, B, m, H, W, gamma, gen) -> torch.Tensor:
         n = B * H * W
         outs = []
         grad = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad
                                             or v.requires_grad)
-        for s in range(0, n, self.chunk_size):
-            qi = torch.arange(s, min(n, s + self.chunk_size), device=q.device)
+        chunk = self.chunk_size
+        if not grad:
+            per_query = m * (self.window ** 2 if self.sampler == "local" else self.n_samples)
+            chunk = _inference_chunk(chunk, n, per_query, v.shape[1], v.element_size(),
+                                     q.device)
+        for s in range(0, n, chunk):
+            qi = torch.arange(s, min(n, s + chunk), device=q.device)
             with torch.no_grad():
                 rows = self._rows(qi, B, m, H, W, gamma, gen)
             if grad and self.use_checkpoint:
@@ -273,5 +421,3 @@ class GaussianNeighborhoodAttention(nn.Module):
                 o = _chunk_attention(q[s:s + len(qi)], k, v, rows, self.heads)
             outs.append(o)
         return torch.cat(outs)
-
-

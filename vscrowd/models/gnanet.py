@@ -29,7 +29,7 @@ from torch import nn
 
 from ..errors import ConfigError
 from .backbone import BackboneName, VGG16Backbone, load_backbone_weights, warn_random_init
-from .gna import BorderPolicy, GaussianNeighborhoodAttention, Sampler
+from .gna import Backend, BorderPolicy, GaussianNeighborhoodAttention, Sampler
 from .registry import register_model
 
 __all__ = ["GNANet", "GNANetConfig", "PredictionModule"]
@@ -65,7 +65,8 @@ class GNANetConfig:
     projections: bool = False  # learned 1x1 Q/K/V (the paper has none)
     attn_dim: int | None = None  # q/k dimension with projections (default: C)
     heads: int = 1
-    chunk_size: int = 1024  # queries per GNA chunk (bounds memory)
+    chunk_size: int = 1024  # queries per GNA chunk (bounds memory; PyTorch path)
+    backend: Backend = "auto"  # GNA kernel: Triton on CUDA when available, else PyTorch
     eval_seed: int = 0  # each module mixes its index into it
     backbone_weights: str | None = field(default=None, compare=False)
 
@@ -135,6 +136,7 @@ class GNANet(nn.Module):
                 C, config.attn_dim, config.heads, config.gammas, config.n_samples,
                 config.eval_samples, config.sampler, config.window, config.disk_scale,
                 config.border, config.projections, chunk_size=config.chunk_size,
+                backend=config.backend,
                 eval_seed=_module_seed(config.eval_seed, n_modules))
 
         def conv_relu(c_in: int) -> nn.Module:

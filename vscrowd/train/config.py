@@ -55,6 +55,7 @@ class ModelConfig:
     backbone: str = "vgg16-10conv"  # the paper's VGG16 front-end; or "vgg16-13conv"
     border: str = "reflect"  # GNA samples off the map: clamp | reflect | resample
     projections: bool = False  # learned 1x1 Q/K/V in GNA (the paper has none)
+    backend: str = "auto"  # GNA: auto (Triton on CUDA when installed) | triton | torch
     backbone_weights: str | None = None  # torchvision-layout VGG16 checkpoint
 
 
@@ -90,6 +91,9 @@ class TrainConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: bool = True  # bf16 autocast on CUDA
     channels_last: bool = True  # on CUDA
+    # Bit-exact resume on CUDA: deterministic algorithms (cuDNN, cuBLAS, index_add) and
+    # the PyTorch GNA backward (the Triton one sums dK/dV with atomics). Slower.
+    deterministic: bool = False
     seed: int = 0
     val_every: int = 1  # validate every k epochs (0: never)
     val_max_frames: int | None = None  # cap validation frames (quick checks)
@@ -181,6 +185,7 @@ class TrainConfig:
                 ("optimizer", self.optim.optimizer, ("sgd", "adam")),
                 ("loss_reduction", self.optim.loss_reduction, ("mean", "sum")),
                 ("device", self.device, ("auto", "cpu", "cuda")),
+                ("model.backend", self.model.backend, ("auto", "triton", "torch")),
                 ("preset", self.preset, tuple(PRESETS))):
             if value not in options:
                 raise ConfigError(f"expected {name} in {list(options)}, got {value!r}")
@@ -212,7 +217,8 @@ class TrainConfig:
 RESUME_FREE = frozenset({
     "data.root", "data.workers", "data.cache_frames", "device", "epochs", "max_steps",
     "val_every", "val_max_frames", "checkpoint_every", "log_every", "threshold",
-    "model.chunk_size", "model.backbone_weights", "resume_changes"})
+    "model.chunk_size", "model.backend", "model.backbone_weights", "deterministic",
+    "resume_changes"})
 
 
 def config_changes(old: TrainConfig, new: TrainConfig) -> list[str]:

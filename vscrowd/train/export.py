@@ -15,9 +15,9 @@ from .._version import __version__
 from ..errors import CheckpointError
 from ..models.pretrained import save_pretrained
 from ..models.state import load_state_strict
+from .building import build_model_from_config, model_options
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
-from .trainer import build_model_from_config, model_options
 
 __all__ = ["export_model", "find_checkpoint"]
 
@@ -75,7 +75,9 @@ def export_model(source: str | Path, out: str | Path,
                                 if ckpt_path.name == "best.pt" else "final weights")}
     extra = {"training": training, "validation": validation, "train_config": cfg.to_dict()}
     card = _model_card(cfg, training, validation, dtype)
-    return save_pretrained(model, out, name=cfg.model.name, options=model_options(cfg),
+    # The GNA backend is where the model runs, not what it is: the loader picks its own.
+    options = {k: v for k, v in model_options(cfg).items() if k != "backend"}
+    return save_pretrained(model, out, name=cfg.model.name, options=options,
                            extra=extra, card=card, dtype=dtype)
 
 

@@ -7,7 +7,6 @@ per frame whatever the clip length.
 
 from __future__ import annotations
 
-import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from ..dataset import VSCrowd
 from ..errors import CheckpointError, ConfigError, DatasetError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks
+from ..models.amp import autocast
 from ..models.pretrained import (
     CONFIG_NAME,
     WEIGHTS_NAME,
@@ -43,7 +43,7 @@ def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
     ``vscrowd export`` or a Hugging Face repo id holding one."""
     import warnings
 
-    from .trainer import build_model_from_config
+    from .building import build_model_from_config
 
     path = Path(source)
     if (path.suffix in (".pt", ".pth") or path.is_file()
@@ -128,8 +128,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
     if split is not None:
         ds = ds.select(split=split)
     m, stride = cfg.clip_length, cfg.data.clip_stride
-    ctx = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
-           else contextlib.nullcontext())
+    ctx = autocast(device, amp)
     records = []
     for video in ds.videos["video"]:
         records += _predict_video(model, ds, video, m, stride, ctx, device, threshold)

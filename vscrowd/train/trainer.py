@@ -1,8 +1,9 @@
 """``train(config, out_dir)``: the training loop, read top to bottom as small helpers.
 
 Single process or ``torchrun --nproc_per_node K`` (DistributedDataParallel; gloo on
-CPU, NCCL on CUDA). Resume is exact: data order and augmentations are functions of
-(seed, epoch, index), and the RNG states are saved in every checkpoint.
+CPU, NCCL on CUDA). Resume is exact in data order, RNG and optimiser state; the
+parameters match bit for bit on CPU, and on CUDA with ``deterministic`` (otherwise up
+to the float noise of non-deterministic kernels: docs/model.md).
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 import os
 import random
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +28,18 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from ..data import VSCrowdClips, collate, train_transform
 from ..dataset import VSCrowd
-from ..errors import CheckpointError, ConfigError, VSCrowdError
-from ..eval import GroundTruth, Predictions, evaluate
-from ..models import build_model, find_peaks
-from ..models.state import load_state_strict
+from ..errors import ConfigError, VSCrowdError
+from ..eval import GroundTruth
 from ..splits import holdout_videos
-from .checkpoint import load_checkpoint, require_keys, save_checkpoint
-from .config import HOLDOUT, NO_CUDA, TrainConfig, config_changes
+from .building import build_model_from_config, model_options
+from .config import HOLDOUT, NO_CUDA, TrainConfig
+from .resume import TrainState, apply_resume, read_resume, resume_config, save_run
+from .steps import make_optimizer, make_scheduler, train_step, validate
 
-__all__ = ["TrainResult", "build_model_from_config", "model_options", "resume_config", "train"]
+__all__ = ["TrainResult", "build_model_from_config", "model_options", "resume_config", "train",
+           "training_views"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _State:
-    epoch: int = 0
-    step: int = 0
-    batch_in_epoch: int = 0
-    best: float = -1.0
-    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -99,34 +91,36 @@ def _device(cfg: TrainConfig, local_rank: int) -> torch.device:
     return torch.device("cpu")
 
 
+@contextlib.contextmanager
+def _determinism(on: bool) -> Iterator[None]:
+    """Deterministic algorithms for the run (restored afterwards: ``train`` is a library
+    call). cuBLAS needs its workspace setting before its first use in the process."""
+    if not on:
+        yield
+        return
+    saved = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.deterministic,
+             torch.backends.cudnn.benchmark)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    try:
+        yield
+    except RuntimeError as exc:
+        if "deterministic" not in str(exc):
+            raise
+        raise ConfigError(f"--deterministic: {str(exc).splitlines()[0]}") from exc
+    finally:
+        torch.use_deterministic_algorithms(saved[0])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved[1:]
+
+
 def _seed_everything(seed: int, rank: int) -> None:
     random.seed(seed + rank)
     np.random.seed((seed + rank) % 2**32)
     torch.manual_seed(seed + rank)
 
 
-def model_options(cfg: TrainConfig) -> dict[str, Any]:
-    """``build_model(cfg.model.name, **model_options(cfg))`` builds the configured model
-    (backbone weights excluded: they are an initialisation, not part of the model).
-    ``cfg`` must be resolved (:meth:`TrainConfig.resolved`)."""
-    m = cfg.model
-    opts: dict[str, Any] = {
-        "width": m.width, "clip_length": cfg.clip_length, "n_samples": m.n_samples,
-        "eval_samples": m.eval_samples, "chunk_size": m.chunk_size, "backbone": m.backbone,
-        "border": m.border, "projections": m.projections}
-    if m.gammas is not None:
-        opts["gammas"] = tuple(m.gammas)
-    return opts
-
-
-def build_model_from_config(cfg: TrainConfig) -> torch.nn.Module:
-    """The model a config describes (also used by ``predict``)."""
-    cfg = cfg.resolved()
-    return build_model(cfg.model.name, **model_options(cfg),
-                       backbone_weights=cfg.model.backbone_weights)
-
-
-def _views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | None]:
+def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | None]:
     """(training videos, validation videos or None): the hold-out, when validating,
     comes out of the training split and is scene-disjoint from what remains."""
     d = cfg.data
@@ -148,7 +142,7 @@ def _views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | None]:
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    train_view, val_view = _views(cfg, VSCrowd(cfg.data.root))
+    train_view, val_view = training_views(cfg, VSCrowd(cfg.data.root))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
                             cache_frames=cfg.data.cache_frames, seed=cfg.seed)
@@ -157,130 +151,6 @@ def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCr
         val_ds = VSCrowdClips(val_view, None, cfg.clip_length, cfg.data.clip_stride,
                               target="points", cache_frames=cfg.data.cache_frames)
     return train_ds, val_ds, val_view
-
-
-def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
-    o = cfg.optim
-    params = [p for p in model.parameters() if p.requires_grad]
-    if o.optimizer == "adam":
-        return torch.optim.Adam(params, lr=o.lr, weight_decay=o.weight_decay)
-    return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
-
-
-def _scheduler(cfg: TrainConfig, opt, total_steps: int):
-    o = cfg.optim
-
-    def factor(step: int) -> float:
-        warm = min(1.0, (step + 1) / max(1, o.warmup_steps))
-        if o.scheduler == "none":
-            return warm
-        return warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps))))
-
-    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
-
-
-# ---------------------------------------------------------------------- checkpoints
-def _rng_state() -> dict[str, Any]:
-    """Every RNG's state as plain data (tensors, ints, lists), so that the checkpoint
-    loads with ``weights_only=True``."""
-    _, keys, pos, has_gauss, cached = np.random.get_state()
-    version, internal, gauss_next = random.getstate()
-    state: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
-        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    n = state["numpy"]
-    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"],
-                         n["has_gauss"], n["cached_gaussian"]))
-    p = state["python"]
-    random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _save(path: Path, model, opt, sched, state: _State, cfg: TrainConfig, world: int) -> None:
-    rngs = [_rng_state()]
-    if world > 1:
-        rngs = [None] * world
-        dist.all_gather_object(rngs, _rng_state())
-    if world > 1 and dist.get_rank() != 0:
-        return
-    core = model.module if hasattr(model, "module") else model
-    save_checkpoint(path, {
-        "model_name": cfg.model.name, "model": core.state_dict(),
-        "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-        "epoch": state.epoch, "step": state.step, "batch_in_epoch": state.batch_in_epoch,
-        "best": state.best, "history": state.history, "rng": rngs,
-        "config": cfg.to_dict(), "world_size": world,
-    })
-
-
-#: What a resume reads from a checkpoint, with types (validated before use).
-_RESUME_KEYS: dict[str, type | tuple[type, ...]] = {
-    "model_name": str, "optimizer": dict, "scheduler": dict, "epoch": int, "step": int,
-    "batch_in_epoch": int, "best": (int, float), "history": list, "rng": list}
-
-
-def resume_config(out_dir: str | Path) -> TrainConfig:
-    """The resolved config stored in ``out_dir/last.pt`` (the base of ``--resume``)."""
-    path = Path(out_dir) / "last.pt"
-    try:
-        return TrainConfig.from_dict(load_checkpoint(path)["config"])
-    except ConfigError as exc:
-        raise CheckpointError(f"{path}: its config is not valid here ({exc})") from exc
-
-
-def _read_resume(path: Path, cfg: TrainConfig, allow_changes: bool
-                 ) -> tuple[dict[str, Any], TrainConfig]:
-    """The validated checkpoint to resume from (read before anything is written) and
-    ``cfg`` with any accepted changes recorded."""
-    ckpt = load_checkpoint(path)
-    require_keys(ckpt, _RESUME_KEYS, path)
-    if ckpt["model_name"] != cfg.model.name:
-        raise CheckpointError(f"{path} holds a {ckpt['model_name']!r} model, expected "
-                              f"{cfg.model.name!r}")
-    try:
-        old = TrainConfig.from_dict(ckpt["config"]).resolved()
-    except ConfigError as exc:
-        raise CheckpointError(f"{path}: its config is not valid here ({exc})") from exc
-    changes = config_changes(old, cfg)
-    if changes and not allow_changes:
-        raise ConfigError(f"--resume would change the run stored in {path}: "
-                          f"{'; '.join(changes)}; pass --allow-changes to accept (recorded "
-                          "in config.json), or resume without those options")
-    if changes:
-        logger.warning("resuming with changed options: %s", "; ".join(changes))
-        cfg = replace(cfg, resume_changes=(*cfg.resume_changes, *changes))
-    return ckpt, cfg
-
-
-def _apply_resume(ckpt: dict[str, Any], path: Path, model, opt, sched, state: _State,
-                  rank: int) -> None:
-    load_state_strict(model, ckpt["model"], path)
-    try:
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-    except (KeyError, ValueError, TypeError) as exc:
-        raise CheckpointError(f"{path}: optimizer/scheduler state does not fit this run "
-                              f"({type(exc).__name__}: {exc})") from exc
-    state.epoch, state.step = ckpt["epoch"], ckpt["step"]
-    state.batch_in_epoch, state.best = ckpt["batch_in_epoch"], ckpt["best"]
-    state.history = ckpt["history"]
-    rngs = ckpt["rng"]
-    try:
-        _set_rng_state(rngs[rank] if rank < len(rngs) else rngs[0])
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"{path}: RNG state is malformed ({type(exc).__name__}: "
-                              f"{exc})") from exc
 
 
 def _batches(loader) -> Iterator[Any]:
@@ -301,77 +171,71 @@ def _batches(loader) -> Iterator[Any]:
         yield batch
 
 
-# ---------------------------------------------------------------------- steps
-def _loss(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
-          reduction: str = "mean") -> torch.Tensor:
-    """Weighted BCE on the objective frame's binary map, averaged (``mean``) or summed
-    (``sum``, the paper's reading) over the pixels of the batch."""
-    pw = torch.tensor(pos_weight, device=logits.device)
-    return torch.nn.functional.binary_cross_entropy_with_logits(
-        logits.float(), target, pos_weight=pw, reduction=reduction)
+@dataclass
+class _Run:
+    """Everything the loop works on, built once by :func:`_setup`."""
+
+    cfg: TrainConfig
+    out: Path
+    rank: int
+    world: int
+    device: torch.device
+    model: torch.nn.Module  # DDP-wrapped under torchrun
+    opt: torch.optim.Optimizer
+    sched: Any
+    state: TrainState
+    sampler: _ResumableSampler
+    train_ds: VSCrowdClips
+    val_ds: VSCrowdClips | None
+    val_gt: GroundTruth | None
+    per_rank: int
+    steps_per_epoch: int
+    total: int
+    tb: Any = None
+    bar: Any = None
+    last_loss: float | None = None
+
+    def save(self, name: str) -> None:
+        save_run(self.out / name, self.model, self.opt, self.sched, self.state, self.cfg,
+                 self.world)
 
 
-def _autocast(cfg: TrainConfig, device: torch.device):
-    if cfg.amp and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def _train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
-    frames = batch["frames"].to(device, non_blocking=True)
-    target = batch["target"].to(device, non_blocking=True)
-    with _autocast(cfg, device):
-        logits = model(frames)
-    loss = _loss(logits, target, cfg.optim.pos_weight, cfg.optim.loss_reduction)
-    if cfg.optim.loss_reduction == "sum" and dist.is_initialized():
-        loss = loss * dist.get_world_size()  # DDP averages gradients: keep the global sum
-    if not torch.isfinite(loss):
-        raise ConfigError(f"the training loss became {float(loss)} (diverged); lower the "
-                          f"learning rate (now {cfg.optim.lr:g})")
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    if cfg.optim.grad_clip:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
-    opt.step()
-    sched.step()
-    return float(loss.detach())
-
-
-@torch.no_grad()
-def predict_batches(model, loader, device, threshold: float, amp: bool = True
-                    ) -> list[dict[str, Any]]:
-    """Run a (non-augmenting) clip loader through ``model``; leaderboard records."""
-    model.eval()
-    records = []
-    for batch in loader:
-        frames = batch["frames"].to(device)
-        ctx = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
-               else contextlib.nullcontext())
-        with ctx:
-            prob = torch.sigmoid(model(frames).float())
-        peaks = find_peaks(prob, threshold, scale=batch["scale"], offset=batch["offset"])
-        for v, f, pts, size in zip(batch["video"], batch["frame"], peaks, batch["orig_size"]):
-            h, w = size
-            keep = (pts[:, 0] < w) & (pts[:, 1] < h)
-            records.append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
-    return records
-
-
-def _validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank, world):
-    core = model.module if hasattr(model, "module") else model
-    idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
-    shard = idx[rank::world]
-    loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
-                        num_workers=0, collate_fn=collate,
-                        generator=torch.Generator().manual_seed(0))
-    records = predict_batches(core, loader, device, cfg.threshold, cfg.amp)
-    core.train()
+def _setup(cfg: TrainConfig, out: Path, resume: bool, allow_changes: bool) -> _Run:
+    rank, world, local_rank = _init_distributed()
+    device = _device(cfg, local_rank)
+    resume_from = None
+    if resume:
+        resume_from, cfg = read_resume(out / "last.pt", cfg, allow_changes)
+    _seed_everything(cfg.seed, rank)
+    train_ds, val_ds, val_view = _datasets(cfg)
+    val_gt = GroundTruth.from_dataset(val_view) if val_view is not None else None
+    if cfg.batch_size % world:
+        raise ConfigError(f"expected batch_size divisible by {world} processes, got "
+                          f"{cfg.batch_size}")
+    per_rank = cfg.batch_size // world
+    model = build_model_from_config(cfg).to(device)
+    if cfg.channels_last and device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    sampler = _ResumableSampler(train_ds, world, rank, cfg.seed)
+    steps_per_epoch = len(sampler) // per_rank
+    if steps_per_epoch == 0:
+        raise ConfigError(f"the training split has {len(train_ds)} clips, fewer than one "
+                          f"batch of {cfg.batch_size}")
+    total = cfg.max_steps or steps_per_epoch * cfg.epochs
+    opt = make_optimizer(cfg, model)
+    sched = make_scheduler(cfg, opt, total)
+    state = TrainState()
+    if resume_from is not None:
+        apply_resume(resume_from, out / "last.pt", model, opt, sched, state, rank)
+    if rank == 0:  # only once everything above succeeded: it describes last.pt
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
     if world > 1:
-        gathered = [None] * world
-        dist.all_gather_object(gathered, records)
-        records = [r for part in gathered for r in part]
-    keys = [(r["video"], r["frame"]) for r in records]
-    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40))
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[local_rank] if device.type == "cuda" else None)
+    model.train()
+    return _Run(cfg, out, rank, world, device, model, opt, sched, state, sampler, train_ds,
+                val_ds, val_gt, per_rank, steps_per_epoch, total)
 
 
 # ---------------------------------------------------------------------- loop
@@ -391,6 +255,96 @@ def _tensorboard(out: Path):
     return SummaryWriter(str(out / "tensorboard"))
 
 
+def _step(run: _Run, batch, on_step) -> float:
+    """One optimiser step and its bookkeeping (progress, TensorBoard, periodic save)."""
+    cfg, state = run.cfg, run.state
+    try:
+        loss = train_step(run.model, batch, run.opt, run.sched, cfg, run.device)
+    except torch.cuda.OutOfMemoryError as exc:
+        raise ConfigError("out of GPU memory; try a smaller --crop or --batch-size, or a "
+                          "smaller model.chunk_size") from exc
+    state.step += 1
+    state.batch_in_epoch += 1
+    run.last_loss = loss
+    if run.bar:
+        run.bar.update()
+        run.bar.set_postfix(loss=f"{loss:.4f}", epoch=state.epoch)
+    if run.tb is not None and state.step % cfg.log_every == 0:
+        run.tb.add_scalar("train/loss", loss, state.step)
+        run.tb.add_scalar("train/lr", run.sched.get_last_lr()[0], state.step)
+    if on_step:
+        on_step(state.step, loss)
+    if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
+        run.save("last.pt")
+    return loss
+
+
+def _epoch(run: _Run, on_step) -> tuple[list[float], bool]:
+    """The rest of the current epoch: (losses, whether the run stopped inside it)."""
+    cfg, state = run.cfg, run.state
+    run.sampler.set_epoch(state.epoch)
+    run.sampler.skip = state.batch_in_epoch * run.per_rank
+    run.train_ds.set_epoch(state.epoch)
+    loader = DataLoader(run.train_ds, batch_size=run.per_rank, sampler=run.sampler,
+                        num_workers=cfg.data.workers, collate_fn=collate, drop_last=True,
+                        pin_memory=run.device.type == "cuda",
+                        generator=torch.Generator().manual_seed(cfg.seed + state.epoch))
+    losses: list[float] = []
+    for batch in _batches(loader):
+        losses.append(_step(run, batch, on_step))
+        if state.step >= run.total:
+            break
+    stopped = state.step >= run.total and state.batch_in_epoch < run.steps_per_epoch
+    return losses, stopped
+
+
+def _end_epoch(run: _Run, losses: list[float], seconds: float) -> None:
+    """Validate (when due), log, keep best.pt and save last.pt."""
+    cfg, state = run.cfg, run.state
+    row: dict[str, Any] = {"epoch": state.epoch, "step": state.step,
+                           "loss": float(np.mean(losses)) if losses else None,
+                           "lr": run.sched.get_last_lr()[0], "seconds": round(seconds, 2)}
+    state.epoch += 1
+    state.batch_in_epoch = 0
+    if run.val_ds is not None and cfg.val_every and state.epoch % cfg.val_every == 0:
+        res = validate(run.model, run.val_ds, run.val_gt, cfg, run.device, run.rank,
+                       run.world)
+        for r in res.localization:
+            row[f"mAP@{r.sigma:g}"] = r.map
+            row[f"mAR@{r.sigma:g}"] = r.mar
+        row["MAE"] = res.counting.mae
+    state.history.append(row)  # before best.pt: it records its own metrics
+    score = (row.get("mAP@20") or 0.0) if "mAP@20" in row else -1.0
+    if score > state.best:
+        state.best = score
+        run.save("best.pt")
+    _log(run.out, row, run.rank)
+    if run.tb is not None:
+        for k, v in row.items():
+            if k not in ("epoch", "step") and isinstance(v, float):
+                run.tb.add_scalar(f"epoch/{k}", v, state.step)
+    logger.info("epoch %s: %s", row["epoch"], row)
+    run.save("last.pt")
+
+
+def _loop(run: _Run, on_step) -> bool:
+    """Train until the configured end; True when interrupted (Ctrl-C, SIGTERM)."""
+    state = run.state
+    try:
+        while state.epoch < run.cfg.epochs and state.step < run.total:
+            t0 = time.time()
+            losses, stopped = _epoch(run, on_step)
+            if stopped:
+                break  # stopped inside an epoch: resume continues there
+            _end_epoch(run, losses, time.time() - t0)
+    except KeyboardInterrupt:
+        run.save("last.pt")
+        logger.warning("interrupted: resumable checkpoint saved to %s", run.out / "last.pt")
+        return True
+    run.save("last.pt")
+    return False
+
+
 def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
           allow_changes: bool = False,
           on_step: Callable[[int, float], None] | None = None) -> TrainResult:
@@ -398,7 +352,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     ``metrics.jsonl``).
 
     Args:
-        cfg: The resolved configuration.
+        cfg: The configuration (resolved here).
         out_dir: Run folder (created).
         resume: Continue from ``out_dir/last.pt`` exactly where it stopped; ``cfg`` must
             equal the checkpoint's config outside :data:`RESUME_FREE`.
@@ -412,116 +366,23 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
         ``interrupted=True``.
     """
     cfg = cfg.resolved()
-    rank, world, local_rank = _init_distributed()
-    device = _device(cfg, local_rank)
-    out = Path(out_dir)
-    resume_from = None
-    if resume:
-        resume_from, cfg = _read_resume(out / "last.pt", cfg, allow_changes)
-    _seed_everything(cfg.seed, rank)
-    train_ds, val_ds, val_view = _datasets(cfg)
-    val_gt = GroundTruth.from_dataset(val_view) if val_view is not None else None
-    if cfg.batch_size % world:
-        raise ConfigError(f"expected batch_size divisible by {world} processes, got "
-                          f"{cfg.batch_size}")
-    per_rank = cfg.batch_size // world
-    model = build_model_from_config(cfg).to(device)
-    if cfg.channels_last and device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    sampler = _ResumableSampler(train_ds, world, rank, cfg.seed)
-    steps_per_epoch = len(sampler) // per_rank
-    if steps_per_epoch == 0:
-        raise ConfigError(f"the training split has {len(train_ds)} clips, fewer than one "
-                          f"batch of {cfg.batch_size}")
-    total = cfg.max_steps or steps_per_epoch * cfg.epochs
-    opt = _optimizer(cfg, model)
-    sched = _scheduler(cfg, opt, total)
-    state = _State()
-    if resume_from is not None:
-        _apply_resume(resume_from, out / "last.pt", model, opt, sched, state, rank)
-    if rank == 0:  # only once everything above succeeded: it describes last.pt
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "config.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
-    ddp = (torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank]
-                                                     if device.type == "cuda" else None)
-           if world > 1 else model)
-    ddp.train()
-    tb = _tensorboard(out) if rank == 0 else None
-    bar = None
-    if rank == 0 and sys.stderr.isatty():
-        from tqdm import tqdm
+    with _determinism(cfg.deterministic):
+        run = _setup(cfg, Path(out_dir), resume, allow_changes)
+        if run.rank == 0:
+            run.tb = _tensorboard(run.out)
+            if sys.stderr.isatty():
+                from tqdm import tqdm
 
-        bar = tqdm(total=total, initial=state.step, desc="train", file=sys.stderr)
-    interrupted, last_loss = False, None
-    try:
-        while state.epoch < cfg.epochs and state.step < total:
-            sampler.set_epoch(state.epoch)
-            sampler.skip = state.batch_in_epoch * per_rank
-            train_ds.set_epoch(state.epoch)
-            loader = DataLoader(train_ds, batch_size=per_rank, sampler=sampler,
-                                num_workers=cfg.data.workers, collate_fn=collate,
-                                drop_last=True, pin_memory=device.type == "cuda",
-                                generator=torch.Generator().manual_seed(cfg.seed + state.epoch))
-            t0, losses = time.time(), []
-            for batch in _batches(loader):
-                try:
-                    last_loss = _train_step(ddp, batch, opt, sched, cfg, device)
-                except torch.cuda.OutOfMemoryError as exc:
-                    raise ConfigError(
-                        "out of GPU memory; try a smaller --crop or --batch-size, or a "
-                        "smaller model.chunk_size") from exc
-                losses.append(last_loss)
-                state.step += 1
-                state.batch_in_epoch += 1
-                if bar:
-                    bar.update()
-                    bar.set_postfix(loss=f"{last_loss:.4f}", epoch=state.epoch)
-                if tb is not None and state.step % cfg.log_every == 0:
-                    tb.add_scalar("train/loss", last_loss, state.step)
-                    tb.add_scalar("train/lr", sched.get_last_lr()[0], state.step)
-                if on_step:
-                    on_step(state.step, last_loss)
-                if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0:
-                    _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
-                if state.step >= total:
-                    break
-            if state.step >= total and state.batch_in_epoch < steps_per_epoch:
-                break  # stopped inside an epoch: resume continues there
-            row = {"epoch": state.epoch, "step": state.step,
-                   "loss": float(np.mean(losses)) if losses else None,
-                   "lr": sched.get_last_lr()[0], "seconds": round(time.time() - t0, 2)}
-            state.epoch += 1
-            state.batch_in_epoch = 0
-            if val_ds is not None and cfg.val_every and state.epoch % cfg.val_every == 0:
-                res = _validate(ddp, val_ds, val_gt, cfg, device, rank, world)
-                for r in res.localization:
-                    row[f"mAP@{r.sigma:g}"] = r.map
-                    row[f"mAR@{r.sigma:g}"] = r.mar
-                row["MAE"] = res.counting.mae
-            state.history.append(row)  # before best.pt: it records its own metrics
-            score = (row.get("mAP@20") or 0.0) if "mAP@20" in row else -1.0
-            if score > state.best:
-                state.best = score
-                _save(out / "best.pt", ddp, opt, sched, state, cfg, world)
-            _log(out, row, rank)
-            if tb is not None:
-                for k, v in row.items():
-                    if k not in ("epoch", "step") and isinstance(v, float):
-                        tb.add_scalar(f"epoch/{k}", v, state.step)
-            logger.info("epoch %s: %s", row["epoch"], row)
-            _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
-    except KeyboardInterrupt:
-        interrupted = True
-        _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
-        logger.warning("interrupted: resumable checkpoint saved to %s", out / "last.pt")
-    finally:
-        if bar:
-            bar.close()
-        if tb is not None:
-            tb.close()
-    if not interrupted:
-        _save(out / "last.pt", ddp, opt, sched, state, cfg, world)
-    if world > 1:
+                run.bar = tqdm(total=run.total, initial=run.state.step, desc="train",
+                               file=sys.stderr)
+        try:
+            interrupted = _loop(run, on_step)
+        finally:
+            for closing in (run.bar, run.tb):
+                if closing is not None:
+                    closing.close()
+    if run.world > 1:
         dist.barrier()
-    return TrainResult(out, state.step, state.epoch, state.best if state.best >= 0 else None,
-                       interrupted, last_loss)
+    state = run.state
+    return TrainResult(run.out, state.step, state.epoch,
+                       state.best if state.best >= 0 else None, interrupted, run.last_loss)

@@ -1,0 +1,110 @@
+"""One optimisation step and one validation pass, and what they are built from: the
+loss, the optimiser and the learning-rate schedule."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader
+
+from ..data import collate
+from ..errors import ConfigError
+from ..eval import GroundTruth, Predictions, evaluate
+from ..models import find_peaks
+from ..models.amp import autocast
+from .config import TrainConfig
+
+__all__ = ["make_optimizer", "make_scheduler", "predict_batches", "train_step", "validate",
+           "weighted_bce"]
+
+
+def weighted_bce(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
+                 reduction: str = "mean") -> torch.Tensor:
+    """Weighted BCE on the objective frame's binary map, averaged (``mean``) or summed
+    (``sum``, the paper's reading) over the pixels of the batch."""
+    pw = torch.tensor(pos_weight, device=logits.device)
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        logits.float(), target, pos_weight=pw, reduction=reduction)
+
+
+def make_optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    o = cfg.optim
+    params = [p for p in model.parameters() if p.requires_grad]
+    if o.optimizer == "adam":
+        return torch.optim.Adam(params, lr=o.lr, weight_decay=o.weight_decay)
+    return torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
+
+
+def make_scheduler(cfg: TrainConfig, opt, total_steps: int):
+    """Linear warm-up, then cosine decay to 0 at ``total_steps`` (or constant)."""
+    o = cfg.optim
+
+    def factor(step: int) -> float:
+        warm = min(1.0, (step + 1) / max(1, o.warmup_steps))
+        if o.scheduler == "none":
+            return warm
+        return warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps))))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
+    """Forward, loss, backward, clip, step; the loss as a float."""
+    frames = batch["frames"].to(device, non_blocking=True)
+    target = batch["target"].to(device, non_blocking=True)
+    with autocast(device, cfg.amp):
+        logits = model(frames)
+    loss = weighted_bce(logits, target, cfg.optim.pos_weight, cfg.optim.loss_reduction)
+    if cfg.optim.loss_reduction == "sum" and dist.is_initialized():
+        loss = loss * dist.get_world_size()  # DDP averages gradients: keep the global sum
+    if not torch.isfinite(loss):
+        raise ConfigError(f"the training loss became {float(loss)} (diverged); lower the "
+                          f"learning rate (now {cfg.optim.lr:g})")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg.optim.grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+    opt.step()
+    sched.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def predict_batches(model, loader, device, threshold: float, amp: bool = True
+                    ) -> list[dict[str, Any]]:
+    """Run a (non-augmenting) clip loader through ``model``; leaderboard records."""
+    model.eval()
+    records = []
+    for batch in loader:
+        frames = batch["frames"].to(device)
+        with autocast(device, amp):
+            prob = torch.sigmoid(model(frames).float())
+        peaks = find_peaks(prob, threshold, scale=batch["scale"], offset=batch["offset"])
+        for v, f, pts, size in zip(batch["video"], batch["frame"], peaks, batch["orig_size"]):
+            h, w = size
+            keep = (pts[:, 0] < w) & (pts[:, 1] < h)
+            records.append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
+    return records
+
+
+def validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank: int,
+             world: int):
+    """σ-AP (σ = 5/20/40) and counting errors of ``model`` on the validation clips
+    (sharded over the processes, gathered on every rank)."""
+    core = model.module if hasattr(model, "module") else model
+    idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
+    shard = idx[rank::world]
+    loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
+                        num_workers=0, collate_fn=collate,
+                        generator=torch.Generator().manual_seed(0))
+    records = predict_batches(core, loader, device, cfg.threshold, cfg.amp)
+    core.train()
+    if world > 1:
+        gathered = [None] * world
+        dist.all_gather_object(gathered, records)
+        records = [r for part in gathered for r in part]
+    keys = [(r["video"], r["frame"]) for r in records]
+    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40))
