@@ -41,16 +41,15 @@ def workload(n_frames: int, seed: int = 0) -> tuple[GroundTruth, Predictions]:
     frames = pd.DataFrame({"video": [f"test_{i // 100 + 1:03d}" for i in range(n_frames)],
                            "frame": [f"{i % 100 + 1:04d}" for i in range(n_frames)],
                            "width": 1920.0, "height": 1080.0})
-    gt = GroundTruth(frames, gt_frame, gt_xy, np.column_stack([gt_xy - 10, gt_xy + 10]))
-    preds = Predictions(frames[["video", "frame"]], dt_frame, dt_xy, scores)
+    gt = GroundTruth.from_arrays(frames, gt_frame, gt_xy,
+                                 np.column_stack([gt_xy - 10, gt_xy + 10]))
+    preds = Predictions.from_arrays(frames[["video", "frame"]], dt_frame, dt_xy, scores)
     return gt, preds
 
 
 def subset(gt: GroundTruth, preds: Predictions, n: int) -> tuple[GroundTruth, Predictions]:
-    g, p = gt.frame_index < n, preds.frame_index < n
-    return (GroundTruth(gt.frames.iloc[:n], gt.frame_index[g], gt.points[g], gt.boxes[g]),
-            Predictions(preds.frames.iloc[:n], preds.frame_index[p], preds.points[p],
-                        preds.scores[p]))
+    keep = np.arange(len(gt.frames)) < n
+    return gt.keep_frames(keep), preds.keep_frames(keep)
 
 
 def coco_dicts(gt: GroundTruth, preds: Predictions, sigma: float):

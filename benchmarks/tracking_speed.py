@@ -106,7 +106,7 @@ def main():
                                      for _ in range(100)],
                            "frame": [f"{f + 1:04d}" for _ in seqs for f in range(100)]})
     off = np.arange(len(seqs)) * 100
-    gt = GroundTruth(frames.assign(width=1920.0, height=1080.0),
+    gt = GroundTruth.from_arrays(frames.assign(width=1920.0, height=1080.0),
                      np.concatenate([s.gt_frame + o for s, o in zip(seqs, off)]),
                      np.concatenate([s.gt_xy for s in seqs]),
                      np.zeros((n_gt, 4)), np.concatenate([s.gt_id for s in seqs]))

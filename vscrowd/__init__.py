@@ -20,6 +20,7 @@ _EXPORTS = {
     "parse_annotations": ".annotations", "read_annotations": ".annotations",
     "write_annotations": ".annotations",
     "VSCrowd": ".dataset", "open_dataset": ".dataset",
+    "FrameResolver": ".frameids", "Points": ".points",
     "read_sensecrowd_labels": ".sensecrowd",
     "synthesize": ".synth",
 }
@@ -46,6 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         VSCrowdError,
         VSCrowdWarning,
     )
+    from .frameids import FrameResolver
+    from .points import Points
     from .sensecrowd import read_sensecrowd_labels
     from .synth import synthesize
 
@@ -56,8 +59,10 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "FrameAnnotation",
+    "FrameResolver",
     "MissingDependencyError",
     "OutputError",
+    "Points",
     "PredictionFormatError",
     "VSCrowd",
     "VSCrowdError",

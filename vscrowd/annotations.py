@@ -26,6 +26,7 @@ import pandas as pd
 from ._annotation_text import Parsed, parse
 from ._io import atomic_write_text
 from .errors import AnnotationFormatError
+from .frameids import frame_number
 
 __all__ = [
     "Annotations",
@@ -34,6 +35,7 @@ __all__ = [
     "HEAD_COLUMNS",
     "format_annotations",
     "frame_number",
+    "iter_frame_annotations",
     "parse_annotations",
     "read_annotations",
     "read_many",
@@ -192,20 +194,6 @@ class FrameLookup:
         if index is None:
             raise KeyError(f"no frame {frame!r} in video {video!r}")
         return self.get(video, frame, index)
-
-
-def frame_number(frame: str | int) -> int | None:
-    """The value a FrameID is matched by when it is not found as written.
-
-    ``"0001"``, ``"1"`` and ``1`` all give 1; anything but digits gives None.
-
-    >>> frame_number("0007"), frame_number(7), frame_number("a7")
-    (7, 7, None)
-    """
-    if isinstance(frame, int) and not isinstance(frame, bool):
-        return frame
-    s = str(frame)
-    return int(s) if s.isdigit() else None
 
 
 def _assemble(parts: Sequence[Parsed]) -> Annotations:
@@ -367,7 +355,8 @@ def write_annotations(ann: Annotations, path: str | Path, video: str | None = No
     return path
 
 
-def _iter_frames(ann: Annotations, frames: pd.DataFrame | None = None) -> Iterable[FrameAnnotation]:
+def iter_frame_annotations(ann: Annotations, frames: pd.DataFrame | None = None
+                           ) -> Iterable[FrameAnnotation]:
     """Yield :class:`FrameAnnotation` for each row of ``frames`` (default: all)."""
     frames = ann.frames if frames is None else frames
     lookup = ann.index

@@ -12,9 +12,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .annotations import Annotations, FrameAnnotation, _iter_frames, frame_number, read_many
+from .annotations import Annotations, FrameAnnotation, iter_frame_annotations, read_many
 from .cache import cache_key, default_cache_dir, load_cached, store_cached
+from .clipwindow import ClipPolicy, check_clip_length, clip_window
 from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
+from .frameids import FrameResolver
 from .layout import IMAGE_EXT, annotation_files, first_readable_size
 from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
 
@@ -22,7 +24,7 @@ __all__ = ["VSCrowd", "open_dataset"]
 
 logger = logging.getLogger(__name__)
 
-ClipPolicy = Literal["replicate", "skip"]
+
 def _close_matches(name: str, options: Sequence[str], n: int = 3) -> str:
     import difflib
 
@@ -300,7 +302,7 @@ class VSCrowd:
         if video is not None and fr.empty:
             raise DatasetError(f"unknown video {video!r}"
                                f"{_close_matches(video, self.videos['video'])}")
-        yield from _iter_frames(self.annotations, fr)
+        yield from iter_frame_annotations(self.annotations, fr)
 
     def frame(self, video: str, frame: str | int) -> FrameAnnotation:
         """One frame's heads. ``frame`` is the FrameID string (an int matches by value).
@@ -325,13 +327,9 @@ class VSCrowd:
 
     @staticmethod
     def _resolve_frame(video: str, ids: list[str], frame: str | int) -> str:
-        if str(frame) in ids:
-            return str(frame)
-        value = frame_number(frame)
-        if value is not None:
-            by_value = [f for f in ids if frame_number(f) == value]
-            if by_value:
-                return by_value[0]
+        row = FrameResolver([video] * len(ids), ids).row(video, frame)
+        if row is not None:
+            return ids[row]
         raise DatasetError(f"video {video!r} has no frame {str(frame)!r}"
                            f"{_close_matches(str(frame), ids)}")
 
@@ -352,22 +350,12 @@ class VSCrowd:
         Raises:
             ConfigError: ``length`` even or < 1, or ``stride`` < 1.
         """
-        from .errors import ConfigError
-
-        if length < 1 or length % 2 == 0:
-            raise ConfigError(f"expected an odd clip length >= 1, got {length}")
-        if stride < 1:
-            raise ConfigError(f"expected stride >= 1, got {stride}")
-        if policy not in ("replicate", "skip"):
-            raise ConfigError(f"expected policy 'replicate' or 'skip', got {policy!r}")
+        check_clip_length(length)
         fr = self._frames_of(video).sort_values("frame_index")
         ids = fr["frame"].tolist()
         centre = ids.index(self._resolve_frame(video, ids, frame))
-        half = length // 2
-        pos = centre + stride * np.arange(-half, half + 1)
-        if policy == "skip" and (pos[0] < 0 or pos[-1] >= len(ids)):
-            return None
-        return [ids[int(p)] for p in np.clip(pos, 0, len(ids) - 1)]
+        window = clip_window(len(ids), centre, length, stride, policy)
+        return None if window is None else [ids[p] for p in window]
 
 
 def open_dataset(root: str | Path, **kwargs) -> VSCrowd:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
 from . import stats
+from ._optional import installed
 from .baselines import background_blobs
 from .dataset import VSCrowd
 from .eval import evaluate, write_predictions
@@ -37,7 +37,7 @@ def run_demo(out: str | Path, echo: Callable[[str], None] = print, steps: int = 
     echo(str(res))
     results["background"] = res
     shown, name = preds, "preds_background.json"
-    if importlib.util.find_spec("torch") is not None:
+    if installed("torch"):
         from .train.demo import train_demo
 
         results["gnanet-demo"], shown = train_demo(ds, out, echo, steps=steps)

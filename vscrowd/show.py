@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ._io import atomic_path, ensure_parent
-from .annotations import FrameAnnotation, frame_number
+from .annotations import FrameAnnotation
 from .dataset import VSCrowd
 from .errors import ConfigError, DatasetError, OutputError
 from .eval.localization import sigma_matches
@@ -50,20 +50,14 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray:
-    fr = preds.frames
-    vids, fids = fr["video"].to_numpy(), fr["frame"].to_numpy()
-    rows = np.flatnonzero((vids == video) & (fids == frame))
-    value = frame_number(frame)
-    if len(rows) == 0 and value is not None:  # integer / unpadded FrameIDs match by value
-        rows = np.flatnonzero((vids == video) & np.array(
-            [frame_number(f) == value for f in fids], bool))
-    if len(rows) == 0:
-        other = sorted(set(vids))[:3]
+    row = preds.resolver().row(video, frame)  # unpadded / integer FrameIDs match by value
+    if row is None:
+        other = sorted(set(preds.frames["video"]))[:3]
         raise DatasetError(f"the predictions have no record for {video}/{frame} (they cover "
                            f"{', '.join(other) or 'no videos'}...; predictions for another "
                            "split?)")
-    sel = np.isin(preds.frame_index, rows)
-    return np.column_stack([preds.points[sel], preds.scores[sel]])
+    here = preds.in_frame(row)
+    return np.column_stack([here.points, here.scores])
 
 
 def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions | None = None,

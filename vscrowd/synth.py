@@ -35,6 +35,7 @@ import numpy as np
 from ._io import atomic_write_bytes, atomic_write_text
 from ._text import read_text
 from .errors import ConfigError, OutputError
+from .synth_people import People, concat, head_size, hidden_people, spawn, step
 
 __all__ = ["MANIFEST", "SynthConfig", "synthesize", "video_names"]
 
@@ -89,13 +90,6 @@ def video_names(cfg: SynthConfig) -> list[str]:
             + [f"test_{i:03d}" for i in range(1, n_test + 1)])
 
 
-def _head_size(y: np.ndarray, h: int) -> np.ndarray:
-    """Head diameter (px) at image row ``y``: the perspective model."""
-    far, near = 3.0, max(16.0, 40.0 * h / 1080.0)
-    t = np.clip((y - 0.1 * h) / (0.9 * h), 0.0, 1.0)
-    return far + (near - far) * t**1.6
-
-
 def _background(rng: np.random.Generator, w: int, h: int, test: bool) -> np.ndarray:
     """A static textured scene; test scenes draw from a disjoint palette and scale."""
     hue = rng.uniform(95, 160) if test else rng.uniform(0, 80)
@@ -118,63 +112,6 @@ def _background(rng: np.random.Generator, w: int, h: int, test: bool) -> np.ndar
     return np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
 
-@dataclass
-class _People:
-    ids: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    vx: np.ndarray
-    vy: np.ndarray
-    hair: np.ndarray  # (n, 3) uint8 head colour
-    cloth: np.ndarray  # (n, 3) uint8 shoulder colour
-
-
-def _spawn(rng, n, w, h, first_id, at_border):
-    # Uniform density on the ground plane projects to more people per image row far
-    # away (small heads) than near the camera: the long tail of head sizes.
-    y = 0.12 * h + 0.88 * h * rng.uniform(0, 1, n) ** 1.8
-    s = _head_size(y, h)
-    if at_border:
-        side = rng.integers(0, 2, n)
-        x = np.where(side == 0, -0.5 * s, w + 0.5 * s)
-        direction = np.where(side == 0, 1.0, -1.0)
-    else:
-        x = rng.uniform(0, w, n)
-        direction = rng.choice([-1.0, 1.0], n)
-    speed = rng.uniform(0.4, 1.1, n) * s
-    angle = rng.normal(0, 0.35, n)
-    vx = direction * speed * np.cos(angle)
-    vy = speed * np.sin(angle) * 0.5
-    hair = rng.integers(10, 70, (n, 3)).astype(np.uint8)
-    cloth = rng.integers(30, 240, (n, 3)).astype(np.uint8)
-    return _People(np.arange(first_id, first_id + n), x, y, vx, vy, hair, cloth)
-
-
-def _concat(a: _People, b: _People) -> _People:
-    return _People(*(np.concatenate([getattr(a, f), getattr(b, f)])
-                     for f in ("ids", "x", "y", "vx", "vy", "hair", "cloth")))
-
-
-def _take(p: _People, keep: np.ndarray) -> _People:
-    return _People(*(getattr(p, f)[keep] for f in ("ids", "x", "y", "vx", "vy", "hair",
-                                                    "cloth")))
-
-
-def _step(p: _People, rng, w, h) -> _People:
-    s = _head_size(p.y, h)
-    # Smooth random velocity: small changes, proportional to the perspective scale.
-    p.vx = p.vx + rng.normal(0, 0.12, len(s)) * s
-    p.vy = p.vy + rng.normal(0, 0.08, len(s)) * s
-    speed = np.hypot(p.vx, p.vy)
-    cap = 1.3 * s
-    f = np.where(speed > cap, cap / np.maximum(speed, 1e-9), 1.0)
-    p.vx, p.vy = p.vx * f, p.vy * f
-    p.x, p.y = p.x + p.vx, p.y + p.vy
-    s = _head_size(p.y, h)
-    inside = (p.x > -s) & (p.x < w + s) & (p.y > 0.1 * h) & (p.y < h + s)
-    return _take(p, inside)
-
-
 def _draw_person(img, cx, cy, s, hair, cloth, low_contrast, bg_col):
     sh = 16  # fixed-point shift: sub-pixel accurate drawing
     if low_contrast:
@@ -188,16 +125,6 @@ def _draw_person(img, cx, cy, s, hair, cloth, low_contrast, bg_col):
                tuple(int(c) for c in hair), -1, cv2.LINE_AA, 4)
 
 
-def _hidden(ids: np.ndarray, frame: int, seed: int) -> np.ndarray:
-    """People fully hidden (behind scenery) in this frame: about 4% of people per block of
-    3 frames, a deterministic function of (seed, ID, block), so they leave the
-    annotations for a few frames and re-appear with the same ID."""
-    key = (ids.astype(np.uint64) * np.uint64(0x9E3779B1)
-           + np.uint64(frame // 3) * np.uint64(0x85EBCA6B)
-           + np.uint64(seed % 2**31) * np.uint64(0xC2B2AE35)) % np.uint64(2**32)
-    return (key >> np.uint64(7)) % np.uint64(100) < np.uint64(4)
-
-
 def _render_frame(bg, people, rng, cfg, w, h, hidden=None):
     img = bg.copy()
     n = len(people.ids)
@@ -208,7 +135,7 @@ def _render_frame(bg, people, rng, cfg, w, h, hidden=None):
     lo = cfg.p_occluded + cfg.p_blurred
     hard[(u >= lo) & (u < lo + cfg.p_dark)] = 2
     order = np.argsort(people.y, kind="stable")  # far first: near people occlude them
-    s_all = _head_size(people.y, h)
+    s_all = head_size(people.y, h)
     for i in order:
         if hidden is not None and hidden[i]:
             continue
@@ -242,9 +169,9 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _annotation_line(fid: str, people: _People, w: int, h: int,
+def _annotation_line(fid: str, people: People, w: int, h: int,
                      hidden: np.ndarray | None = None) -> tuple[str, np.ndarray]:
-    s = _head_size(people.y, h)
+    s = head_size(people.y, h)
     keep = (people.x >= 0) & (people.x < w) & (people.y >= 0) & (people.y < h)
     if hidden is not None:
         keep &= ~hidden
@@ -272,19 +199,19 @@ def _synth_video(name: str, index: int, cfg: SynthConfig, out: Path) -> tuple[li
     area_scale = (w * h) / (480 * 270)
     median = (45.0 if test else 25.0) * cfg.density * min(area_scale, 4.0)
     target = float(np.clip(rng.lognormal(np.log(median), 0.7), 3, 400))
-    people = _spawn(rng, int(round(target)), w, h, 1, at_border=False)
+    people = spawn(rng, int(round(target)), w, h, 1, at_border=False)
     next_id = len(people.ids) + 1
     lines, written, hard_rows = [], [], []
     vdir = out / "videos" / name
     for f in range(cfg.frames):
         fid = f"{f + 1:04d}"
         if f > 0:
-            people = _step(people, rng, w, h)
+            people = step(people, rng, w, h)
             births = int(rng.poisson(max(0.0, target - len(people.ids)) * 0.35 + 0.3))
             if births:
-                people = _concat(people, _spawn(rng, births, w, h, next_id, at_border=True))
+                people = concat(people, spawn(rng, births, w, h, next_id, at_border=True))
                 next_id += births
-        hidden = _hidden(people.ids, f, cfg.seed + 7919 * index) if f > 0 else None
+        hidden = hidden_people(people.ids, f, cfg.seed + 7919 * index) if f > 0 else None
         line, keep = _annotation_line(fid, people, w, h, hidden)
         lines.append(line)
         if cfg.images:

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .annotations import frame_number
 from .dataset import VSCrowd
 from .errors import ConfigError
 from .eval.predictions import Predictions
@@ -104,19 +103,16 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
         True
     """
     cfg = (config or TrackerConfig()).validate()
-    by_key = {(v, f): i for i, (v, f) in enumerate(zip(preds.frames["video"],
-                                                        preds.frames["frame"]))}
-    by_num = {(v, frame_number(f)): i for (v, f), i in by_key.items()}
-    order = np.argsort(preds.frame_index, kind="stable")
-    bounds = np.searchsorted(preds.frame_index[order], np.arange(len(preds.frames) + 1))
+    resolver = preds.resolver()
     keep = preds.scores >= cfg.score_threshold
     videos, frames, chunks, ids_out, scores_out = [], [], [], [], []
     for video in ds.videos["video"]:
         fids = ds.frames.loc[ds.frames["video"] == video, "frame"].astype(str).tolist()
         per_frame = []
         for fid in fids:
-            r = by_key.get((video, fid), by_num.get((video, frame_number(fid))))
-            idx = np.empty(0, np.int64) if r is None else order[bounds[r]:bounds[r + 1]]
+            r = resolver.row(video, fid)
+            idx = (np.empty(0, np.int64) if r is None
+                   else np.arange(len(preds))[preds.frame_rows(r)])
             per_frame.append(idx[keep[idx]])
         ids = _link([preds.points[i] for i in per_frame], cfg)
         for fid, idx, tid in zip(fids, per_frame, ids):
@@ -129,11 +125,11 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
         if progress:
             progress(video)
     counts = [len(c) for c in chunks]
-    return Predictions(
+    return Predictions.from_arrays(
         pd.DataFrame({"video": pd.Series(videos, dtype=object),
                       "frame": pd.Series(frames, dtype=object)}),
         np.repeat(np.arange(len(counts), dtype=np.int64), counts),
         np.concatenate(chunks) if chunks else np.empty((0, 2)),
         np.concatenate(scores_out) if chunks else np.empty(0),
-        f"{preds.method or 'predictions'} + vscrowd tracker", preds.source,
-        np.concatenate(ids_out) if chunks else np.empty(0, np.int64))
+        track_ids=np.concatenate(ids_out) if chunks else np.empty(0, np.int64),
+        method=f"{preds.method or 'predictions'} + vscrowd tracker", source=preds.source)

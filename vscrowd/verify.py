@@ -19,8 +19,9 @@ from typing import Any, Literal
 import numpy as np
 
 from ._text import read_text
-from .annotations import frame_number, read_annotations
+from .annotations import read_annotations
 from .errors import DatasetError, VSCrowdError
+from .frameids import frame_number
 from .layout import IMAGE_EXT, annotation_files, image_size
 from .splits import find_split_files, read_split_file, split_from_name
 

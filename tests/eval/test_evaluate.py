@@ -65,8 +65,8 @@ def test_bad_options():
 
 
 def test_out_of_image_points_are_counted():
-    gt = GroundTruth(GT.frames.assign(width=50.0, height=50.0), GT.frame_index, GT.points,
-                     GT.boxes)
+    gt = GroundTruth.from_arrays(GT.frames.assign(width=50.0, height=50.0), GT.frame_index,
+                                 GT.points, GT.boxes)
     preds = _p([{"video": "a", "frame": "0001", "points": [[-1, 10], [60, 10], [10, 10]]},
                 {"video": "a", "frame": "0002", "points": []},
                 {"video": "b", "frame": "0001", "points": []}])

@@ -72,7 +72,7 @@ def test_rank_in_frame_is_stable():
 
 
 def test_box_metric_through_evaluate():
-    gt = GroundTruth(
+    gt = GroundTruth.from_arrays(
         __import__("pandas").DataFrame({"video": ["v"], "frame": ["1"], "width": [np.nan],
                                         "height": [np.nan]}),
         np.array([0]), np.array([[10.0, 10.0]]), np.array([[7.0, 9.0, 13.0, 11.0]]))

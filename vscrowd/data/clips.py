@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..clipwindow import check_clip_length, clip_window
 from ..dataset import VSCrowd
 from ..errors import ConfigError, DatasetError
 from .targets import binary_map, density_map
@@ -123,8 +124,7 @@ class VSCrowdClips(Dataset):
         cache_frames: int = 16,
         seed: int | None = None,
     ) -> None:
-        if not isinstance(clip_length, int) or clip_length < 1 or clip_length % 2 == 0:
-            raise ConfigError(f"expected an odd clip_length >= 1, got {clip_length!r}")
+        check_clip_length(clip_length, "clip_length")
         if stride < 1:
             raise ConfigError(f"expected stride >= 1, got {stride}")
         if target not in ("binary", "density", "points"):
@@ -149,16 +149,13 @@ class VSCrowdClips(Dataset):
 
     def _index(self, border: BorderPolicy) -> list[tuple[str, list[str], Any]]:
         items = []
-        half = self.clip_length // 2
         for video in self.dataset.videos["video"]:
             frames = list(self.dataset.iter_frames(video))
             ids = [f.frame for f in frames]
             for c, fa in enumerate(frames):
-                pos = c + self.stride * np.arange(-half, half + 1)
-                if border == "skip" and (pos[0] < 0 or pos[-1] >= len(ids)):
-                    continue
-                clip = [ids[int(p)] for p in np.clip(pos, 0, len(ids) - 1)]
-                items.append((video, clip, fa))
+                window = clip_window(len(ids), c, self.clip_length, self.stride, border)
+                if window is not None:
+                    items.append((video, [ids[p] for p in window], fa))
         return items
 
     def __len__(self) -> int:

@@ -22,8 +22,8 @@ _EXPORTS = {
     "RECALL_THRESHOLDS": ".ap",
     "SizeRecallResult": ".results",
     "evaluate": ".evaluate",
-    "read_predictions": ".predictions",
-    "write_predictions": ".predictions",
+    "read_predictions": ".prediction_files",
+    "write_predictions": ".prediction_files",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 

@@ -1,21 +1,10 @@
-"""Counting errors: MAE, RMSE and NAE over frames."""
+"""Counting errors: MAE, RMSE and NAE over frames (per-frame counts: ``Points.counts``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["count_errors", "frame_counts"]
-
-
-def frame_counts(frame: np.ndarray, n_frames: int, score: np.ndarray | None = None,
-                 threshold: float | None = None) -> np.ndarray:
-    """Points per frame, counting only ``score >= threshold`` when given.
-
-    >>> frame_counts(np.array([0, 0, 2]), 3).tolist()
-    [2, 0, 1]
-    """
-    keep = np.ones(len(frame), bool) if threshold is None else score >= threshold
-    return np.bincount(frame[keep], minlength=n_frames)
+__all__ = ["count_errors"]
 
 
 def count_errors(pred: np.ndarray, gt: np.ndarray) -> dict[str, float | int | None]:

@@ -11,20 +11,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations, frame_number
+from ..annotations import Annotations
 from ..dataset import VSCrowd
 from ..errors import ConfigError, PredictionFormatError, VSCrowdWarning
+from ..points import Points
 from .ap import COCO_THRESHOLDS, global_order
 from .box_threshold import box_sigmas, box_threshold_counts
 from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
-from .counting import count_errors, frame_counts
+from .counting import count_errors
 from .distance_ap import DEFAULT_RADII, distance_ap
 from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches, sigma_precision_recall
 from .matching import candidate_pairs, rank_in_frame
-from .predictions import Predictions, read_predictions
+from .prediction_files import read_predictions
+from .predictions import Predictions
 from .results import (
     BoxThresholdResult,
     CountingResult,
@@ -45,35 +47,30 @@ logger = logging.getLogger(__name__)
 class _Aligned:
     """Predictions re-indexed onto the ground truth's frames."""
 
-    dt_frame: np.ndarray  # (D,) GT frame row of each prediction
-    dt_xy: np.ndarray
-    dt_score: np.ndarray
+    dt: Points  # frame_index: GT frame row; score always set
     dt_rank: np.ndarray  # rank within frame by score (stable)
-    dt_track: np.ndarray | None  # track ID of each prediction (-1: none)
     order: np.ndarray  # pooled score order (pycocotools)
     missing: list[tuple[str, str]]
     out_of_image: int
 
+    @property
+    def dt_frame(self) -> np.ndarray:
+        return self.dt.frame_index
 
-def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> _Aligned:
-    if len(preds.frames) == 0:
-        raise PredictionFormatError("the predictions list is empty; expected one record per "
-                                    "frame of the evaluated split", path=preds.source)
-    videos = gt.frames["video"].to_numpy(object)
-    frames = gt.frames["frame"].to_numpy(object)
-    exact = {(v, f): i for i, (v, f) in enumerate(zip(videos, frames))}
-    by_value = {(v, frame_number(f)): i for i, (v, f) in enumerate(zip(videos, frames))
-                if frame_number(f) is not None}
-    row = np.empty(len(preds.frames), np.int64)
-    unknown = []
-    for r, (v, f) in enumerate(zip(preds.frames["video"], preds.frames["frame"])):
-        i = exact.get((v, f))
-        if i is None and frame_number(f) is not None:
-            i = by_value.get((v, frame_number(f)))
-        if i is None:
-            unknown.append((v, f))
-            i = -1
-        row[r] = i
+    @property
+    def dt_xy(self) -> np.ndarray:
+        return self.dt.xy
+
+    @property
+    def dt_score(self) -> np.ndarray:
+        return self.dt.score
+
+
+def _frame_rows(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> np.ndarray:
+    """GT frame row of each prediction record (-1: unknown and ignored)."""
+    row = gt.resolver().rows(preds.frames["video"], preds.frames["frame"])
+    unknown = [(v, f) for v, f, r in zip(preds.frames["video"], preds.frames["frame"], row)
+               if r < 0]
     if unknown:
         listed = ", ".join(f"{v}/{f}" for v, f in unknown[:5])
         if not ignore_unknown:
@@ -82,34 +79,41 @@ def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> _Aligne
                 f"(e.g. {listed}); check --split, or pass --ignore-unknown to drop them",
                 path=preds.source)
         warnings.warn(f"ignored {len(unknown)} predicted frame(s) not in the ground truth: "
-                      f"{listed}", VSCrowdWarning, stacklevel=3)
-    mapped = row[preds.frame_index]
-    keep = mapped >= 0
-    dup = pd.Series(row[row >= 0]).duplicated()
+                      f"{listed}", VSCrowdWarning, stacklevel=4)
+    known = row[row >= 0]
+    dup = pd.Series(known).duplicated().to_numpy()
     if dup.any():
-        i = int(row[row >= 0][dup.to_numpy()][0])
+        i = int(known[dup][0])
         raise PredictionFormatError(
-            f"two records map to frame {videos[i]}/{frames[i]} (e.g. '1' and '0001')",
-            path=preds.source)
+            f"two records map to frame {gt.frames['video'].iat[i]}/"
+            f"{gt.frames['frame'].iat[i]} (e.g. '1' and '0001')", path=preds.source)
+    return row
+
+
+def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> _Aligned:
+    if len(preds.frames) == 0:
+        raise PredictionFormatError("the predictions list is empty; expected one record per "
+                                    "frame of the evaluated split", path=preds.source)
+    row = _frame_rows(gt, preds, ignore_unknown)
     present = np.zeros(len(gt.frames), bool)
     present[row[row >= 0]] = True
+    videos, frames = gt.frames["video"].to_numpy(object), gt.frames["frame"].to_numpy(object)
     missing = [(videos[i], frames[i]) for i in np.flatnonzero(~present)]
     if missing:
         listed = ", ".join(f"{v}/{f}" for v, f in missing[:5])
         warnings.warn(f"{len(missing)} ground-truth frame(s) have no prediction record and "
                       f"count as empty: {listed}" + (" ..." if len(missing) > 5 else ""),
                       VSCrowdWarning, stacklevel=3)
-    dt_frame = mapped[keep]
-    dt_xy = preds.points[keep]
-    dt_score = preds.scores[keep]
-    w = gt.frames["width"].to_numpy(np.float64)[dt_frame]
-    h = gt.frames["height"].to_numpy(np.float64)[dt_frame]
+    mapped = row[preds.frame_index]
+    kept = preds[mapped >= 0]
+    dt = Points(gt.frames, mapped[mapped >= 0], kept.xy, kept.score, kept.track_id)
+    w = gt.frames["width"].to_numpy(np.float64)[dt.frame_index]
+    h = gt.frames["height"].to_numpy(np.float64)[dt.frame_index]
     with np.errstate(invalid="ignore"):
-        out = (dt_xy[:, 0] < 0) | (dt_xy[:, 1] < 0) | (dt_xy[:, 0] > w) | (dt_xy[:, 1] > h)
-    rank = rank_in_frame(dt_frame, dt_score)
-    track = None if preds.track_ids is None else preds.track_ids[keep]
-    return _Aligned(dt_frame, dt_xy, dt_score, rank, track,
-                    global_order(dt_frame, rank, dt_score), missing, int(out.sum()))
+        out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
+    rank = rank_in_frame(dt.frame_index, dt.score)
+    return _Aligned(dt, rank, global_order(dt.frame_index, rank, dt.score), missing,
+                    int(out.sum()))
 
 
 def _as_gt(gt: GroundTruth | VSCrowd | Annotations, split: str | None) -> GroundTruth:
@@ -176,6 +180,55 @@ def evaluate(
         >>> round(r.map, 6), r.mar
         (1.0, 1.0)
     """
+    sigmas = _check_options(sigmas, metrics, count_threshold, bootstrap)
+    gt_in, gt = gt, _as_gt(gt, split)
+    if not isinstance(preds, Predictions):
+        preds = read_predictions(preds)
+    al = _align(gt, preds, ignore_unknown)
+    step = progress or (lambda _label: None)
+    wanted = set(metrics)
+    localization, matches = _localization(gt, al, sigmas, wanted, bootstrap, step)
+    gt_counts = gt.counts()
+    pred_counts = al.dt.counts(min_score=count_threshold)
+    counting = None
+    if "count" in wanted:
+        c = count_errors(pred_counts, gt_counts)
+        counting = CountingResult(c["MAE"], c["RMSE"], c["NAE"], c["frames"], count_threshold)
+    tracking = vic = None
+    if "track" in wanted:
+        if isinstance(gt_in, VSCrowd) and scene_labels is None and \
+                "scene_labels" in gt_in.videos:
+            scene_labels = dict(zip(gt_in.videos["video"], gt_in.videos["scene_labels"]))
+        tracking, vic = _tracking(gt, al, preds.source, track_sigma, vic_interval,
+                                  scene_labels)
+        step("tracking")
+    video_of_frame = pd.factorize(gt.frames["video"].to_numpy(object))
+    per_video = boot = None
+    if "video" in wanted:
+        per_video = per_video_table(video_of_frame, gt.frame_index, al, matches,
+                                    gt_counts, pred_counts)
+        step("per-video")
+    if bootstrap:
+        boot = bootstrap_over_videos(video_of_frame, gt.frame_index, al, matches,
+                                     localization, bootstrap, seed)
+        step("bootstrap")
+    notes = {k: v for k, v in (("missing_frames", len(al.missing)),
+                               ("points_outside_image", al.out_of_image)) if v}
+    return EvaluationResult(
+        localization=tuple(localization) if "sigma" in wanted else (), counting=counting,
+        frames=len(gt.frames), gt_points=len(gt), pred_points=len(al.dt),
+        box_threshold=_box(gt, al, step) if "box" in wanted else (),
+        distance_ap=_distance(gt, al, radii, step) if "distance" in wanted else None,
+        idrees=_idrees(gt, al, step) if "idrees" in wanted else None,
+        tracking=tracking, video_counting=vic,
+        size_recall=(tuple(size_recall(gt.boxes, matches[s][1], s, size_edges)
+                           for s in sigmas) if "size" in wanted else ()),
+        per_video=per_video, bootstrap=boot, notes=notes,
+    )
+
+
+def _check_options(sigmas: Iterable[float], metrics: Sequence[Metric],
+                   count_threshold: float, bootstrap: int) -> tuple[float, ...]:
     sigmas = tuple(float(s) for s in sigmas)
     for s in sigmas:
         if not 0 < s < float("inf"):
@@ -187,98 +240,59 @@ def evaluate(
             raise ConfigError(f"expected metric in {list(METRICS)}, got {m!r}")
     if bootstrap < 0:
         raise ConfigError(f"expected bootstrap >= 0, got {bootstrap}")
-    gt_in, gt = gt, _as_gt(gt, split)
-    if not isinstance(preds, Predictions):
-        preds = read_predictions(preds)
-    al = _align(gt, preds, ignore_unknown)
-    n_frames, n_gt = len(gt.frames), len(gt)
-    step = progress or (lambda _label: None)
+    return sigmas
 
+
+def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], wanted: set[str],
+                  bootstrap: int, step) -> tuple[list[LocalizationResult], dict]:
+    """σ-AP/AR per σ and the matches the size, per-video and bootstrap tables reuse."""
     localization, matches = [], {}
-    if {"sigma", "size", "video"} & set(metrics) or bootstrap:
-        # One KD-tree search at the largest σ serves every σ.
-        pairs = candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
-                                candidate_radius(max(sigmas)))
-        for s in sigmas:
-            dt_gt, gt_matched = sigma_matches(al.dt_frame, al.dt_xy, al.dt_rank,
-                                              gt.frame_index, gt.points, s, pairs=pairs)
-            matches[s] = (dt_gt, gt_matched)
-            if n_gt:
-                prec, rec = sigma_precision_recall(dt_gt, al.order, n_gt)
-            else:
-                prec = rec = None
-            localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
-            step(f"σ={s:g}")
+    if not ({"sigma", "size", "video"} & wanted or bootstrap):
+        return localization, matches
+    # One KD-tree search at the largest σ serves every σ.
+    pairs = candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
+                            candidate_radius(max(sigmas)))
+    for s in sigmas:
+        dt_gt, gt_matched = sigma_matches(al.dt_frame, al.dt_xy, al.dt_rank,
+                                          gt.frame_index, gt.points, s, pairs=pairs)
+        matches[s] = (dt_gt, gt_matched)
+        prec = rec = None
+        if len(gt):
+            prec, rec = sigma_precision_recall(dt_gt, al.order, len(gt))
+        localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
+        step(f"σ={s:g}")
+    return localization, matches
 
-    counting = None
-    gt_counts = frame_counts(gt.frame_index, n_frames)
-    pred_counts = frame_counts(al.dt_frame, n_frames, al.dt_score, count_threshold)
-    if "count" in metrics:
-        c = count_errors(pred_counts, gt_counts)
-        counting = CountingResult(c["MAE"], c["RMSE"], c["NAE"], c["frames"], count_threshold)
 
-    box = ()
-    if "box" in metrics:
-        sig_s, sig_l = box_sigmas(gt.boxes)
-        box = tuple(
-            BoxThresholdResult(name, **{k.lower(): v for k, v in box_threshold_counts(
-                al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig).items()})
-            for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
-        step("box")
+def _box(gt: GroundTruth, al: _Aligned, step) -> tuple[BoxThresholdResult, ...]:
+    sig_s, sig_l = box_sigmas(gt.boxes)
+    out = tuple(
+        BoxThresholdResult(name, **{k.lower(): v for k, v in box_threshold_counts(
+            al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig).items()})
+        for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
+    step("box")
+    return out
 
-    dist = None
-    if "distance" in metrics:
-        r = np.asarray(radii, np.float64)
-        dist = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
-                                               gt.frame_index, gt.points, r))
-        step("distance")
 
-    idrees = None
-    if "idrees" in metrics:
-        idrees = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
-            al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS))
-        step("idrees")
+def _distance(gt: GroundTruth, al: _Aligned, radii: Sequence[float], step
+              ) -> DistanceAPResult:
+    r = np.asarray(radii, np.float64)
+    out = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
+                                          gt.frame_index, gt.points, r))
+    step("distance")
+    return out
 
-    tracking = vic = None
-    if "track" in metrics:
-        if al.dt_track is None:
-            raise PredictionFormatError("tracking metrics need points with track IDs "
-                                        "([x, y, score, track_id])", path=preds.source)
-        if isinstance(gt_in, VSCrowd) and scene_labels is None and \
-                "scene_labels" in gt_in.videos:
-            scene_labels = dict(zip(gt_in.videos["video"], gt_in.videos["scene_labels"]))
-        tracking, vic = score_tracks(gt, al.dt_frame, al.dt_xy, al.dt_track,
-                                     sigma=track_sigma, interval=vic_interval,
-                                     labels=scene_labels)
-        step("tracking")
 
-    sizes = ()
-    if "size" in metrics:
-        sizes = tuple(size_recall(gt.boxes, matches[s][1], s, size_edges) for s in sigmas)
+def _idrees(gt: GroundTruth, al: _Aligned, step) -> IdreesResult:
+    out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
+        al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS))
+    step("idrees")
+    return out
 
-    per_video = None
-    video_of_frame = pd.factorize(gt.frames["video"].to_numpy(object))
-    if "video" in metrics:
-        per_video = per_video_table(video_of_frame, gt.frame_index, al, matches,
-                                    gt_counts, pred_counts)
-        step("per-video")
 
-    boot = None
-    if bootstrap:
-        boot = bootstrap_over_videos(video_of_frame, gt.frame_index, al, matches,
-                                     localization, bootstrap, seed)
-        step("bootstrap")
-
-    notes = {}
-    if al.missing:
-        notes["missing_frames"] = len(al.missing)
-    if al.out_of_image:
-        notes["points_outside_image"] = al.out_of_image
-    if "sigma" not in metrics:
-        localization = []
-    return EvaluationResult(
-        localization=tuple(localization), counting=counting, frames=n_frames,
-        gt_points=n_gt, pred_points=len(al.dt_xy), box_threshold=box, distance_ap=dist,
-        idrees=idrees, tracking=tracking, video_counting=vic,
-        size_recall=sizes, per_video=per_video, bootstrap=boot, notes=notes,
-    )
+def _tracking(gt: GroundTruth, al: _Aligned, source, sigma: float, interval: int, labels):
+    if al.dt.track_id is None:
+        raise PredictionFormatError("tracking metrics need points with track IDs "
+                                    "([x, y, score, track_id])", path=source)
+    return score_tracks(gt, al.dt_frame, al.dt_xy, al.dt.track_id, sigma=sigma,
+                        interval=interval, labels=labels)

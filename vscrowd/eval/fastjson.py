@@ -14,10 +14,9 @@ import msgspec
 import numpy as np
 import pandas as pd
 
+from .predictions import MAX_COORDINATE
+
 __all__ = ["decode_common"]
-
-_MAX_COORDINATE = 1e9
-
 
 class _Record(msgspec.Struct):
     video: str
@@ -50,7 +49,7 @@ def decode_common(data: str | bytes):
     counts = np.fromiter((len(r.points) for r in recs), np.int64, len(recs))
     flat = [p for r in recs for p in r.points]
     table = np.array(flat, np.float64).reshape(-1, 3)
-    if not np.isfinite(table).all() or (np.abs(table[:, :2]) > _MAX_COORDINATE).any():
+    if not np.isfinite(table).all() or (np.abs(table[:, :2]) > MAX_COORDINATE).any():
         return None
     return (frames, np.repeat(np.arange(len(recs), dtype=np.int64), counts),
             np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),

@@ -9,40 +9,47 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..dataset import VSCrowd
+from ..points import Points
 
 __all__ = ["GroundTruth"]
 
 
 @dataclass(frozen=True)
-class GroundTruth:
-    """The heads of the frames being evaluated.
+class GroundTruth(Points):
+    """The heads of the frames being evaluated: a :class:`~vscrowd.Points` with boxes.
 
     Frames are in (video, frame) order; this order breaks exact score ties between
     frames, as image ids do in pycocotools.
 
-    Attributes:
-        frames: One row per frame: ``video``, ``frame`` (str), ``width``, ``height``
-            (float, NaN where unknown).
-        frame_index: ``(G,)`` int64 row of ``frames`` of each head.
-        points: ``(G, 2)`` float64 head centers.
-        boxes: ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2``.
-        head_ids: ``(G,)`` int64 track IDs (HeadID), or None when not known.
+    Attributes (besides the point set's):
+        points: ``(G, 2)`` float64 head centers (= ``xy``).
+        boxes: ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2`` (= ``box``).
+        head_ids: ``(G,)`` int64 track IDs (HeadID, = ``track_id``), or None.
     """
 
-    frames: pd.DataFrame
-    frame_index: np.ndarray
-    points: np.ndarray
-    boxes: np.ndarray
-    head_ids: np.ndarray | None = None
-
     def __post_init__(self) -> None:
-        n = len(self.frame_index)
-        if self.points.shape != (n, 2) or self.boxes.shape != (n, 4):
-            raise ValueError(f"expected points (G, 2) and boxes (G, 4) with G={n}, got "
-                             f"{self.points.shape} and {self.boxes.shape}")
+        super().__post_init__()
+        if self.box is None:
+            raise ValueError("expected ground-truth boxes (G, 4), got None")
 
-    def __len__(self) -> int:
-        return len(self.frame_index)
+    @classmethod
+    def from_arrays(cls, frames: pd.DataFrame, frame_index: np.ndarray, points: np.ndarray,
+                    boxes: np.ndarray, head_ids: np.ndarray | None = None) -> GroundTruth:
+        """From a frame table (``video``, ``frame``, ``width``, ``height``) and aligned
+        per-head arrays."""
+        return cls(frames, frame_index, points, track_id=head_ids, box=boxes)
+
+    @property
+    def points(self) -> np.ndarray:
+        return self.xy
+
+    @property
+    def boxes(self) -> np.ndarray:
+        return self.box
+
+    @property
+    def head_ids(self) -> np.ndarray | None:
+        return self.track_id
 
     @property
     def videos(self) -> np.ndarray:
@@ -68,9 +75,9 @@ class GroundTruth:
             "height": (fr["height"].astype("float64").to_numpy() if "height" in fr
                        else np.full(len(fr), np.nan)),
         })
-        return cls(frames, fi[order], h[["x", "y"]].to_numpy(np.float64)[order],
-                   h[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[order],
-                   h["head_id"].to_numpy(np.int64)[order])
+        return cls.from_arrays(frames, fi[order], h[["x", "y"]].to_numpy(np.float64)[order],
+                               h[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[order],
+                               h["head_id"].to_numpy(np.int64)[order])
 
     @classmethod
     def from_dataset(cls, ds: VSCrowd, split: str | None = None) -> GroundTruth:
@@ -82,14 +89,8 @@ class GroundTruth:
     def subset(self, keys) -> GroundTruth:
         """Only the frames ``(video, frame)`` in ``keys`` (order kept)."""
         wanted = set(map(tuple, keys))
-        keep = np.array([(v, f) in wanted for v, f in zip(self.frames["video"],
-                                                           self.frames["frame"])], bool)
-        new_index = np.cumsum(keep) - 1
-        sel = keep[self.frame_index]
-        return GroundTruth(self.frames[keep].reset_index(drop=True),
-                           new_index[self.frame_index[sel]].astype(np.int64),
-                           self.points[sel], self.boxes[sel],
-                           None if self.head_ids is None else self.head_ids[sel])
+        return self.keep_frames(np.array([(v, f) in wanted for v, f in zip(
+            self.frames["video"], self.frames["frame"])], bool))
 
     @classmethod
     def from_points(cls, frames: dict[tuple[str, str], np.ndarray]) -> GroundTruth:
@@ -100,13 +101,6 @@ class GroundTruth:
             >>> len(gt), gt.frames["frame"].tolist()
             (1, ['1'])
         """
-        keys = sorted(frames)
-        pts = [np.asarray(frames[k], np.float64).reshape(-1, 2) for k in keys]
-        counts = [len(p) for p in pts]
-        points = np.concatenate(pts) if pts else np.empty((0, 2))
-        return cls(
-            pd.DataFrame({"video": [k[0] for k in keys], "frame": [str(k[1]) for k in keys],
-                          "width": np.nan, "height": np.nan}),
-            np.repeat(np.arange(len(keys), dtype=np.int64), counts),
-            points, np.column_stack([points, points]),
-        )
+        pts = Points.from_frames(frames)
+        return cls.from_arrays(pts.frames.assign(width=np.nan, height=np.nan),
+                               pts.frame_index, pts.xy, np.column_stack([pts.xy, pts.xy]))

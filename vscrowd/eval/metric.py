@@ -75,11 +75,12 @@ class LocalizationMetric:
         frames = pd.DataFrame({"video": [k[0] for k in self._keys],
                                "frame": [k[1] for k in self._keys],
                                "width": np.nan, "height": np.nan})
-        gt = GroundTruth(frames, np.repeat(np.arange(n), counts_g),
-                         np.concatenate(self._gt) if n else np.empty((0, 2)),
-                         np.concatenate(self._boxes) if n else np.empty((0, 4)))
+        gt = GroundTruth.from_arrays(frames, np.repeat(np.arange(n), counts_g),
+                                     np.concatenate(self._gt) if n else np.empty((0, 2)),
+                                     np.concatenate(self._boxes) if n else np.empty((0, 4)))
         table = np.concatenate(self._pred) if n else np.empty((0, 3))
-        preds = Predictions(frames[["video", "frame"]], np.repeat(np.arange(n), counts_p),
-                            table[:, :2].copy(), table[:, 2].copy())
+        preds = Predictions.from_arrays(frames[["video", "frame"]],
+                                        np.repeat(np.arange(n), counts_p),
+                                        table[:, :2].copy(), table[:, 2].copy())
         return evaluate(gt, preds, sigmas=self.sigmas, metrics=self.metrics,
                         count_threshold=self.count_threshold)

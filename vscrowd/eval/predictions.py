@@ -1,46 +1,39 @@
-"""The leaderboard prediction format: read and write JSON, JSONL and per-video TXT.
-
-See docs/prediction-format.md. All readers return :class:`Predictions`, the one
-type the evaluator consumes.
+"""``Predictions``: predicted head points as a point set, built from leaderboard records
+with every value checked (files: ``prediction_files.py``; format: docs/prediction-format.md).
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_open, ensure_parent
-from .._text import read_text
-from ..errors import OutputError, PredictionFormatError
-from .fastjson import decode_common
+from ..errors import PredictionFormatError
+from ..points import Points
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "Predictions", "read_predictions",
-           "write_predictions"]
+__all__ = ["MAX_COORDINATE", "Predictions"]
 
-FORMAT_NAME = "vscrowd-predictions"
-FORMAT_VERSION = 1
-PredictionFileFormat = Literal["json", "jsonl", "txt"]
 
 
 @dataclass(frozen=True)
-class Predictions:
-    """Predicted head points of many frames as aligned arrays.
+class Predictions(Points):
+    """Predicted head points of many frames: a :class:`~vscrowd.Points` with scores.
 
-    Attributes:
-        frames: One row per frame record, columns ``video`` and ``frame`` (str).
-            A frame listed here with no points is an explicit "no heads" answer.
-        frame_index: ``(N,)`` int64, row of ``frames`` each point belongs to.
-        points: ``(N, 2)`` float64 ``(x, y)`` in original image pixels.
-        scores: ``(N,)`` float64 confidence (1.0 where the file gives none).
-        method: Optional method name from the file.
+    ``frames`` has one row per frame record (columns ``video`` and ``frame``, str); a
+    frame listed with no points is an explicit "no heads" answer.
+
+    Attributes (besides the point set's):
+        points: ``(N, 2)`` float64 ``(x, y)`` in original image pixels (= ``xy``).
+        scores: ``(N,)`` float64 confidence, 1.0 where the file gives none (= ``score``).
         track_ids: ``(N,)`` int64 track ID of each point (``[x, y, score, track_id]``;
-            -1 in videos whose points carry none), or None when no point has one.
+            -1 in videos whose points carry none), or None when no point has one
+            (= ``track_id``).
+        method: Optional method name from the file.
+        source: The file read (named in errors).
 
     Example:
         >>> p = Predictions.from_records([{"video": "test_001", "frame": "0001",
@@ -49,34 +42,38 @@ class Predictions:
         ([[1.0, 2.0], [3.0, 4.0]], [0.9, 1.0])
     """
 
-    frames: pd.DataFrame
-    frame_index: np.ndarray
-    points: np.ndarray
-    scores: np.ndarray
     method: str | None = None
     source: str | None = field(default=None, compare=False)
-    track_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        n = len(self.frame_index)
-        if self.points.shape != (n, 2) or self.scores.shape != (n,):
-            raise ValueError(f"expected points (N, 2) and scores (N,) with N={n}, "
-                             f"got {self.points.shape} and {self.scores.shape}")
-        if self.track_ids is not None and self.track_ids.shape != (n,):
-            raise ValueError(f"expected track_ids (N,) with N={n}, got "
-                             f"{self.track_ids.shape}")
-        if n and (self.frame_index.min() < 0 or self.frame_index.max() >= len(self.frames)):
-            raise ValueError("frame_index out of range of frames")
+        super().__post_init__()
+        if self.score is None:
+            raise ValueError("expected prediction scores (N,), got None")
 
-    def __len__(self) -> int:
-        return len(self.frame_index)
+    @classmethod
+    def from_arrays(cls, frames: pd.DataFrame, frame_index: np.ndarray, points: np.ndarray,
+                    scores: np.ndarray, *, track_ids: np.ndarray | None = None,
+                    method: str | None = None, source: str | None = None) -> Predictions:
+        """From a frame table (``video``, ``frame``) and aligned per-point arrays."""
+        return cls(frames, frame_index, points, scores, track_ids, None, method, source)
+
+    @property
+    def points(self) -> np.ndarray:
+        return self.xy
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.score
+
+    @property
+    def track_ids(self) -> np.ndarray | None:
+        return self.track_id
 
     @classmethod
     def empty(cls) -> Predictions:
         """No frames, no points."""
-        return cls(pd.DataFrame({"video": pd.Series([], dtype=object),
-                                 "frame": pd.Series([], dtype=object)}),
-                   np.empty(0, np.int64), np.empty((0, 2)), np.empty(0), None)
+        base = Points.empty()
+        return cls.from_arrays(base.frames, base.frame_index, base.xy, np.empty(0))
 
     @classmethod
     def from_records(
@@ -147,13 +144,12 @@ class Predictions:
         ids = table[:, 3]
         track_ids = (np.where(np.isfinite(ids), ids, -1).astype(np.int64)
                      if np.isfinite(ids).any() else None)
-        return cls(
+        return cls.from_arrays(
             pd.DataFrame({"video": pd.Series(videos, dtype=object),
                           "frame": pd.Series(frames, dtype=object)}),
             np.repeat(np.arange(len(counts), dtype=np.int64), counts),
             np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
-            method, source, track_ids,
-        )
+            track_ids=track_ids, method=method, source=source)
 
     def rename_videos(self, names: Mapping[str, str]) -> Predictions:
         """A copy whose video names are translated by ``names`` (others kept).
@@ -163,30 +159,20 @@ class Predictions:
         ['train_003']
         """
         frames = self.frames.assign(video=[names.get(v, v) for v in self.frames["video"]])
-        return Predictions(frames, self.frame_index, self.points, self.scores, self.method,
-                           self.source, self.track_ids)
+        return dataclasses.replace(self, frames=frames)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the JSON records (``points`` as ``[x, y, score]`` lists)."""
-        order = np.argsort(self.frame_index, kind="stable")
-        fi = self.frame_index[order]
-        cols = [self.points[order], self.scores[order]]
-        table = np.column_stack(cols).tolist()
+        table = np.column_stack([self.points, self.scores]).tolist()
         if self.track_ids is not None:
-            ids = self.track_ids[order].tolist()
+            ids = self.track_ids.tolist()
             table = [[*row, int(t)] if t >= 0 else row for row, t in zip(table, ids)]
-        bounds = np.searchsorted(fi, np.arange(len(self.frames) + 1))
         for r, (video, frame) in enumerate(zip(self.frames["video"], self.frames["frame"])):
-            yield {"video": str(video), "frame": str(frame),
-                   "points": table[bounds[r]:bounds[r + 1]]}
+            rows = self.frame_rows(r)
+            points = (table[rows] if isinstance(rows, slice)
+                      else [table[i] for i in rows.tolist()])
+            yield {"video": str(video), "frame": str(frame), "points": points}
 
-    def to_pandas(self) -> pd.DataFrame:
-        """One row per point: ``video, frame, x, y, score``."""
-        return pd.DataFrame({
-            "video": self.frames["video"].to_numpy()[self.frame_index],
-            "frame": self.frames["frame"].to_numpy()[self.frame_index],
-            "x": self.points[:, 0], "y": self.points[:, 1], "score": self.scores,
-        })
 
 
 #: Largest |coordinate| accepted (px): far beyond any image, small enough that squared
@@ -257,184 +243,3 @@ def _first_bad_point(points: list, fail: Callable[..., None]) -> None:
                 float(v)
             except OverflowError:
                 fail(f"expected numbers within float range, got {p!r}", f"points[{j}]")
-
-
-def _loads(text: str, path: Path, line: int | None = None) -> Any:
-    """``json.loads`` whose every failure is a located PredictionFormatError."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PredictionFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                    path=path, line=line or exc.lineno) from None
-    except RecursionError:
-        raise PredictionFormatError("JSON nested too deeply", path=path, line=line) from None
-
-
-def _read_json(path: Path) -> Predictions:
-    text = read_text(path, PredictionFormatError, "prediction file")  # read and decoded once
-    fast = decode_common(text)
-    if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
-        frames, frame_index, xy, scores, method, _fmt, _version = fast
-        return Predictions(frames, frame_index, xy, scores, method, str(path))
-    doc = _loads(text, path)
-    if isinstance(doc, list):  # a bare list of records is accepted too
-        doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
-    if not isinstance(doc, dict):
-        raise PredictionFormatError(f"expected a JSON object, got {type(doc).__name__}",
-                                    path=path)
-    _check_header(doc, path)
-    if "predictions" not in doc or not isinstance(doc["predictions"], list):
-        raise PredictionFormatError("expected a 'predictions' list", path=path,
-                                    field="predictions")
-    return Predictions.from_records(doc["predictions"], method=doc.get("method"),
-                                    source=str(path))
-
-
-def _check_header(doc: Mapping[str, Any], path: Path) -> None:
-    fmt = doc.get("format", FORMAT_NAME)
-    if fmt != FORMAT_NAME:
-        raise PredictionFormatError(f"expected format {FORMAT_NAME!r}, got {fmt!r}",
-                                    path=path, field="format")
-    version = doc.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise PredictionFormatError(f"expected version {FORMAT_VERSION}, got {version!r}",
-                                    path=path, field="version")
-
-
-def _read_jsonl(path: Path) -> Predictions:
-    method, records, lines = None, [], []
-    text = read_text(path, PredictionFormatError, "prediction file")
-    for no, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        obj = _loads(line, path, no)
-        if isinstance(obj, dict) and "points" not in obj and ("format" in obj
-                                                              or "version" in obj):
-            _check_header(obj, path)  # optional header line
-            method = obj.get("method", method)
-            continue
-        records.append(obj)
-        lines.append(no)
-    if not records:
-        raise PredictionFormatError("no prediction records (the file is empty)", path=path)
-    return Predictions.from_records(records, method=method, source=str(path), lines=lines)
-
-
-def _read_txt_folder(path: Path) -> Predictions:
-    files = sorted(path.glob("*.txt"))
-    if not files:
-        raise PredictionFormatError("folder holds no per-video *.txt prediction files",
-                                    path=path)
-    preds = []
-    for f in files:
-        records, lines = [], []
-        for no, line in enumerate(read_text(f, PredictionFormatError,
-                                            "prediction file").splitlines(), start=1):
-            toks = line.split()
-            if not toks:
-                continue
-            vals = toks[1:]
-            if len(vals) % 3:
-                raise PredictionFormatError(
-                    f"expected triples 'x y score' after the FrameID, got {len(vals)} values",
-                    path=f, line=no)
-            try:
-                arr = np.array(vals, dtype=np.float64).reshape(-1, 3)
-            except ValueError:
-                bad = next(v for v in vals if not _is_number(v))
-                raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
-                                            line=no) from None
-            records.append({"video": f.stem, "frame": toks[0], "points": arr.tolist()})
-            lines.append(no)
-        preds.append(Predictions.from_records(records, source=str(f), lines=lines))
-    return _concat(preds, source=str(path))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _concat(parts: list[Predictions], source: str) -> Predictions:
-    """One Predictions from per-file parts (their frames are disjoint by video)."""
-    offsets = np.cumsum([0] + [len(p.frames) for p in parts])
-    return Predictions(
-        pd.concat([p.frames for p in parts], ignore_index=True),
-        np.concatenate([p.frame_index + o for p, o in zip(parts, offsets)]),
-        np.concatenate([p.points for p in parts]), np.concatenate([p.scores for p in parts]),
-        None, source)
-
-
-def read_predictions(path: str | Path) -> Predictions:
-    """Read a prediction file: ``.json``, ``.jsonl`` or a folder of per-video ``.txt``.
-
-    Raises:
-        PredictionFormatError: Unreadable or malformed input (names file, line, field).
-    """
-    path = Path(path)
-    if path.is_dir():
-        return _read_txt_folder(path)
-    if not path.exists():
-        raise PredictionFormatError("no such file or folder", path=path)
-    if path.suffix == ".jsonl":
-        return _read_jsonl(path)
-    return _read_json(path)
-
-
-def _num(v: float) -> float | int:
-    return int(v) if v == int(v) and abs(v) < 2**53 else v
-
-
-def write_predictions(
-    preds: Predictions,
-    path: str | Path,
-    *,
-    format: PredictionFileFormat | None = None,
-    method: str | None = None,
-) -> Path:
-    """Write predictions as JSON (default), JSONL or a folder of per-video TXT files.
-
-    The format follows ``format`` or the suffix of ``path`` (``.json``, ``.jsonl``;
-    anything else with ``format="txt"`` is a folder). Files are written atomically.
-    """
-    path = Path(path)
-    fmt = format or {".json": "json", ".jsonl": "jsonl"}.get(path.suffix)
-    if fmt not in ("json", "jsonl", "txt"):
-        raise OutputError(f"expected format json, jsonl or txt (or a .json/.jsonl path), "
-                          f"got {format or path.suffix!r}")
-    method = method if method is not None else preds.method
-    if fmt == "json":
-        header = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
-        if method:
-            header["method"] = method
-        with atomic_open(path, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(header)[:-1] + ', "predictions": [\n')
-            for i, rec in enumerate(preds.records()):
-                fh.write(("" if i == 0 else ",\n") + json.dumps(rec))
-            fh.write("\n]}\n")
-    elif fmt == "jsonl":
-        with atomic_open(path, "w", encoding="utf-8") as fh:
-            head = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
-            if method:
-                head["method"] = method
-            fh.write(json.dumps(head) + "\n")
-            for rec in preds.records():
-                fh.write(json.dumps(rec) + "\n")
-    else:
-        if path.exists() and not path.is_dir():
-            raise OutputError(f"{path} exists and is not a folder")
-        ensure_parent(path / "x")
-        by_video: dict[str, list[str]] = {}
-        for rec in preds.records():
-            vals = " ".join(repr(float(v)) if not float(v).is_integer() else str(_num(v))
-                            for p in rec["points"] for v in p)
-            by_video.setdefault(rec["video"], []).append(f"{rec['frame']} {vals}".rstrip())
-        for video, lines in by_video.items():
-            with atomic_open(path / f"{video}.txt", "w", encoding="utf-8") as fh:
-                fh.write("\n".join(lines) + "\n")
-    return path
-
-

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from ..clipwindow import check_clip_length
 from ..errors import ConfigError
 from .backbone import BackboneName, VGG16Backbone, load_backbone_weights, warn_random_init
 from .gna import Backend, BorderPolicy, GaussianNeighborhoodAttention, Sampler
@@ -71,8 +72,7 @@ class GNANetConfig:
     backbone_weights: str | None = field(default=None, compare=False)
 
     def validate(self) -> None:
-        if self.clip_length < 1 or self.clip_length % 2 == 0:
-            raise ConfigError(f"expected an odd clip_length >= 1, got {self.clip_length}")
+        check_clip_length(self.clip_length, "clip_length")
         if self.fuse == "middle" and self.clip_length != 1 and not self.attends:
             raise ConfigError(f"expected clip_length 1 for a single-frame model, got "
                               f"{self.clip_length}")

@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .._optional import optional_module
 from .._text import read_text
+from ..clipwindow import check_clip_length
 from ..errors import ConfigError
 
 __all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "NO_CUDA", "PRESETS", "RESUME_FREE", "DataConfig",
@@ -131,10 +133,9 @@ class TrainConfig:
         path = Path(path)
         text = read_text(path, ConfigError, "config file")
         if path.suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError as exc:
-                raise ConfigError("YAML configs need PyYAML: pip install pyyaml") from exc
+            yaml = optional_module("yaml")
+            if yaml is None:
+                raise ConfigError("YAML configs need PyYAML: pip install pyyaml")
             try:
                 d = yaml.safe_load(text) or {}
             except yaml.YAMLError as exc:
@@ -175,8 +176,8 @@ class TrainConfig:
         h, w = self.data.crop
         if h % 8 or w % 8 or h <= 0 or w <= 0:
             raise ConfigError(f"expected crop H and W as positive multiples of 8, got {h}x{w}")
-        if self.clip_length is not None and (self.clip_length < 1 or self.clip_length % 2 == 0):
-            raise ConfigError(f"expected an odd clip_length, got {self.clip_length}")
+        if self.clip_length is not None:
+            check_clip_length(self.clip_length, "clip_length")
         if self.batch_size < 1:
             raise ConfigError(f"expected batch_size >= 1, got {self.batch_size}")
         if not self.optim.lr > 0 or self.optim.lr == float("inf"):

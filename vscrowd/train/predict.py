@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..clipwindow import clip_window
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
 from ..dataset import VSCrowd
 from ..errors import CheckpointError, ConfigError, DatasetError
@@ -89,8 +90,7 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
     size = None
     records = []
     for c in range(len(frames)):
-        idx = [int(i) for i in np.clip(c + stride * np.arange(-half, half + 1), 0,
-                                       len(frames) - 1)]
+        idx = clip_window(len(frames), c, m, stride)
         for i in idx:
             if i not in feats:
                 path = ds.image_path(video, frames[i])

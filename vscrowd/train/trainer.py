@@ -26,6 +26,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
 from .._io import atomic_write_text
+from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
 from ..dataset import VSCrowd
 from ..errors import ConfigError, VSCrowdError
@@ -248,10 +249,10 @@ def _log(out_dir: Path, row: dict[str, Any], rank: int) -> None:
 
 def _tensorboard(out: Path):
     """A TensorBoard writer when the tensorboard package is installed, else None."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
+    if optional_module("tensorboard") is None:
         return None
+    from torch.utils.tensorboard import SummaryWriter
+
     return SummaryWriter(str(out / "tensorboard"))
 
 

@@ -1,0 +1,209 @@
+"""The leaderboard prediction files: read and write JSON, JSON Lines and per-video TXT.
+
+See docs/prediction-format.md. Every reader returns :class:`Predictions`, the one type
+the evaluator consumes; errors name the file, line and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._io import atomic_open, ensure_parent
+from .._text import read_text
+from ..errors import OutputError, PredictionFormatError
+from .fastjson import decode_common
+from .predictions import Predictions
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "read_predictions", "write_predictions"]
+
+FORMAT_NAME = "vscrowd-predictions"
+FORMAT_VERSION = 1
+PredictionFileFormat = Literal["json", "jsonl", "txt"]
+
+
+def _loads(text: str, path: Path, line: int | None = None) -> Any:
+    """``json.loads`` whose every failure is a located PredictionFormatError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PredictionFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                    path=path, line=line or exc.lineno) from None
+    except RecursionError:
+        raise PredictionFormatError("JSON nested too deeply", path=path, line=line) from None
+
+
+def _read_json(path: Path) -> Predictions:
+    text = read_text(path, PredictionFormatError, "prediction file")  # read and decoded once
+    fast = decode_common(text)
+    if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
+        frames, frame_index, xy, scores, method, _fmt, _version = fast
+        return Predictions.from_arrays(frames, frame_index, xy, scores, method=method,
+                                       source=str(path))
+    doc = _loads(text, path)
+    if isinstance(doc, list):  # a bare list of records is accepted too
+        doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
+    if not isinstance(doc, dict):
+        raise PredictionFormatError(f"expected a JSON object, got {type(doc).__name__}",
+                                    path=path)
+    _check_header(doc, path)
+    if "predictions" not in doc or not isinstance(doc["predictions"], list):
+        raise PredictionFormatError("expected a 'predictions' list", path=path,
+                                    field="predictions")
+    return Predictions.from_records(doc["predictions"], method=doc.get("method"),
+                                    source=str(path))
+
+
+def _check_header(doc: Mapping[str, Any], path: Path) -> None:
+    fmt = doc.get("format", FORMAT_NAME)
+    if fmt != FORMAT_NAME:
+        raise PredictionFormatError(f"expected format {FORMAT_NAME!r}, got {fmt!r}",
+                                    path=path, field="format")
+    version = doc.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise PredictionFormatError(f"expected version {FORMAT_VERSION}, got {version!r}",
+                                    path=path, field="version")
+
+
+def _read_jsonl(path: Path) -> Predictions:
+    method, records, lines = None, [], []
+    text = read_text(path, PredictionFormatError, "prediction file")
+    for no, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        obj = _loads(line, path, no)
+        if isinstance(obj, dict) and "points" not in obj and ("format" in obj
+                                                              or "version" in obj):
+            _check_header(obj, path)  # optional header line
+            method = obj.get("method", method)
+            continue
+        records.append(obj)
+        lines.append(no)
+    if not records:
+        raise PredictionFormatError("no prediction records (the file is empty)", path=path)
+    return Predictions.from_records(records, method=method, source=str(path), lines=lines)
+
+
+def _read_txt_folder(path: Path) -> Predictions:
+    files = sorted(path.glob("*.txt"))
+    if not files:
+        raise PredictionFormatError("folder holds no per-video *.txt prediction files",
+                                    path=path)
+    preds = []
+    for f in files:
+        records, lines = [], []
+        for no, line in enumerate(read_text(f, PredictionFormatError,
+                                            "prediction file").splitlines(), start=1):
+            toks = line.split()
+            if not toks:
+                continue
+            vals = toks[1:]
+            if len(vals) % 3:
+                raise PredictionFormatError(
+                    f"expected triples 'x y score' after the FrameID, got {len(vals)} values",
+                    path=f, line=no)
+            try:
+                arr = np.array(vals, dtype=np.float64).reshape(-1, 3)
+            except ValueError:
+                bad = next(v for v in vals if not _is_number(v))
+                raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
+                                            line=no) from None
+            records.append({"video": f.stem, "frame": toks[0], "points": arr.tolist()})
+            lines.append(no)
+        preds.append(Predictions.from_records(records, source=str(f), lines=lines))
+    return _concat(preds, source=str(path))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _concat(parts: list[Predictions], source: str) -> Predictions:
+    """One Predictions from per-file parts (their frames are disjoint by video)."""
+    offsets = np.cumsum([0] + [len(p.frames) for p in parts])
+    return Predictions.from_arrays(
+        pd.concat([p.frames for p in parts], ignore_index=True),
+        np.concatenate([p.frame_index + o for p, o in zip(parts, offsets)]),
+        np.concatenate([p.points for p in parts]), np.concatenate([p.scores for p in parts]),
+        source=source)
+
+
+def read_predictions(path: str | Path) -> Predictions:
+    """Read a prediction file: ``.json``, ``.jsonl`` or a folder of per-video ``.txt``.
+
+    Raises:
+        PredictionFormatError: Unreadable or malformed input (names file, line, field).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _read_txt_folder(path)
+    if not path.exists():
+        raise PredictionFormatError("no such file or folder", path=path)
+    if path.suffix == ".jsonl":
+        return _read_jsonl(path)
+    return _read_json(path)
+
+
+def _num(v: float) -> float | int:
+    return int(v) if v == int(v) and abs(v) < 2**53 else v
+
+
+def write_predictions(
+    preds: Predictions,
+    path: str | Path,
+    *,
+    format: PredictionFileFormat | None = None,
+    method: str | None = None,
+) -> Path:
+    """Write predictions as JSON (default), JSONL or a folder of per-video TXT files.
+
+    The format follows ``format`` or the suffix of ``path`` (``.json``, ``.jsonl``;
+    anything else with ``format="txt"`` is a folder). Files are written atomically.
+    """
+    path = Path(path)
+    fmt = format or {".json": "json", ".jsonl": "jsonl"}.get(path.suffix)
+    if fmt not in ("json", "jsonl", "txt"):
+        raise OutputError(f"expected format json, jsonl or txt (or a .json/.jsonl path), "
+                          f"got {format or path.suffix!r}")
+    method = method if method is not None else preds.method
+    if fmt == "json":
+        header = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
+        if method:
+            header["method"] = method
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(header)[:-1] + ', "predictions": [\n')
+            for i, rec in enumerate(preds.records()):
+                fh.write(("" if i == 0 else ",\n") + json.dumps(rec))
+            fh.write("\n]}\n")
+    elif fmt == "jsonl":
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            head = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
+            if method:
+                head["method"] = method
+            fh.write(json.dumps(head) + "\n")
+            for rec in preds.records():
+                fh.write(json.dumps(rec) + "\n")
+    else:
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{path} exists and is not a folder")
+        ensure_parent(path / "x")
+        by_video: dict[str, list[str]] = {}
+        for rec in preds.records():
+            vals = " ".join(repr(float(v)) if not float(v).is_integer() else str(_num(v))
+                            for p in rec["points"] for v in p)
+            by_video.setdefault(rec["video"], []).append(f"{rec['frame']} {vals}".rstrip())
+        for video, lines in by_video.items():
+            with atomic_open(path / f"{video}.txt", "w", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+    return path
+
+
