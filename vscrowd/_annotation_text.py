@@ -118,29 +118,56 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     frame_ids, line_nos, rests = _split_lines(strip_bom(data))
     if not frame_ids:
         fail(path, None, "annotation file is empty (expected one line per frame)")
-    n_lines = len(frame_ids)
-    body = b"\n".join(rests)
-    counts = _token_counts(body, n_lines, rests)
+    table, heads_per_line = _head_table(rests, line_nos, path)
+    line_of_head = np.repeat(np.arange(len(heads_per_line)), heads_per_line)
+    where = _locator(line_of_head, line_nos)
+    _check_heads(table, line_of_head, where, path)
+    frame_strs = [_frame_id(f, no, path) for f, no in zip(frame_ids, line_nos)]
+    if len(set(frame_strs)) != len(frame_strs):
+        seen: dict[str, int] = {}
+        for s, no in zip(frame_strs, line_nos):
+            if s in seen:
+                fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
+                     field="FrameID")
+            seen[s] = no
+    x1, y1, x2, y2, px, py = (table[:, k] for k in range(1, 7))
+    outside = (px < x1) | (px > x2) | (py < y1) | (py > y2)
+    n_out = int(outside.sum())
+    if n_out:
+        no, _ = where(int(np.flatnonzero(outside)[0]), 5)
+        msg = (f"{n_out} head center(s) lie outside their head-shoulder box "
+               f"(first on line {no})")
+        if strict:
+            fail(path, no, msg, field="p1 p2")
+        warnings.warn(f"{path or video}: {msg}", VSCrowdWarning, stacklevel=3)
+    return Parsed(video, frame_strs, heads_per_line, table)
 
+
+def _head_table(rests: list[bytes], line_nos: list[int], path
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, 7)`` float64 head values and heads per line, or a located error."""
+    body = b"\n".join(rests)
+    counts = _token_counts(body, len(rests), rests)
     bad = np.flatnonzero(counts % VALUES_PER_HEAD)
     if bad.size:
         i = int(bad[0])
         k = int(counts[i])
         first = (k // VALUES_PER_HEAD) * VALUES_PER_HEAD + 2
         fail(path, line_nos[i],
-              f"expected {VALUES_PER_HEAD} values per head (HeadID x1 y1 x2 y2 p1 p2) after "
-              f"the FrameID, got {k} values; the incomplete head starts at token {first}",
-              field="head fields")
-
+             f"expected {VALUES_PER_HEAD} values per head (HeadID x1 y1 x2 y2 p1 p2) after "
+             f"the FrameID, got {k} values; the incomplete head starts at token {first}",
+             field="head fields")
     total = int(counts.sum())
     values = np.empty(0, np.float64)
     if total:
         values = _parse_floats(body)
         if values is None or values.size != total:
             _slow_locate_bad_token(rests, line_nos, path)
-    table = values.reshape(-1, VALUES_PER_HEAD)
-    heads_per_line = counts // VALUES_PER_HEAD
-    line_of_head = np.repeat(np.arange(n_lines), heads_per_line)
+    return values.reshape(-1, VALUES_PER_HEAD), counts // VALUES_PER_HEAD
+
+
+def _locator(line_of_head: np.ndarray, line_nos: list[int]):
+    """``where(head, column) -> (line, "token k (field, head j)")`` for error messages."""
 
     def where(head: int, col: int) -> tuple[int, str]:
         i = int(line_of_head[head])
@@ -148,6 +175,11 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
         pos = 2 + within * VALUES_PER_HEAD + col
         return line_nos[i], f"token {pos} ({HEAD_FIELDS[col]}, head {within + 1})"
 
+    return where
+
+
+def _check_heads(table: np.ndarray, line_of_head: np.ndarray, where, path) -> None:
+    """Finite values, integer HeadIDs, boxes not inverted, no HeadID twice in a frame."""
     finite = np.isfinite(table)
     if not finite.all():
         h, c = np.argwhere(~finite)[0]
@@ -159,15 +191,14 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
         h = int(np.flatnonzero(nonint)[0])
         no, field = where(h, 0)
         fail(path, no, f"expected an integer HeadID, got {ids[h]}", field=field)
-    x1, y1, x2, y2, px, py = (table[:, k] for k in range(1, 7))
+    x1, y1, x2, y2 = (table[:, k] for k in range(1, 5))
     for lo, hi, name, col in ((x1, x2, "x2 < x1", 3), (y1, y2, "y2 < y1", 4)):
         inverted = hi < lo
         if inverted.any():
             h = int(np.flatnonzero(inverted)[0])
             no, field = where(h, col)
             fail(path, no, f"box has {name} ({hi[h]} < {lo[h]}); expected left <= right "
-                  "and top <= bottom", field=field)
-
+                 "and top <= bottom", field=field)
     head_ids = ids.astype(np.int64)
     if head_ids.size:
         order = np.lexsort((head_ids, line_of_head))
@@ -176,24 +207,3 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
             h = int(order[np.flatnonzero(dup)[0] + 1])
             no, field = where(h, 0)
             fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)
-
-    frame_strs = [_frame_id(f, no, path) for f, no in zip(frame_ids, line_nos)]
-    if len(set(frame_strs)) != n_lines:
-        seen: dict[str, int] = {}
-        for s, no in zip(frame_strs, line_nos):
-            if s in seen:
-                fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
-                      field="FrameID")
-            seen[s] = no
-
-    outside = (px < x1) | (px > x2) | (py < y1) | (py > y2)
-    n_out = int(outside.sum())
-    if n_out:
-        h = int(np.flatnonzero(outside)[0])
-        no, _ = where(h, 5)
-        msg = (f"{n_out} head center(s) lie outside their head-shoulder box "
-               f"(first on line {no})")
-        if strict:
-            fail(path, no, msg, field="p1 p2")
-        warnings.warn(f"{path or video}: {msg}", VSCrowdWarning, stacklevel=3)
-    return Parsed(video, frame_strs, heads_per_line, table)

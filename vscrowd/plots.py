@@ -9,35 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._io import atomic_path, ensure_folder
+from ._io import ensure_folder
 from .dataset import VSCrowd
 from .errors import ConfigError
+from .eval.pr_curves import plot_pr_curves
+from .figures import FigureFormat, new_figure, save_figure
 from .stats import head_sizes, track_lengths
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .eval.results import EvaluationResult
+    pass
 
 __all__ = ["PLOTS", "count_curves", "density_heatmap", "head_size_hist", "heads_per_frame_hist",
            "plot_all", "plot_pr_curves", "size_vs_y", "track_length_hist"]
 
-FigureFormat = Literal["png", "svg", "pdf"]
 _SPLIT_COLORS = {"train": "#1f77b4", "test": "#d62728", "val": "#2ca02c"}
-
-
-def _new_figure(width: float = 6.4, height: float = 4.2) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    return fig
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip("."))
-    return path
 
 
 def _by_split(ds: VSCrowd):
@@ -49,7 +39,7 @@ def _split_hist(ds: VSCrowd, values: Callable[[VSCrowd], np.ndarray], bins: np.n
                 label: Callable[[str, VSCrowd], str], xlabel: str, ylabel: str, title: str,
                 density: bool = False, log: bool = False) -> Figure:
     """One histogram per split, overlaid."""
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     for split, sub, color in _by_split(ds):
         ax.hist(values(sub), bins=bins, alpha=0.55, color=color, label=label(split, sub),
@@ -85,7 +75,7 @@ def head_size_hist(ds: VSCrowd) -> Figure:
 
 def size_vs_y(ds: VSCrowd) -> Figure:
     """Head size against image row: the perspective effect (median and 10-90% band)."""
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     h = ds.heads
     if len(h):
@@ -120,7 +110,7 @@ def track_length_hist(ds: VSCrowd) -> Figure:
 def density_heatmap(ds: VSCrowd, video: str | None = None, bins: int = 64) -> Figure:
     """Where heads are: 2-D histogram of head centers over the image."""
     sub = ds.select(videos=video) if video else ds
-    fig = _new_figure(6.4, 4.0)
+    fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     w = sub.videos["width"].dropna()
     h = sub.videos["height"].dropna()
@@ -149,7 +139,7 @@ def _cumulative_unique(frame_ids: list[np.ndarray]) -> np.ndarray:
 def count_curves(ds: VSCrowd, preds=None, max_videos: int = 6) -> Figure:
     """Cumulative number of distinct people over time, per video: ground truth (solid)
     and, with predictions that carry track IDs, predicted (dashed)."""
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     if preds is not None and preds.track_ids is None:
         raise ConfigError("count curves need predictions with track IDs (vscrowd track)")
@@ -194,29 +184,4 @@ def plot_all(ds: VSCrowd, out_dir: str | Path, fmt: FigureFormat = "png",
     options = {"density": {"video": video}, "count_curves": {"preds": preds}}
     figures = {name: build(ds, **options.get(name, {})) for name, build in PLOTS.items()}
     out_dir = ensure_folder(out_dir)
-    return [_save(fig, out_dir / f"{name}.{fmt}") for name, fig in figures.items()]
-
-
-def plot_pr_curves(result: EvaluationResult, out_dir: str | Path,
-                   fmt: FigureFormat = "png") -> list[Path]:
-    """One precision-recall figure per σ (curves at t = 0.50, 0.75, 0.95)."""
-    from .eval.ap import RECALL_THRESHOLDS
-
-    out_dir = ensure_folder(out_dir)
-    paths = []
-    for res in result.localization:
-        fig = _new_figure()
-        ax = fig.add_subplot()
-        if res.precision is not None:
-            for t in (0, 5, 9):
-                ax.plot(RECALL_THRESHOLDS, res.precision[t],
-                        label=f"t={res.thresholds[t]:.2f}  AP {100 * res.ap[t]:.1f}")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision (interpolated)")
-        ax.set_title(f"Precision-recall at σ = {res.sigma:g} px"
-                     + ("" if res.map is None else f"  (mAP {100 * res.map:.1f})"))
-        ax.legend(loc="lower left")
-        paths.append(_save(fig, out_dir / f"pr_sigma{res.sigma:g}.{fmt}"))
-    return paths
+    return [save_figure(fig, out_dir / f"{name}.{fmt}") for name, fig in figures.items()]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .ap import interpolated_precision
-from .results import SizeRecallResult
+from .family_results import SizeRecallResult
 
 __all__ = ["bootstrap_over_videos", "per_video_table", "size_recall"]
 

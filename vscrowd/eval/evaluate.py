@@ -21,20 +21,20 @@ from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors
 from .distance_ap import DEFAULT_RADII, distance_ap
 from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
+from .family_results import (
+    BoxThresholdResult,
+    CountingResult,
+    DistanceAPResult,
+    IdreesResult,
+    LocalizationResult,
+)
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches, sigma_precision_recall
 from .matching import candidate_pairs, rank_in_frame
 from .prediction_files import read_predictions
 from .predictions import Predictions
-from .results import (
-    BoxThresholdResult,
-    CountingResult,
-    DistanceAPResult,
-    EvaluationResult,
-    IdreesResult,
-    LocalizationResult,
-)
+from .results import EvaluationResult
 from .tracks import score_tracks
 
 __all__ = ["DEFAULT_METRICS", "DEFAULT_SIGMAS", "METRICS", "evaluate"]

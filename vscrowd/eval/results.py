@@ -1,4 +1,5 @@
-"""Result types of the evaluator: named fields, ``to_dict()``, ``to_pandas()``, ``str()``."""
+"""``EvaluationResult``: everything ``evaluate`` computed, with ``to_dict()``,
+``to_pandas()``, ``str()`` and ``plot()`` (the per-family results: ``family_results.py``)."""
 
 from __future__ import annotations
 
@@ -10,178 +11,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["BoxThresholdResult", "CountingResult", "DistanceAPResult", "EvaluationResult",
-           "IdreesResult",
-           "LocalizationResult", "SizeRecallResult"]
+from .family_results import (
+    BoxThresholdResult,
+    CountingResult,
+    DistanceAPResult,
+    IdreesResult,
+    LocalizationResult,
+    SizeRecallResult,
+)
+
+__all__ = ["EvaluationResult", "format_tracking"]
 
 TableFormat = Literal["table", "markdown", "csv"]
-
-
-def _f(v: float | None) -> float | None:
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
-
-
-@dataclass(frozen=True)
-class LocalizationResult:
-    """σ-thresholded AP/AR at one σ.
-
-    Attributes:
-        sigma: Positive range σ in pixels.
-        thresholds: ``(10,)`` similarity thresholds 0.50...0.95.
-        precision: ``(10, 101)`` interpolated precision at recall 0:0.01:1, or None
-            when the split has no ground-truth heads (AP undefined).
-        recall: ``(10,)`` final recall per threshold, or None when undefined.
-    """
-
-    sigma: float
-    thresholds: np.ndarray
-    precision: np.ndarray | None
-    recall: np.ndarray | None
-
-    @property
-    def ap(self) -> np.ndarray | None:
-        """``(10,)`` AP per threshold (mean interpolated precision)."""
-        return None if self.precision is None else self.precision.mean(axis=1)
-
-    @property
-    def ap50(self) -> float | None:
-        return None if self.ap is None else float(self.ap[0])
-
-    @property
-    def ap75(self) -> float | None:
-        return None if self.ap is None else float(self.ap[5])
-
-    @property
-    def map(self) -> float | None:
-        """Mean AP over the 10 thresholds."""
-        return None if self.precision is None else float(self.precision.mean())
-
-    @property
-    def ar50(self) -> float | None:
-        return None if self.recall is None else float(self.recall[0])
-
-    @property
-    def ar75(self) -> float | None:
-        return None if self.recall is None else float(self.recall[5])
-
-    @property
-    def mar(self) -> float | None:
-        """Mean final recall over the 10 thresholds."""
-        return None if self.recall is None else float(self.recall.mean())
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``localization`` entry of the JSON output."""
-        return {
-            "sigma": self.sigma if not float(self.sigma).is_integer() else int(self.sigma),
-            "AP.50": self.ap50, "AP.75": self.ap75, "mAP": self.map,
-            "AR.50": self.ar50, "AR.75": self.ar75, "mAR": self.mar,
-            "AP": None if self.ap is None else [float(v) for v in self.ap],
-            "AR": None if self.recall is None else [float(v) for v in self.recall],
-        }
-
-
-@dataclass(frozen=True)
-class CountingResult:
-    """Counting errors over frames (count = points with score >= threshold)."""
-
-    mae: float | None
-    rmse: float | None
-    nae: float | None
-    frames: int
-    threshold: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"MAE": self.mae, "RMSE": self.rmse, "NAE": self.nae, "frames": self.frames,
-                "count_threshold": self.threshold}
-
-
-@dataclass(frozen=True)
-class BoxThresholdResult:
-    """NWPU-style P/R/F1 with per-head radius from the head-shoulder box."""
-
-    radius: Literal["sigma_s", "sigma_l"]
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-
-    @property
-    def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None
-                                                    else None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"radius": self.radius, "TP": self.tp, "FP": self.fp, "FN": self.fn,
-                "P": self.precision, "R": self.recall, "F1": self.f1}
-
-
-@dataclass(frozen=True)
-class DistanceAPResult:
-    """AP at fixed pixel radii (the DroneCrowd L-mAP family)."""
-
-    radii: np.ndarray
-    ap: np.ndarray | None
-
-    @property
-    def l_map(self) -> float | None:
-        return None if self.ap is None else float(self.ap.mean())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"radii": [float(r) for r in self.radii], "L-mAP": self.l_map,
-                "AP": None if self.ap is None else [float(v) for v in self.ap]}
-
-
-@dataclass(frozen=True)
-class IdreesResult:
-    """Precision / recall / AUC over 1...100 px thresholds (the paper's Table IX)."""
-
-    thresholds: np.ndarray
-    precision_curve: np.ndarray
-    recall_curve: np.ndarray
-
-    @property
-    def precision(self) -> float | None:
-        return _mean_or_none(self.precision_curve)
-
-    @property
-    def recall(self) -> float | None:
-        return _mean_or_none(self.recall_curve)
-
-    @property
-    def auc(self) -> float | None:
-        from .idrees import pr_auc
-
-        if np.isnan(self.precision_curve).any() or np.isnan(self.recall_curve).any():
-            return None
-        return pr_auc(self.precision_curve, self.recall_curve)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"thresholds": [float(t) for t in self.thresholds],
-                "precision": self.precision, "recall": self.recall, "AUC": self.auc}
-
-
-def _mean_or_none(v: np.ndarray) -> float | None:
-    return None if np.isnan(v).any() else float(v.mean())
-
-
-@dataclass(frozen=True)
-class SizeRecallResult:
-    """Recall per head-size bucket at one σ (size = sqrt of the GT box area)."""
-
-    sigma: float
-    table: pd.DataFrame  # bucket, lo, hi, gt_points, AR.50, AR.75, mAR
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sigma": self.sigma,
-                "buckets": json.loads(self.table.to_json(orient="records"))}
 
 
 @dataclass(frozen=True)
@@ -250,61 +91,14 @@ class EvaluationResult:
 
     def format(self, fmt: TableFormat = "table") -> str:
         """Render the summary as an aligned text table, Markdown or CSV."""
-        loc = self.to_pandas()
         if fmt == "csv":
-            text = loc.to_csv()
-            if self.counting is not None:
-                c = self.counting
-                text += f"\nMAE,RMSE,NAE,frames\n{_csv(c.mae)},{_csv(c.rmse)},{_csv(c.nae)}," \
-                        f"{c.frames}\n"
-            return text
+            return _csv_summary(self.to_pandas(), self.counting)
         if fmt not in ("table", "markdown"):
             raise ValueError(f"expected format table, markdown or csv, got {fmt!r}")
-        lines = []
-        if self.localization:
-            header = ["σ", "AP.50", "AP.75", "mAP", "AR.50", "AR.75", "mAR"]
-            body = [[str(s)] + [_pct(v) for v in row] for s, row in
-                    zip(loc.index, loc.to_numpy(dtype=object))]
-            lines += _render([header, *body], fmt)
-        if self.counting is not None:
-            c = self.counting
-            lines.append("")
-            lines += _render([["MAE", "RMSE", "NAE", "frames"],
-                              [_num(c.mae), _num(c.rmse), _num(c.nae), str(c.frames)]], fmt)
-            lines.append(f"(counts: points with score >= {c.threshold}; RMSE is the root "
-                         "mean squared error that papers label 'MSE')")
-        for b in self.box_threshold:
-            lines.append(f"box-threshold {b.radius}: P {_pct(b.precision)}  "
-                         f"R {_pct(b.recall)}  F1 {_pct(b.f1)}")
-        if self.distance_ap is not None:
-            lines.append(f"distance AP (radii {self.distance_ap.radii[0]:g}..."
-                         f"{self.distance_ap.radii[-1]:g} px): L-mAP "
-                         f"{_pct(self.distance_ap.l_map)}")
-        if self.idrees is not None:
-            i = self.idrees
-            lines.append(f"Idrees et al. P/R/AUC ({i.thresholds[0]:g}...{i.thresholds[-1]:g} px): "
-                         f"precision {_num(i.precision)}  recall {_num(i.recall)}  "
-                         f"AUC {_num(i.auc)}")
+        lines = _headline_lines(self.to_pandas(), self.counting, fmt)
+        lines += _family_lines(self.box_threshold, self.distance_ap, self.idrees)
         lines += format_tracking(self.tracking, self.video_counting, fmt)
-        for s in self.size_recall:
-            lines.append("")
-            lines.append(f"recall by head size at σ={s.sigma:g} (size = sqrt(box area), px)")
-            t = s.table
-            rows = [["bucket", "range", "GT", "AR.50", "mAR"]] + [
-                [r.bucket, f"[{r.lo:g}, {r.hi:g})", str(r.gt_points), _pct(r["AR.50"]),
-                 _pct(r["mAR"])] for _, r in t.iterrows()]
-            lines += _render(rows, fmt)
-        if self.per_video is not None:
-            lines.append("")
-            lines.append("per video")
-            lines += _render(_table_rows(self.per_video), fmt)
-        if self.bootstrap is not None:
-            lines.append("")
-            lines.append("bootstrap over videos (95% percentile interval)")
-            rows = [["σ", "metric", "estimate", "low", "high"]] + [
-                [f"{r.sigma:g}", r.metric, _pct(r.estimate), _pct(r.low), _pct(r.high)]
-                for _, r in self.bootstrap.iterrows()]
-            lines += _render(rows, fmt)
+        lines += _breakdown_lines(self.size_recall, self.per_video, self.bootstrap, fmt)
         lines.append("")
         lines.append(f"frames {self.frames}, GT points {self.gt_points}, "
                      f"predicted points {self.pred_points}")
@@ -321,9 +115,9 @@ class EvaluationResult:
 
     def plot(self, out_dir: str | Path, fmt: str = "png") -> list[Path]:
         """Write one precision-recall figure per σ into ``out_dir``."""
-        from ..plots import plot_pr_curves
+        from .pr_curves import plot_pr_curves
 
-        return plot_pr_curves(self, out_dir, fmt=fmt)
+        return plot_pr_curves(self.localization, out_dir, fmt=fmt)
 
 
 def format_tracking(tracking, video_counting, fmt: str = "table") -> list[str]:
@@ -384,3 +178,66 @@ def _render(rows: list[list[str]], fmt: str) -> list[str]:
     return ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
 
 
+def _csv_summary(loc: pd.DataFrame, counting: CountingResult | None) -> str:
+    text = loc.to_csv()
+    if counting is not None:
+        c = counting
+        text += f"\nMAE,RMSE,NAE,frames\n{_csv(c.mae)},{_csv(c.rmse)},{_csv(c.nae)},{c.frames}\n"
+    return text
+
+
+def _headline_lines(loc: pd.DataFrame, counting: CountingResult | None, fmt: str) -> list[str]:
+    """The σ table and the counting errors."""
+    lines: list[str] = []
+    if len(loc):
+        header = ["σ", "AP.50", "AP.75", "mAP", "AR.50", "AR.75", "mAR"]
+        body = [[str(s)] + [_pct(v) for v in row] for s, row in
+                zip(loc.index, loc.to_numpy(dtype=object))]
+        lines += _render([header, *body], fmt)
+    if counting is not None:
+        c = counting
+        lines.append("")
+        lines += _render([["MAE", "RMSE", "NAE", "frames"],
+                          [_num(c.mae), _num(c.rmse), _num(c.nae), str(c.frames)]], fmt)
+        lines.append(f"(counts: points with score >= {c.threshold}; RMSE is the root "
+                     "mean squared error that papers label 'MSE')")
+    return lines
+
+
+def _family_lines(box: tuple[BoxThresholdResult, ...], dist: DistanceAPResult | None,
+                  idrees: IdreesResult | None) -> list[str]:
+    lines = [f"box-threshold {b.radius}: P {_pct(b.precision)}  R {_pct(b.recall)}  "
+             f"F1 {_pct(b.f1)}" for b in box]
+    if dist is not None:
+        lines.append(f"distance AP (radii {dist.radii[0]:g}...{dist.radii[-1]:g} px): L-mAP "
+                     f"{_pct(dist.l_map)}")
+    if idrees is not None:
+        i = idrees
+        lines.append(f"Idrees et al. P/R/AUC ({i.thresholds[0]:g}...{i.thresholds[-1]:g} px): "
+                     f"precision {_num(i.precision)}  recall {_num(i.recall)}  "
+                     f"AUC {_num(i.auc)}")
+    return lines
+
+
+def _breakdown_lines(sizes: tuple[SizeRecallResult, ...], per_video: pd.DataFrame | None,
+                     bootstrap: pd.DataFrame | None, fmt: str) -> list[str]:
+    lines: list[str] = []
+    for s in sizes:
+        lines.append("")
+        lines.append(f"recall by head size at σ={s.sigma:g} (size = sqrt(box area), px)")
+        rows = [["bucket", "range", "GT", "AR.50", "mAR"]] + [
+            [r.bucket, f"[{r.lo:g}, {r.hi:g})", str(r.gt_points), _pct(r["AR.50"]),
+             _pct(r["mAR"])] for _, r in s.table.iterrows()]
+        lines += _render(rows, fmt)
+    if per_video is not None:
+        lines.append("")
+        lines.append("per video")
+        lines += _render(_table_rows(per_video), fmt)
+    if bootstrap is not None:
+        lines.append("")
+        lines.append("bootstrap over videos (95% percentile interval)")
+        rows = [["σ", "metric", "estimate", "low", "high"]] + [
+            [f"{r.sigma:g}", r.metric, _pct(r.estimate), _pct(r.low), _pct(r.high)]
+            for _, r in bootstrap.iterrows()]
+        lines += _render(rows, fmt)
+    return lines

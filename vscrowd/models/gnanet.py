@@ -20,7 +20,6 @@ asks which parts exist.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -231,50 +230,94 @@ STRUCTURE = ("fuse", "scene_modelling", "objective_gna", "temporal_gna", "self_g
 _OPTIONS = tuple(f.name for f in fields(GNANetConfig))
 
 
-def _variant(name: str, doc: str, **fixed: Any) -> Callable[..., GNANet]:
-    """Register the builder of one variant: ``fixed`` are its structure and defaults."""
+def _build(name: str, options: dict[str, Any], **fixed: Any) -> GNANet:
+    """A variant: ``fixed`` are its structure (not overridable) and its defaults."""
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {unknown} for model {name!r}; expected "
+                          f"some of {sorted(set(_OPTIONS) - set(STRUCTURE))}")
+    fixed_here = sorted(set(options) & set(STRUCTURE))
+    if fixed_here:
+        raise ConfigError(f"option(s) {fixed_here} are fixed by model {name!r}; choose "
+                          "another registered model (vscrowd.models.list_models())")
     structure = {k: v for k, v in fixed.items() if k in STRUCTURE}
     defaults = {k: v for k, v in fixed.items() if k not in STRUCTURE}
-
-    def build(**options: Any) -> GNANet:
-        unknown = sorted(set(options) - set(_OPTIONS))
-        if unknown:
-            raise ConfigError(f"unknown option(s) {unknown} for model {name!r}; expected "
-                              f"some of {sorted(set(_OPTIONS) - set(STRUCTURE))}")
-        fixed_here = sorted(set(options) & set(STRUCTURE))
-        if fixed_here:
-            raise ConfigError(f"option(s) {fixed_here} are fixed by model {name!r}; choose "
-                              "another registered model (vscrowd.models.list_models())")
-        return GNANet(GNANetConfig(**{**defaults, **options, **structure}))
-
-    build.__name__ = f"build_{name.replace('-', '_')}"
-    build.__doc__ = doc
-    return register_model(name, clip_length=defaults.get("clip_length", 3))(build)
+    return GNANet(GNANetConfig(**{**defaults, **options, **structure}))
 
 
 _FULL = {"scene_modelling": True, "objective_gna": True, "temporal_gna": True}
 _NONE = {"scene_modelling": False, "objective_gna": False, "temporal_gna": False}
-_variant("gnanet", "GNANet: SM + F-GNA + T-GNA, multi-focus γ = 3/5/10 (Table XIII, last "
-         "row; Table II).", **_FULL)
-_variant("gnanet-1focus", "SM + F-GNA + T-GNA with a single focus γ = 5 (Table XIII, "
-         "fifth row; Table XIV's GNANet).", **_FULL, gammas=(5.0,))
-_variant("sm", "Scene modelling only: the scene context M feeds the prediction module "
-         "(Table XIII, second row).", scene_modelling=True, objective_gna=False,
-         temporal_gna=False, gammas=(5.0,))
-_variant("sm-f", "SM + objective-frame GNA: X = F-GNA(M, F_c) + F_c (Table XIII, third "
-         "row).", scene_modelling=True, objective_gna=True, temporal_gna=False,
-         gammas=(5.0,))
-_variant("sm-t", "SM + temporal GNA: X = T-GNA(M, clip) + F_c (Table XIII, fourth row).",
-         scene_modelling=True, objective_gna=False, temporal_gna=True, gammas=(5.0,))
-_variant("baseline", "The paper's baseline: the m frames' features fused by conv, sent "
-         "to the prediction module (Table XIII, first row).", **_NONE)
-_variant("baseline-1frame", "No attention, middle frame only (vscrowd 0.1's baseline).",
-         **_NONE, fuse="middle", clip_length=1)
-_variant("s-gnanet", "S-GNANet: single image, X = F_c + GNA(F_c, F_c) (Tables VI-VIII).",
-         **_NONE, fuse="middle", self_gna=True, clip_length=1)
-_variant("lanet", "LANet: GNA replaced by local attention over a 9x9 window (Table XIV).",
-         **_FULL, sampler="local", gammas=(5.0,))
-_variant("ranet", "RANet: GNA replaced by random attention, N keys uniform over the map "
-         "(Table XIV).", **_FULL, sampler="uniform", gammas=(5.0,))
-_variant("dranet", "DRANet: keys uniform in a disk of radius 3γ, γ = 5, single focus "
-         "(Table XIV).", **_FULL, sampler="disk", gammas=(5.0,))
+
+
+@register_model("gnanet")
+def gnanet(**options: Any) -> GNANet:
+    """GNANet: SM + F-GNA + T-GNA, multi-focus γ = 3/5/10 (Table XIII, last row;
+    Table II)."""
+    return _build("gnanet", options, **_FULL)
+
+
+@register_model("gnanet-1focus")
+def gnanet_1focus(**options: Any) -> GNANet:
+    """SM + F-GNA + T-GNA with a single focus γ = 5 (Table XIII, fifth row; Table XIV's
+    GNANet)."""
+    return _build("gnanet-1focus", options, **_FULL, gammas=(5.0,))
+
+
+@register_model("sm")
+def sm(**options: Any) -> GNANet:
+    """Scene modelling only: the scene context M feeds the prediction module (Table XIII,
+    second row)."""
+    return _build("sm", options, scene_modelling=True, objective_gna=False,
+                  temporal_gna=False, gammas=(5.0,))
+
+
+@register_model("sm-f")
+def sm_f(**options: Any) -> GNANet:
+    """SM + objective-frame GNA: X = F-GNA(M, F_c) + F_c (Table XIII, third row)."""
+    return _build("sm-f", options, scene_modelling=True, objective_gna=True,
+                  temporal_gna=False, gammas=(5.0,))
+
+
+@register_model("sm-t")
+def sm_t(**options: Any) -> GNANet:
+    """SM + temporal GNA: X = T-GNA(M, clip) + F_c (Table XIII, fourth row)."""
+    return _build("sm-t", options, scene_modelling=True, objective_gna=False,
+                  temporal_gna=True, gammas=(5.0,))
+
+
+@register_model("baseline")
+def baseline(**options: Any) -> GNANet:
+    """The paper's baseline: the m frames' features fused by conv, sent to the prediction
+    module (Table XIII, first row)."""
+    return _build("baseline", options, **_NONE)
+
+
+@register_model("baseline-1frame", clip_length=1)
+def baseline_1frame(**options: Any) -> GNANet:
+    """No attention, middle frame only (vscrowd 0.1's baseline)."""
+    return _build("baseline-1frame", options, **_NONE, fuse="middle", clip_length=1)
+
+
+@register_model("s-gnanet", clip_length=1)
+def s_gnanet(**options: Any) -> GNANet:
+    """S-GNANet: single image, X = F_c + GNA(F_c, F_c) (Tables VI-VIII)."""
+    return _build("s-gnanet", options, **_NONE, fuse="middle", self_gna=True, clip_length=1)
+
+
+@register_model("lanet")
+def lanet(**options: Any) -> GNANet:
+    """LANet: GNA replaced by local attention over a 9x9 window (Table XIV)."""
+    return _build("lanet", options, **_FULL, sampler="local", gammas=(5.0,))
+
+
+@register_model("ranet")
+def ranet(**options: Any) -> GNANet:
+    """RANet: GNA replaced by random attention, N keys uniform over the map
+    (Table XIV)."""
+    return _build("ranet", options, **_FULL, sampler="uniform", gammas=(5.0,))
+
+
+@register_model("dranet")
+def dranet(**options: Any) -> GNANet:
+    """DRANet: keys uniform in a disk of radius 3γ, γ = 5, single focus (Table XIV)."""
+    return _build("dranet", options, **_FULL, sampler="disk", gammas=(5.0,))
