@@ -125,3 +125,22 @@ def test_metric_accumulator_matches_evaluate():
     assert r.sigma(5).mar == pytest.approx(1 / 3)
     # 1 - 2e-16: pycocotools divides by (tp + fp + eps) too.
     assert m.reset().update([[1, 1]], [[1, 1]]).compute().sigma(5).map == pytest.approx(1.0)
+
+
+def test_metric_accumulator_equals_evaluate_and_ignores_frame_names():
+    """The accumulator scores through the same core as evaluate, on its own frame table:
+    repeated (video, frame) names are distinct frames, not a duplicate-record error."""
+    rng = np.random.default_rng(4)
+    frames = [(rng.uniform(0, 100, (6, 2)), rng.uniform(0, 100, (5, 2))) for _ in range(4)]
+    named, repeated = LocalizationMetric(sigmas=[5, 20]), LocalizationMetric(sigmas=[5, 20])
+    records, gt = [], {}
+    for i, (gt_xy, dt_xy) in enumerate(frames):
+        dt = np.column_stack([dt_xy, rng.random(len(dt_xy))])
+        named.update(dt, gt_xy, video="v", frame=f"{i:04d}")
+        repeated.update(dt, gt_xy, video="v", frame="same")
+        records.append({"video": "v", "frame": f"{i:04d}", "points": dt.tolist()})
+        gt[("v", f"{i:04d}")] = gt_xy
+    want = evaluate(GroundTruth.from_points(gt), Predictions.from_records(records),
+                    sigmas=[5, 20], metrics=["sigma", "count"]).to_dict()
+    assert named.compute().to_dict() == want
+    assert repeated.compute().to_dict() == want

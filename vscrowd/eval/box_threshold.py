@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .matching import candidate_pairs, max_bipartite_match
+from .matching import candidate_pairs, max_bipartite_match, within
 
 __all__ = ["box_sigmas", "box_threshold_counts"]
 
@@ -26,13 +26,16 @@ def box_sigmas(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(w, h) / 2.0, np.sqrt(w**2 + h**2) / 2.0
 
 
-def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma) -> dict[str, int]:
-    """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``."""
+def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None
+                         ) -> dict[str, int]:
+    """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``
+    (``pairs``: a wider candidate search to reuse, see ``matching.within``)."""
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = 0
     if n_dt and n_gt:
-        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy,
-                                  float(np.max(gt_sigma, initial=0.0)))
+        radius = float(np.max(gt_sigma, initial=0.0))
+        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius) if pairs is None
+                   else within(pairs, dt_xy, gt_xy, radius, pad=True))
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
         ok = d <= gt_sigma[pg]
         match = max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ap import interpolated_precision
-from .matching import candidate_pairs, greedy_match
+from .matching import candidate_pairs, greedy_match, within
 
 __all__ = ["DEFAULT_RADII", "distance_ap"]
 
@@ -23,12 +23,15 @@ DEFAULT_RADII.flags.writeable = False  # a shared default: never changed in plac
 
 
 def distance_ap(dt_frame, dt_xy, dt_rank, order, gt_frame, gt_xy,
-                radii: np.ndarray = DEFAULT_RADII) -> np.ndarray | None:
-    """``(R,)`` AP per radius, or None without ground truth."""
+                radii: np.ndarray = DEFAULT_RADII, pairs=None) -> np.ndarray | None:
+    """``(R,)`` AP per radius, or None without ground truth (``pairs``: a wider
+    candidate search to reuse)."""
     if len(gt_xy) == 0:
         return None
     radii = np.asarray(radii, np.float64)
-    pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(radii.max()))
+    r = float(radii.max())
+    pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
+               else within(pairs, dt_xy, gt_xy, r, pad=True))
     d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
     dt_gt, _ = greedy_match(pd_, pg, -d2, dt_rank, len(gt_xy), -(radii**2))
     precision, _ = interpolated_precision(dt_gt[:, order] >= 0, len(gt_xy))

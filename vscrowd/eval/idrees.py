@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .matching import candidate_pairs, max_bipartite_match
+from .matching import candidate_pairs, max_bipartite_match, within
 
 __all__ = ["IDREES_THRESHOLDS", "idrees_curve", "pr_auc"]
 
@@ -29,9 +29,11 @@ IDREES_THRESHOLDS.flags.writeable = False
 
 
 def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
-                 gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS
+                 gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS,
+                 pairs: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """``(precision, recall)``, each ``(R,)`` float64, one entry per threshold (px).
+    """``(precision, recall)``, each ``(R,)`` float64, one entry per threshold (px);
+    ``pairs``: a wider candidate search to reuse.
 
     Example:
         >>> f = np.zeros(2, np.int64)
@@ -44,7 +46,9 @@ def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = np.zeros(len(thresholds), np.int64)
     if n_dt and n_gt:
-        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(thresholds.max()))
+        r = float(thresholds.max())
+        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
+                   else within(pairs, dt_xy, gt_xy, r, pad=True))
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
         for i, r in enumerate(thresholds):
             ok = d <= r

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .ap import COCO_THRESHOLDS, interpolated_precision
-from .matching import candidate_pairs, greedy_match
+from .matching import candidate_pairs, greedy_match, within
 
 __all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches",
            "sigma_precision_recall"]
@@ -56,10 +56,7 @@ def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
     if pairs is None:
         pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius)
     else:
-        pd_, pg = pairs
-        d2 = ((dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2)
-        keep = d2 <= radius**2
-        pd_, pg = pd_[keep], pg[keep]
+        pd_, pg = within(pairs, dt_xy, gt_xy, radius)
     sim = oks_similarity(dt_xy, gt_xy, pd_, pg, sigma)
     return greedy_match(pd_, pg, sim, dt_rank, len(gt_xy), thr)
 

@@ -17,7 +17,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import maximum_bipartite_matching
 from scipy.spatial import cKDTree
 
-__all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "rank_in_frame"]
+__all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "rank_in_frame",
+           "within"]
 
 
 def candidate_pairs(
@@ -52,6 +53,20 @@ def candidate_pairs(
     di, gi = res["i"].astype(np.int64), res["j"].astype(np.int64)
     order = np.lexsort((gi, di))
     return di[order], gi[order]
+
+
+def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.ndarray,
+           radius: float, pad: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of a wider :func:`candidate_pairs` search that lie within ``radius``
+    (order kept): every metric reuses the one search ``evaluate`` makes. ``pad`` widens
+    the bound as :func:`candidate_pairs` does, for callers that re-test the exact
+    condition (so the kept pairs are the ones a search at ``radius`` returns)."""
+    pd_, pg = pairs
+    d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
+    if pad:
+        radius = radius + radius * 1e-9 + 1e-9
+    keep = d2 <= radius**2
+    return pd_[keep], pg[keep]
 
 
 def rank_in_frame(frame: np.ndarray, score: np.ndarray) -> np.ndarray:

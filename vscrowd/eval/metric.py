@@ -1,7 +1,7 @@
 """Accumulator classes for training loops (torchmetrics style, no torch needed).
 
 ``update()`` takes one frame at a time and returns ``self``; ``compute()`` runs the
-same functions as :func:`~vscrowd.eval.evaluate`; ``reset()`` clears the state.
+same core as :func:`~vscrowd.eval.evaluate` (``core.score``); ``reset()`` clears the state.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .evaluate import DEFAULT_SIGMAS, evaluate
+from ..points import Points
+from .core import EvalOptions, score
+from .families import DEFAULT_SIGMAS
 from .groundtruth import GroundTruth
-from .predictions import Predictions
 from .results import EvaluationResult
 
 __all__ = ["LocalizationMetric"]
@@ -35,6 +36,7 @@ class LocalizationMetric:
         self.sigmas = tuple(float(s) for s in sigmas)
         self.count_threshold = count_threshold
         self.metrics = tuple(metrics)
+        self.options = EvalOptions(self.sigmas, self.metrics, count_threshold).validate()
         self.reset()
 
     def reset(self) -> LocalizationMetric:
@@ -79,8 +81,7 @@ class LocalizationMetric:
                                      np.concatenate(self._gt) if n else np.empty((0, 2)),
                                      np.concatenate(self._boxes) if n else np.empty((0, 4)))
         table = np.concatenate(self._pred) if n else np.empty((0, 3))
-        preds = Predictions.from_arrays(frames[["video", "frame"]],
-                                        np.repeat(np.arange(n), counts_p),
-                                        table[:, :2].copy(), table[:, 2].copy())
-        return evaluate(gt, preds, sigmas=self.sigmas, metrics=self.metrics,
-                        count_threshold=self.count_threshold)
+        # The frames are one table already: the core scores it directly (no FrameID
+        # matching by name, so repeated or missing identifiers are harmless).
+        dt = Points(frames, np.repeat(np.arange(n), counts_p), table[:, :2], table[:, 2])
+        return score(gt, dt, self.options)

@@ -1,0 +1,227 @@
+"""The evaluation core: ``score(gt, dt, options)`` computes every requested metric
+family from point sets already on one frame table (``evaluate`` reads and aligns
+files first; ``LocalizationMetric`` builds the point sets itself). One KD-tree
+candidate search serves every family."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, PredictionFormatError
+from ..points import Points
+from .ap import COCO_THRESHOLDS, global_order
+from .box_threshold import box_sigmas, box_threshold_counts
+from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
+from .counting import count_errors
+from .distance_ap import DEFAULT_RADII, distance_ap
+from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
+from .family_results import (
+    BoxThresholdResult,
+    CountingResult,
+    DistanceAPResult,
+    IdreesResult,
+    LocalizationResult,
+)
+from .groundtruth import GroundTruth
+from .idrees import IDREES_THRESHOLDS, idrees_curve
+from .localization import candidate_radius, sigma_matches, sigma_precision_recall
+from .matching import candidate_pairs, rank_in_frame
+from .results import EvaluationResult
+from .tracks import score_tracks
+
+__all__ = ["EvalOptions", "score"]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What to compute (``evaluate``'s keyword arguments; defaults as there)."""
+
+    sigmas: tuple[float, ...] = DEFAULT_SIGMAS
+    metrics: tuple[Metric, ...] = DEFAULT_METRICS
+    count_threshold: float = 0.5
+    bootstrap: int = 0
+    seed: int = 0
+    size_edges: tuple[float, ...] = (20.0, 50.0)
+    radii: tuple[float, ...] = tuple(DEFAULT_RADII)
+    track_sigma: float = 20.0
+    vic_interval: int = 15
+
+    def validate(self) -> EvalOptions:
+        """``self``, or a ConfigError naming the bad option."""
+        for s in self.sigmas:
+            if not 0 < s < float("inf"):
+                raise ConfigError(f"expected a finite sigma > 0, got {s}")
+        if not np.isfinite(self.count_threshold):
+            raise ConfigError(f"expected a finite count threshold, got {self.count_threshold}")
+        for m in self.metrics:
+            if m not in METRICS:
+                raise ConfigError(f"expected metric in {list(METRICS)}, got {m!r}")
+        if self.bootstrap < 0:
+            raise ConfigError(f"expected bootstrap >= 0, got {self.bootstrap}")
+        return self
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    """Predictions re-indexed onto the ground truth's frames."""
+
+    dt: Points  # frame_index: GT frame row; score always set
+    dt_rank: np.ndarray  # rank within frame by score (stable)
+    order: np.ndarray  # pooled score order (pycocotools)
+    out_of_image: int
+
+    @property
+    def dt_frame(self) -> np.ndarray:
+        return self.dt.frame_index
+
+    @property
+    def dt_xy(self) -> np.ndarray:
+        return self.dt.xy
+
+    @property
+    def dt_score(self) -> np.ndarray:
+        return self.dt.score
+
+
+def _aligned(dt: Points) -> _Aligned:
+    """Rank within frame and the pooled score order (pycocotools' tie rule), and how
+    many points lie outside their image."""
+    frames = dt.frames
+    w = (frames["width"].to_numpy(np.float64) if "width" in frames
+         else np.full(len(frames), np.nan))[dt.frame_index]
+    h = (frames["height"].to_numpy(np.float64) if "height" in frames
+         else np.full(len(frames), np.nan))[dt.frame_index]
+    with np.errstate(invalid="ignore"):
+        out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
+    rank = rank_in_frame(dt.frame_index, dt.score)
+    return _Aligned(dt, rank, global_order(dt.frame_index, rank, dt.score), int(out.sum()))
+
+
+def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
+          missing_frames: int = 0, scene_labels: Mapping[str, Sequence[int] | None]
+          | None = None, source: str | None = None,
+          progress: Callable[[str], None] | None = None) -> EvaluationResult:
+    """The evaluation core: every requested family on arrays, no files, no names.
+
+    ``dt`` are the predictions on ``gt``'s frame table (``dt.frame_index`` rows of
+    ``gt.frames``; ``score`` required, ``track_id`` for "track").
+    """
+    o = options
+    al = _aligned(dt)
+    step = progress or (lambda _label: None)
+    wanted = set(o.metrics)
+    pairs = _shared_pairs(gt, al, o.sigmas, o.radii, wanted, o.bootstrap)
+    localization, matches = ((), {})
+    if {"sigma", "size", "video"} & wanted or o.bootstrap:
+        localization, matches = _localization(gt, al, o.sigmas, pairs, step)
+    gt_counts = gt.counts()
+    pred_counts = al.dt.counts(min_score=o.count_threshold)
+    counting = None
+    if "count" in wanted:
+        c = count_errors(pred_counts, gt_counts)
+        counting = CountingResult(c["MAE"], c["RMSE"], c["NAE"], c["frames"],
+                                  o.count_threshold)
+    tracking = vic = None
+    if "track" in wanted:
+        tracking, vic = _tracking(gt, al, source, o.track_sigma, o.vic_interval,
+                                  scene_labels)
+        step("tracking")
+    video_of_frame = pd.factorize(gt.frames["video"].to_numpy(object))
+    per_video = boot = None
+    if "video" in wanted:
+        per_video = per_video_table(video_of_frame, gt.frame_index, al, matches,
+                                    gt_counts, pred_counts)
+        step("per-video")
+    if o.bootstrap:
+        boot = bootstrap_over_videos(video_of_frame, gt.frame_index, al, matches,
+                                     localization, o.bootstrap, o.seed)
+        step("bootstrap")
+    notes = {k: v for k, v in (("missing_frames", missing_frames),
+                               ("points_outside_image", al.out_of_image)) if v}
+    return EvaluationResult(
+        localization=tuple(localization) if "sigma" in wanted else (), counting=counting,
+        frames=len(gt.frames), gt_points=len(gt), pred_points=len(al.dt),
+        box_threshold=_box(gt, al, pairs, step) if "box" in wanted else (),
+        distance_ap=_distance(gt, al, o.radii, pairs, step) if "distance" in wanted else None,
+        idrees=_idrees(gt, al, pairs, step) if "idrees" in wanted else None,
+        tracking=tracking, video_counting=vic,
+        size_recall=(tuple(size_recall(gt.boxes, matches[s][1], s, o.size_edges)
+                           for s in o.sigmas) if "size" in wanted else ()),
+        per_video=per_video, bootstrap=boot, notes=notes,
+    )
+
+
+
+
+def _shared_pairs(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...],
+                  radii: Sequence[float], wanted: set[str], bootstrap: int):
+    """One KD-tree search at the largest radius any requested family needs; every
+    family keeps the pairs within its own radius (``matching.within``)."""
+    need = []
+    if {"sigma", "size", "video"} & wanted or bootstrap:
+        need.append(candidate_radius(max(sigmas)))
+    if "box" in wanted:
+        need.append(float(np.max(box_sigmas(gt.boxes)[1], initial=0.0)))
+    if "distance" in wanted:
+        need.append(float(np.max(radii)))
+    if "idrees" in wanted:
+        need.append(float(IDREES_THRESHOLDS.max()))
+    if not need:
+        return None
+    radius = max(need)
+    return candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
+                           radius + radius * 1e-9 + 1e-9)
+
+
+def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], pairs, step
+                  ) -> tuple[list[LocalizationResult], dict]:
+    """σ-AP/AR per σ and the matches the size, per-video and bootstrap tables reuse."""
+    localization, matches = [], {}
+    for s in sigmas:
+        dt_gt, gt_matched = sigma_matches(al.dt_frame, al.dt_xy, al.dt_rank,
+                                          gt.frame_index, gt.points, s, pairs=pairs)
+        matches[s] = (dt_gt, gt_matched)
+        prec = rec = None
+        if len(gt):
+            prec, rec = sigma_precision_recall(dt_gt, al.order, len(gt))
+        localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
+        step(f"σ={s:g}")
+    return localization, matches
+
+
+def _box(gt: GroundTruth, al: _Aligned, pairs, step) -> tuple[BoxThresholdResult, ...]:
+    sig_s, sig_l = box_sigmas(gt.boxes)
+    out = tuple(
+        BoxThresholdResult(name, **{k.lower(): v for k, v in box_threshold_counts(
+            al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig, pairs).items()})
+        for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
+    step("box")
+    return out
+
+
+def _distance(gt: GroundTruth, al: _Aligned, radii: Sequence[float], pairs, step
+              ) -> DistanceAPResult:
+    r = np.asarray(radii, np.float64)
+    out = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
+                                          gt.frame_index, gt.points, r, pairs))
+    step("distance")
+    return out
+
+
+def _idrees(gt: GroundTruth, al: _Aligned, pairs, step) -> IdreesResult:
+    out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
+        al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS, pairs))
+    step("idrees")
+    return out
+
+
+def _tracking(gt: GroundTruth, al: _Aligned, source, sigma: float, interval: int, labels):
+    if al.dt.track_id is None:
+        raise PredictionFormatError("tracking metrics need points with track IDs "
+                                    "([x, y, score, track_id])", path=source)
+    return score_tracks(gt, al.dt_frame, al.dt_xy, al.dt.track_id, sigma=sigma,
+                        interval=interval, labels=labels)
