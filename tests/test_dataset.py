@@ -36,11 +36,11 @@ def test_cache_is_used_and_invalidated(tiny, monkeypatch):
     ds1 = VSCrowd(tiny)
     entries = list((tiny / ".vscrowd-cache").iterdir())
     assert len(entries) == 1
-    import vscrowd.dataset as dataset_module
+    import vscrowd.cache as cache_module
 
     parsed = []
-    real = dataset_module.read_many
-    monkeypatch.setattr(dataset_module, "read_many",
+    real = cache_module.read_many
+    monkeypatch.setattr(cache_module, "read_many",
                         lambda *a, **k: parsed.append(1) or real(*a, **k))
     ds2 = VSCrowd(tiny)
     assert parsed == []  # served from the cache, not parsed again

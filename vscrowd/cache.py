@@ -18,16 +18,17 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .annotations import Annotations
-from .errors import AnnotationFormatError
+from .annotations import Annotations, read_many
+from .errors import AnnotationFormatError, VSCrowdWarning
 
-__all__ = ["cache_key", "default_cache_dir", "load_cached", "store_cached"]
+__all__ = ["cache_key", "default_cache_dir", "load_annotations", "load_cached", "store_cached"]
 
 logger = logging.getLogger(__name__)
 #: Bumped whenever the parser's output changes, so stale caches are never read.
@@ -111,3 +112,31 @@ def store_cached(cache_dir: Path, key: str, ann: Annotations, warns: list[str]) 
                 shutil.rmtree(tmp)
 
 
+def load_annotations(root: Path, files: Sequence[Path], *, strict: bool, cache: bool = True,
+                     cache_dir: str | Path | None = None) -> Annotations:
+    """Parse ``files`` (or read the Parquet cache keyed by their stat and content); the
+    parser's VSCrowdWarnings are replayed on a cache hit too."""
+    key = cache_key(files, strict=strict) if cache else ""
+    cdir = Path(cache_dir) if cache_dir else default_cache_dir(root)
+    if cache:
+        hit = load_cached(cdir, key)
+        if hit is not None:
+            ann, warns = hit
+            for w in warns:
+                warnings.warn(w, VSCrowdWarning, stacklevel=3)
+            logger.debug("annotations loaded from cache %s", cdir / key)
+            return ann
+    warns = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", VSCrowdWarning)
+        ann = read_many(files, strict=strict)
+    for w in caught:
+        if issubclass(w.category, VSCrowdWarning):
+            warns.append(str(w.message))
+        else:  # pragma: no cover - re-raise foreign warnings untouched
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for w in warns:
+        warnings.warn(w, VSCrowdWarning, stacklevel=3)
+    if cache:
+        store_cached(cdir, key, ann, warns)
+    return ann

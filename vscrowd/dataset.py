@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -12,13 +10,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .annotations import Annotations, FrameAnnotation, iter_frame_annotations, read_many
-from .cache import cache_key, default_cache_dir, load_cached, store_cached
+from .annotations import Annotations, FrameAnnotation, iter_frame_annotations
+from .cache import load_annotations
 from .clipwindow import ClipPolicy, check_clip_length, clip_window
-from .errors import AnnotationFormatError, DatasetError, VSCrowdWarning
+from .errors import DatasetError
 from .frameids import FrameResolver
-from .layout import IMAGE_EXT, annotation_files, first_readable_size
-from .splits import find_split_files, read_scene_labels, read_split_file, split_from_name
+from .images import check_inside_images, scan_images
+from .layout import IMAGE_EXT, annotation_files
+from .splits import video_table
 
 __all__ = ["VSCrowd", "open_dataset"]
 
@@ -89,135 +88,28 @@ class VSCrowd:
                 raise DatasetError(f"the downloaded copy in {self.root} does not verify:\n"
                                    + report.format())
         files = annotation_files(self.root)
-        self.annotations = self._load(files, cache, cache_dir, strict)
-        self.videos = self._video_table(files, split_files, aliases=names or {})
-        self.strict = strict
-        self._attach_images()
+        ann = load_annotations(self.root, files, strict=strict, cache=cache,
+                               cache_dir=cache_dir)
+        videos = video_table(self.root, [f.stem for f in files], ann.frames, split_files,
+                             aliases=names or {})
+        scan = scan_images(self.root, ann, videos)
+        check_inside_images(scan.annotations.heads, scan.videos, strict,
+                            self.root / "annotations")
+        self._set(self.root, strict, scan.annotations, scan.videos, scan.missing)
 
-    # ------------------------------------------------------------------ loading
-    def _load(self, files, cache, cache_dir, strict) -> Annotations:
-        key = cache_key(files, strict=strict) if cache else ""
-        cdir = Path(cache_dir) if cache_dir else default_cache_dir(self.root)
-        if cache:
-            hit = load_cached(cdir, key)
-            if hit is not None:
-                ann, warns = hit
-                for w in warns:
-                    warnings.warn(w, VSCrowdWarning, stacklevel=3)
-                logger.debug("annotations loaded from cache %s", cdir / key)
-                return ann
-        warns = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", VSCrowdWarning)
-            ann = read_many(files, strict=strict)
-        for w in caught:
-            if issubclass(w.category, VSCrowdWarning):
-                warns.append(str(w.message))
-            else:  # pragma: no cover - re-raise foreign warnings untouched
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        for w in warns:
-            warnings.warn(w, VSCrowdWarning, stacklevel=3)
-        if cache:
-            store_cached(cdir, key, ann, warns)
-        return ann
+    def _set(self, root: Path, strict: bool, annotations: Annotations, videos: pd.DataFrame,
+             missing_images: list[tuple[str, str]]) -> None:
+        self.root, self.strict = root, strict
+        self.annotations, self.videos = annotations, videos
+        self.missing_images = missing_images
 
-    def _video_table(self, files, split_files, aliases: Mapping[str, str]) -> pd.DataFrame:
-        names = [f.stem for f in files]
-        frames = self.annotations.frames
-        n_frames = frames.groupby("video", observed=False).size()
-        n_heads = frames.groupby("video", observed=False)["n_heads"].sum()
-        videos = pd.DataFrame({
-            "video": names,
-            "split": [split_from_name(n) for n in names],
-            "n_frames": [int(n_frames.get(n, 0)) for n in names],
-            "n_heads": [int(n_heads.get(n, 0)) for n in names],
-        })
-        if split_files == "auto":
-            split_files = find_split_files(self.root)
-        if split_files:
-            assign: dict[str, str] = {}
-            for sf in split_files:
-                split, listed = read_split_file(sf)
-                listed = [aliases.get(v, v) for v in listed]
-                unknown = sorted(set(listed) - set(names))
-                if unknown:
-                    raise DatasetError(f"split file {sf} lists {len(unknown)} video(s) not in "
-                                       f"{self.root / 'annotations'}: {', '.join(unknown[:5])}")
-                for v in listed:
-                    assign[v] = split
-            videos["split"] = [assign.get(n, "unlisted") for n in names]
-        labels_file = self.root / "scene_label.txt"
-        if labels_file.is_file():
-            labels = read_scene_labels(labels_file)
-            videos["scene_labels"] = [labels.get(n) for n in names]
-        return videos
-
-    def _attach_images(self) -> None:
-        vdir = self.root / "videos"
-        widths, heights, has_frames = [], [], []
-        frames = self.annotations.frames
-        exists_all = np.zeros(len(frames), bool)
-        missing: list[tuple[str, str]] = []
-        no_folder = []
-        groups = frames.groupby("video", observed=True, sort=False).indices
-        all_fids = frames["frame"].to_numpy(object)
-        for video in self.videos["video"]:
-            sel = groups.get(video, np.empty(0, np.int64))
-            fids = all_fids[sel].tolist()
-            folder = vdir / video
-            try:
-                present = {e.name for e in os.scandir(folder)}
-            except OSError:
-                present = None
-            if present is None:
-                no_folder.append(video)
-                exists = np.zeros(len(fids), bool)
-                size = None
-            else:
-                exists = np.array([f + IMAGE_EXT in present for f in fids], bool)
-                missing += [(video, f) for f, e in zip(fids, exists) if not e]
-                size = first_readable_size(folder, [f for f, e in zip(fids, exists) if e])
-            exists_all[sel] = exists
-            widths.append(size[0] if size else pd.NA)
-            heights.append(size[1] if size else pd.NA)
-            has_frames.append(present is not None)
-        self.videos["width"] = pd.array(widths, dtype="Int32")
-        self.videos["height"] = pd.array(heights, dtype="Int32")
-        self.videos["has_frames"] = has_frames
-        size = self.videos.set_index("video")[["width", "height"]]
-        fr = frames.drop(columns=[c for c in ("width", "height", "has_image") if c in frames])
-        fr = fr.join(size, on="video")
-        fr["has_image"] = exists_all
-        fr.loc[~fr["has_image"], ["width", "height"]] = pd.NA
-        self.annotations = Annotations(self.annotations.heads, fr)
-        self.missing_images = missing
-        if no_folder:
-            warnings.warn(
-                f"{len(no_folder)} video(s) have no frames folder under {vdir} "
-                f"(annotations loaded anyway): {', '.join(no_folder[:5])}"
-                + (" ..." if len(no_folder) > 5 else ""), VSCrowdWarning, stacklevel=3)
-        if missing:
-            listed = ", ".join(f"{v}/{f}{IMAGE_EXT}" for v, f in missing[:5])
-            warnings.warn(f"{len(missing)} annotated frame(s) have no image: {listed}"
-                          + (" ..." if len(missing) > 5 else ""), VSCrowdWarning, stacklevel=3)
-        self._check_inside_image()
-
-    def _check_inside_image(self) -> None:
-        h = self.heads
-        if h.empty:
-            return
-        size = self.videos.set_index("video")[["width", "height"]].astype("float64")
-        cats = h["video"].cat.categories
-        wh = size.reindex(cats).to_numpy(np.float64)[h["video"].cat.codes.to_numpy()]
-        with np.errstate(invalid="ignore"):
-            out = ((h["x"].to_numpy() < 0) | (h["y"].to_numpy() < 0)
-                   | (h["x"].to_numpy() > wh[:, 0]) | (h["y"].to_numpy() > wh[:, 1]))
-        n = int(np.nansum(out))
-        if n:
-            msg = f"{n} head center(s) lie outside their frame image"
-            if self.strict:
-                raise AnnotationFormatError(msg, path=self.root / "annotations")
-            warnings.warn(msg, VSCrowdWarning, stacklevel=4)
+    @classmethod
+    def _view(cls, parent: VSCrowd, annotations: Annotations, videos: pd.DataFrame,
+              missing_images: list[tuple[str, str]]) -> VSCrowd:
+        """A dataset over part of ``parent``'s tables (nothing is read again)."""
+        view = cls.__new__(cls)
+        view._set(parent.root, parent.strict, annotations, videos, missing_images)
+        return view
 
     # ------------------------------------------------------------------ tables
     @property
@@ -282,14 +174,11 @@ class VSCrowd:
             hi, fi = h["frame_index"].to_numpy(), fr["frame_index"].to_numpy()
             hsel &= (hi >= start) & (hi < stop)
             fsel &= (fi >= start) & (fi < stop)
-        out = object.__new__(VSCrowd)
-        out.root = self.root
-        out.strict = self.strict
-        out.annotations = Annotations(h[hsel].reset_index(drop=True),
-                                      fr[fsel].reset_index(drop=True))
-        out.videos = vt[keep].reset_index(drop=True)
-        out.missing_images = [m for m in self.missing_images if m[0] in set(names)]
-        return out
+        kept = set(names)
+        return VSCrowd._view(self, Annotations(h[hsel].reset_index(drop=True),
+                                               fr[fsel].reset_index(drop=True)),
+                             vt[keep].reset_index(drop=True),
+                             [m for m in self.missing_images if m[0] in kept])
 
     # ------------------------------------------------------------------ frames
     def image_path(self, video: str, frame: str) -> Path:

@@ -13,10 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from ._text import read_text
 from .errors import ConfigError, DatasetError
 
 __all__ = ["SPLIT_LIST_NAMES", "find_split_files", "holdout_videos", "read_scene_labels",
+           "video_table",
            "read_split_file", "scene_key", "split_from_name"]
 
 #: Split list files looked for in a dataset root when no ``split_files`` are given.
@@ -135,3 +138,38 @@ def _round_robin(lists: list[list[str]]) -> list[list[str]]:
     """``[[a1, a2], [b1]]`` -> ``[[a1, b1], [a2]]``."""
     depth = max(len(x) for x in lists)
     return [[x[i] for x in lists if i < len(x)] for i in range(depth)]
+
+
+def video_table(root: Path, names: Sequence[str], frames: pd.DataFrame,
+                split_files: Sequence[str | Path] | str | None,
+                aliases: Mapping[str, str]) -> pd.DataFrame:
+    """One row per video: ``video, split, n_frames, n_heads`` (+ ``scene_labels`` when
+    ``scene_label.txt`` exists). Splits come from split list files (``"auto"``: those
+    in ``root``; names in them may be ``aliases``) or, without files, from the names."""
+    n_frames = frames.groupby("video", observed=False).size()
+    n_heads = frames.groupby("video", observed=False)["n_heads"].sum()
+    videos = pd.DataFrame({
+        "video": names,
+        "split": [split_from_name(n) for n in names],
+        "n_frames": [int(n_frames.get(n, 0)) for n in names],
+        "n_heads": [int(n_heads.get(n, 0)) for n in names],
+    })
+    if split_files == "auto":
+        split_files = find_split_files(root)
+    if split_files:
+        assign: dict[str, str] = {}
+        for sf in split_files:
+            split, listed = read_split_file(sf)
+            listed = [aliases.get(v, v) for v in listed]
+            unknown = sorted(set(listed) - set(names))
+            if unknown:
+                raise DatasetError(f"split file {sf} lists {len(unknown)} video(s) not in "
+                                   f"{root / 'annotations'}: {', '.join(unknown[:5])}")
+            for v in listed:
+                assign[v] = split
+        videos["split"] = [assign.get(n, "unlisted") for n in names]
+    labels_file = root / "scene_label.txt"
+    if labels_file.is_file():
+        labels = read_scene_labels(labels_file)
+        videos["scene_labels"] = [labels.get(n) for n in names]
+    return videos
