@@ -39,6 +39,7 @@ __all__ = [
     "parse_annotations",
     "read_annotations",
     "read_many",
+    "tables_from_parsed",
     "write_annotations",
 ]
 
@@ -196,7 +197,7 @@ class FrameLookup:
         return self.get(video, frame, index)
 
 
-def _assemble(parts: Sequence[Parsed]) -> Annotations:
+def tables_from_parsed(parts: Sequence[Parsed]) -> Annotations:
     """Build the heads and frames tables of many parsed files in one go."""
     if not parts:
         return Annotations.empty()
@@ -262,7 +263,7 @@ def parse_annotations(
     """
     if isinstance(data, str):
         data = data.encode()
-    return _assemble([parse(data, video=video, path=path, strict=strict)])
+    return tables_from_parsed([parse(data, video=video, path=path, strict=strict)])
 
 
 def _read_parsed(path: Path, video: str | None, strict: bool) -> Parsed:
@@ -290,7 +291,7 @@ def read_annotations(
     Raises:
         AnnotationFormatError: If the file is missing, unreadable or malformed.
     """
-    return _assemble([_read_parsed(Path(path), video, strict)])
+    return tables_from_parsed([_read_parsed(Path(path), video, strict)])
 
 
 def read_many(paths: Sequence[str | Path], *, strict: bool = False) -> Annotations:
@@ -300,7 +301,7 @@ def read_many(paths: Sequence[str | Path], *, strict: bool = False) -> Annotatio
     # Arrow's parser and numpy release the GIL, so two threads use two cores.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         parts = list(pool.map(lambda p: _read_parsed(Path(p), None, strict), paths))
-    return _assemble(parts)
+    return tables_from_parsed(parts)
 
 
 # --------------------------------------------------------------------------- writing

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._annotation_text import fail, parse
 from ._text import read_text
-from .annotations import Annotations, _assemble
+from .annotations import Annotations, tables_from_parsed
 from .errors import AnnotationFormatError
 
 __all__ = ["format_sensecrowd_labels", "read_sensecrowd_labels"]
@@ -83,7 +83,7 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
             pos = 4 + (head - 1) * 7 + _SENSE_INDEX[name]
             field = f"token {pos} ({name if name != 'HeadID' else 'id'}, head {head})"
         raise AnnotationFormatError(exc.reason, path=path, line=exc.line, field=field) from exc
-    ann = _assemble([parsed])
+    ann = tables_from_parsed([parsed])
     frames = ann.frames.copy()
     frames["width"] = pd.array([s[0] for s in sizes], dtype="Int32")
     frames["height"] = pd.array([s[1] for s in sizes], dtype="Int32")
