@@ -36,13 +36,22 @@ class FrameResolver:
     """
 
     def __init__(self, videos: Iterable[str], frames: Iterable[str | int]) -> None:
-        self._exact: dict[tuple[str, str], int] = {}
-        self._by_value: dict[tuple[str, int], int] = {}
-        for i, (v, f) in enumerate(zip(videos, frames)):
-            self._exact.setdefault((v, str(f)), i)
-            value = frame_number(f)
-            if value is not None:
-                self._by_value.setdefault((v, value), i)
+        self._videos, self._frames = _as_list(videos), [str(f) for f in _as_list(frames)]
+        keys = list(zip(self._videos, self._frames))
+        # dict() keeps the last of equal keys: feed it reversed so the first row wins.
+        self._exact = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+        self._by_value_cache: dict[tuple[str, int], int] | None = None
+
+    @property
+    def _by_value(self) -> dict[tuple[str, int], int]:
+        """Built on the first lookup that the exact strings miss."""
+        if self._by_value_cache is None:
+            self._by_value_cache = {}
+            for i, (v, f) in enumerate(zip(self._videos, self._frames)):
+                value = frame_number(f)
+                if value is not None:
+                    self._by_value_cache.setdefault((v, value), i)
+        return self._by_value_cache
 
     def row(self, video: str, frame: str | int) -> int | None:
         """The row of frame ``frame`` of ``video``, or None."""
@@ -55,5 +64,15 @@ class FrameResolver:
 
     def rows(self, videos: Iterable[str], frames: Iterable[str | int]) -> np.ndarray:
         """``(n,)`` int64 rows, -1 where a frame is unknown."""
-        return np.array([-1 if (i := self.row(v, f)) is None else i
-                         for v, f in zip(videos, frames)], np.int64)
+        vs, fs = _as_list(videos), [str(f) for f in _as_list(frames)]
+        exact = self._exact
+        out = np.array([exact.get(k, -1) for k in zip(vs, fs)], np.int64)
+        for j in np.flatnonzero(out < 0):  # the rare FrameIDs not written as in the table
+            i = self.row(vs[j], fs[j])
+            out[j] = -1 if i is None else i
+        return out
+
+
+def _as_list(values: Iterable) -> list:
+    """A list of the values (``tolist`` first: iterating an Arrow-backed column is slow)."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)

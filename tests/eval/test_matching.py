@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
 from vscrowd.eval.box_threshold import box_threshold_counts
-from vscrowd.eval.matching import candidate_pairs, max_bipartite_match, rank_in_frame
+from vscrowd.eval.matching import (
+    candidate_pairs,
+    max_bipartite_match,
+    rank_in_frame,
+    score_orders,
+)
 
 
 def _brute_max_matching(adj: np.ndarray) -> int:
@@ -65,6 +70,47 @@ def test_candidate_pairs_equal_brute_force(seed, r):
     got = set(zip(pd_.tolist(), pg.tolist()))
     assert want <= got  # superset allowed (callers re-test); and never across frames
     assert all(dt_f[i] == gt_f[j] for i, j in got)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), r=st.floats(0.01, 3), far=st.booleans())
+def test_candidate_pairs_with_extreme_coordinates(seed, r, far):
+    """Coordinates up to ±1e9 px (the reader's limit): too many grid cells for 64-bit
+    keys, so the KD-tree path runs; the pair sets are the brute-force ones either way."""
+    rng = np.random.default_rng(seed)
+    scale = 1e9 if far else 50.0
+    centers = rng.uniform(-scale, scale, (4, 2))
+    dt = centers[rng.integers(0, 4, 20)] + rng.normal(0, r, (20, 2))
+    gt = centers[rng.integers(0, 4, 16)] + rng.normal(0, r, (16, 2))
+    dt_f, gt_f = rng.integers(0, 3, 20), rng.integers(0, 3, 16)
+    pd_, pg = candidate_pairs(dt_f, dt, gt_f, gt, r)
+    d2 = ((dt[:, None, :] - gt[None, :, :]) ** 2).sum(-1)
+    same = dt_f[:, None] == gt_f[None, :]
+    want = {(i, j) for i, j in zip(*np.nonzero((d2 <= r * r * (1 - 1e-6)) & same))}
+    got = set(zip(pd_.tolist(), pg.tolist()))
+    assert want <= got and all(dt_f[i] == gt_f[j] for i, j in got)
+    assert len(got) == len(pd_)  # each pair once
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.1, 0.5, 0.9])),
+                min_size=1, max_size=30), st.booleans())
+def test_score_orders_equal_pycocotools_order(items, sort_frames):
+    """Rank within frame and the pooled order, against the definition: per-frame lists
+    sorted by score (stable), concatenated in frame order, stably sorted by score."""
+    if sort_frames:
+        items = sorted(items, key=lambda t: t[0])
+    frame = np.array([f for f, _ in items])
+    score = np.array([s for _, s in items])
+    rank, pooled = score_orders(frame, score)
+    per_frame = {f: sorted(np.flatnonzero(frame == f), key=lambda i: -score[i])
+                 for f in sorted(set(frame.tolist()))}
+    want_rank = np.empty(len(frame), int)
+    for idx in per_frame.values():
+        want_rank[idx] = np.arange(len(idx))
+    concat = [i for f in sorted(per_frame) for i in per_frame[f]]
+    want_pooled = sorted(concat, key=lambda i: -score[i])  # Python's sort is stable
+    assert rank.tolist() == want_rank.tolist() and pooled.tolist() == want_pooled
 
 
 def test_rank_in_frame_is_stable():

@@ -6,7 +6,7 @@ import motmetrics as mm  # the dev extra's test oracles
 import numpy as np
 import pytest
 import trackeval
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vscrowd.eval.tracking import TrackSequence, sequence_counts, tracking_metrics
@@ -78,6 +78,7 @@ def _reference(seqs, sigma):
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 3), st.sampled_from([5.0, 20.0]))
+@example(41, 1, 20.0)  # a frame without predictions between two matches (Frag)
 def test_equals_trackeval(seed, n_videos, sigma):
     rng = np.random.default_rng(seed)
     seqs = [_random_sequence(rng) for _ in range(n_videos)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["COCO_THRESHOLDS", "RECALL_THRESHOLDS", "global_order", "interpolated_precision"]
+__all__ = ["COCO_THRESHOLDS", "RECALL_THRESHOLDS", "interpolated_precision"]
 
 #: OKS thresholds 0.50:0.05:0.95, computed exactly as pycocotools does.
 COCO_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1,
@@ -23,16 +23,6 @@ COCO_THRESHOLDS.flags.writeable = False
 RECALL_THRESHOLDS.flags.writeable = False
 
 
-def global_order(frame: np.ndarray, rank: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Pooled order of all predictions: score descending, ties by frame then rank.
-
-    This is pycocotools' order: per-image lists (sorted by score, stable) are
-    concatenated in image order, then stably sorted by descending score.
-    """
-    pre = np.lexsort((rank, frame))
-    return pre[np.argsort(-score[pre], kind="mergesort")]
-
-
 def interpolated_precision(
     matched: np.ndarray, n_gt: float, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +30,8 @@ def interpolated_precision(
 
     Args:
         matched: ``(T, D)`` bool, predictions in pooled score order (see
-            :func:`global_order`); True where the prediction is a true positive.
+            :func:`~vscrowd.eval.matching.score_orders`); True where the prediction is
+            a true positive.
         n_gt: Number of ground-truth points (> 0), or weighted count.
         weights: Optional ``(D,)`` weight per prediction (bootstrap resampling).
 

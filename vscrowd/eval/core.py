@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError, PredictionFormatError
 from ..points import Points
-from .ap import COCO_THRESHOLDS, global_order
+from .ap import COCO_THRESHOLDS
 from .box_threshold import box_sigmas, box_threshold_counts
 from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors
@@ -29,7 +29,7 @@ from .family_results import (
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches, sigma_precision_recall
-from .matching import candidate_pairs, rank_in_frame
+from .matching import candidate_pairs, score_orders
 from .results import EvaluationResult
 from .tracks import score_tracks
 
@@ -97,8 +97,8 @@ def _aligned(dt: Points) -> _Aligned:
          else np.full(len(frames), np.nan))[dt.frame_index]
     with np.errstate(invalid="ignore"):
         out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
-    rank = rank_in_frame(dt.frame_index, dt.score)
-    return _Aligned(dt, rank, global_order(dt.frame_index, rank, dt.score), int(out.sum()))
+    rank, pooled = score_orders(dt.frame_index, dt.score)
+    return _Aligned(dt, rank, pooled, int(out.sum()))
 
 
 def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,

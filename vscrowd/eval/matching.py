@@ -1,7 +1,7 @@
 """Point matching shared by every localization metric.
 
-Candidate pairs come from one KD-tree query over all frames at once (frames are kept
-apart by a third coordinate), so nothing dense is ever built. Two matchers use them:
+Candidate pairs come from one grid search over all frames at once (cells keyed by
+frame, row and column), so nothing dense is ever built. Two matchers use them:
 
 * :func:`greedy_match` -- COCO's rule, used by σ-thresholded AP/AR and distance AP:
   per frame, predictions in descending score order (stable) each take the still
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import maximum_bipartite_matching
+from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 from scipy.spatial import cKDTree
 
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "rank_in_frame",
-           "within"]
+           "score_orders", "within"]
 
 
 def candidate_pairs(
@@ -30,6 +30,12 @@ def candidate_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """All (prediction, ground truth) pairs of the same frame within ``radius``.
 
+    A uniform grid of cells no smaller than the radius, keyed by (frame, row, column):
+    a pair can only join a prediction to the three cells around it in each of three
+    rows, and those are one contiguous key range per row, found by one binary search
+    over the ground truth sorted by key. Coordinates so far apart that the keys would
+    not fit 64 bits use a KD-tree instead (same pairs).
+
     Args:
         dt_frame, gt_frame: ``(D,)``/``(G,)`` int frame index of each point.
         dt_xy, gt_xy: ``(D, 2)``/``(G, 2)`` float64 coordinates.
@@ -37,22 +43,49 @@ def candidate_pairs(
             re-test the exact condition on the returned pairs).
 
     Returns:
-        ``(dt_idx, gt_idx)`` int64 arrays, sorted by ``dt_idx`` then ``gt_idx``.
+        ``(dt_idx, gt_idx)`` int64 arrays, one entry per pair, in no particular order
+        (every consumer orders or counts them itself).
     """
     if len(dt_xy) == 0 or len(gt_xy) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    reach = radius + radius * 1e-9 + 1e-9
+    # Cells a little wider than the reach: two points within it are never two cells apart.
+    cell = reach * (1 + 1e-6) + 1e-6
+    # Column by column: a reduction over axis 0 of an (N, 2) array is ~30x slower.
+    lo = np.array([min(dt_xy[:, k].min(), gt_xy[:, k].min()) for k in (0, 1)])
+    hi = np.array([max(dt_xy[:, k].max(), gt_xy[:, k].max()) for k in (0, 1)])
+    nx, ny = (int(v) + 3 for v in (hi - lo) / cell)
+    frames = int(max(dt_frame.max(), gt_frame.max())) + 1
+    if float(nx) * ny * frames >= 2.0**62:
+        return _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach)
+    gc = ((gt_xy - lo) / cell).astype(np.int64) + 1
+    dc = ((dt_xy - lo) / cell).astype(np.int64) + 1
+    g_key = (gt_frame.astype(np.int64) * ny + gc[:, 1]) * nx + gc[:, 0]
+    g_order = np.argsort(g_key, kind="stable")
+    g_sorted = g_key[g_order]
+    d_key = (dt_frame.astype(np.int64) * ny + dc[:, 1]) * nx + dc[:, 0]
+    d_order = np.argsort(d_key, kind="stable")  # sorted queries search faster
+    rows = d_key[d_order][None, :] + np.array([-nx, 0, nx])[:, None]  # (3, D)
+    first = np.searchsorted(g_sorted, (rows - 1).ravel())
+    count = np.searchsorted(g_sorted, (rows + 2).ravel()) - first
+    di = np.repeat(np.tile(d_order, 3), count)
+    gi = g_order[np.repeat(first - (np.cumsum(count) - count), count)
+                 + np.arange(int(count.sum()))]
+    d2 = (dt_xy[di, 0] - gt_xy[gi, 0]) ** 2 + (dt_xy[di, 1] - gt_xy[gi, 1]) ** 2
+    keep = d2 <= reach**2
+    return di[keep], gi[keep]
+
+
+def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
     lo = min(dt_xy.min(initial=0), gt_xy.min(initial=0))
     hi = max(dt_xy.max(initial=0), gt_xy.max(initial=0))
     # Frames are separated along a third axis by more than the radius and the extent.
-    gap = 4.0 * (radius + (hi - lo) + 1.0)
-    pad = radius * 1e-9 + 1e-9
+    gap = 4.0 * (reach + (hi - lo) + 1.0)
     a = np.column_stack([dt_xy, dt_frame * gap])
     b = np.column_stack([gt_xy, gt_frame * gap])
-    ta, tb = cKDTree(a), cKDTree(b)
-    res = ta.sparse_distance_matrix(tb, radius + pad, output_type="ndarray")
-    di, gi = res["i"].astype(np.int64), res["j"].astype(np.int64)
-    order = np.lexsort((gi, di))
-    return di[order], gi[order]
+    res = cKDTree(a).sparse_distance_matrix(cKDTree(b), reach, output_type="ndarray")
+    return res["i"].astype(np.int64), res["j"].astype(np.int64)
 
 
 def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.ndarray,
@@ -75,13 +108,37 @@ def rank_in_frame(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
     >>> rank_in_frame(np.array([0, 0, 1, 0]), np.array([.5, .9, .1, .5])).tolist()
     [1, 0, 0, 2]
     """
-    order = np.lexsort((np.arange(len(frame)), -score, frame))
+    return score_orders(frame, score)[0]
+
+
+def score_orders(frame: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rank, pooled)``: each prediction's rank in its frame by descending score
+    (stable), and the pooled order of all predictions -- score descending, ties by
+    frame then rank, which is pycocotools' order (per-image lists sorted by score,
+    concatenated in image order, then stably sorted by score). One sort serves both.
+
+    >>> r, o = score_orders(np.array([1, 0, 0]), np.array([.5, .5, .9]))
+    >>> r.tolist(), o.tolist()
+    ([0, 1, 0], [2, 1, 0])
+    """
+    if len(frame) and bool(np.all(frame[1:] >= frame[:-1])):
+        # Frames in order (the usual layout): input order is already (frame, index), so
+        # the stable score sort is the pooled order, and a stable (radix, for small
+        # ints) sort of it by frame gives (frame, -score, index).
+        pooled = np.argsort(-score, kind="stable")
+        key = frame[pooled]
+        if key[-1] < 2**16:
+            key = key.astype(np.uint16)
+        order = pooled[np.argsort(key, kind="stable")]
+    else:
+        order = np.lexsort((-score, frame))  # stable: equal scores keep input order
+        pooled = order[np.argsort(-score[order], kind="stable")]
     f = frame[order]
     starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1] if len(f) else np.empty(0, int)
     first = np.repeat(starts, np.diff(np.r_[starts, len(f)]))
     rank = np.empty(len(frame), np.int64)
     rank[order] = np.arange(len(frame)) - first
-    return rank
+    return rank, pooled
 
 
 def greedy_match(
@@ -94,9 +151,12 @@ def greedy_match(
 ) -> tuple[np.ndarray, np.ndarray]:
     """COCO-style greedy matching at several similarity thresholds at once.
 
-    Predictions of the same rank (see :func:`rank_in_frame`) all lie in different
-    frames and so never compete; each round therefore settles one rank across all
-    frames and thresholds with array operations.
+    Only predictions joined (through shared candidates) to one another can compete, so
+    the candidate graph is cut into connected components: a component with one
+    prediction takes its best pair; one with a single ground truth gives it to the
+    first prediction (by rank) similar enough; the rest run the greedy rule in rounds,
+    round k settling the k-th prediction (by rank) of every such component at once,
+    with array operations over all thresholds.
 
     Args:
         pair_dt, pair_gt: ``(P,)`` candidate pairs (same frame).
@@ -106,27 +166,109 @@ def greedy_match(
         thresholds: ``(T,)`` minimum similarity for a match (``sim >= t``).
 
     Returns:
-        ``dt_gt`` ``(T, D)`` int64: matched ground-truth index or -1, and
+        ``dt_gt`` ``(T, D)`` int32 (int64 beyond 2³¹ points): matched ground-truth
+        index or -1, and
         ``gt_matched`` ``(T, G)`` bool.
     """
     thresholds = np.asarray(thresholds, np.float64)
     n_t, n_dt = len(thresholds), len(dt_rank)
-    dt_gt = np.full((n_t, n_dt), -1, np.int64)
+    dt_gt = np.full((n_t, n_dt), -1, np.int32 if max(n_gt, n_dt) < 2**31 else np.int64)
     gt_matched = np.zeros((n_t, n_gt), bool)
-    if len(pair_dt) == 0:
+    keep = pair_sim >= thresholds.min() if len(pair_sim) else np.zeros(0, bool)
+    if not keep.any():
         return dt_gt, gt_matched
-    keep = pair_sim >= thresholds.min()
     pair_dt, pair_gt, pair_sim = pair_dt[keep], pair_gt[keep], pair_sim[keep]
-    r = dt_rank[pair_dt]
+    graph = sparse.csr_matrix((np.ones(len(pair_dt), np.int8), (pair_dt, n_dt + pair_gt)),
+                              shape=(n_dt + n_gt, n_dt + n_gt))
+    n_comp, label = connected_components(graph, directed=False)
+    comp = label[pair_dt]
+    n_preds = np.bincount(label[:n_dt][_present(pair_dt, n_dt)], minlength=n_comp)
+    n_gts = np.bincount(label[n_dt:][_present(pair_gt, n_gt)], minlength=n_comp)
+    one_dt = n_preds[comp] == 1
+    one_gt = (n_gts[comp] == 1) & ~one_dt
+    rest = ~(one_dt | one_gt)
+    sel = (pair_dt[one_dt], pair_gt[one_dt], pair_sim[one_dt])
+    _best_pair(*sel, thresholds, dt_gt, gt_matched)
+    sel = (pair_dt[one_gt], pair_gt[one_gt], pair_sim[one_gt])
+    _first_prediction(*sel, dt_rank, thresholds, dt_gt, gt_matched)
+    if rest.any():
+        pd_, pg, ps = pair_dt[rest], pair_gt[rest], pair_sim[rest]
+        _rounds(pd_, pg, ps, _rank_in_component(pd_, comp[rest], dt_rank), thresholds,
+                dt_gt, gt_matched)
+    return dt_gt, gt_matched
+
+
+def _present(idx: np.ndarray, n: int) -> np.ndarray:
+    """``(n,)`` bool: which of 0..n-1 occur in ``idx`` (a linear-time ``unique``)."""
+    seen = np.zeros(n, bool)
+    seen[idx] = True
+    return seen
+
+
+def _assign(dt: np.ndarray, gt: np.ndarray, sim: np.ndarray, thresholds: np.ndarray,
+            dt_gt: np.ndarray, gt_matched: np.ndarray) -> None:
+    """Record the matches ``dt[i] - gt[i]`` at every threshold ``sim[i]`` clears."""
+    gt = gt.astype(dt_gt.dtype, copy=False)
+    for t, thr in enumerate(thresholds):  # row by row: contiguous 1-D scatters
+        ok = sim >= thr
+        dt_gt[t, dt[ok]] = gt[ok]
+        gt_matched[t, gt[ok]] = True
+
+
+def _best_pair(pd_, pg, ps, thresholds, dt_gt, gt_matched) -> None:
+    """Components with one prediction: its most similar ground truth (ties: the later
+    one), wherever that clears the threshold."""
+    if not len(pd_):
+        return
+    counts = np.bincount(pd_)
+    single = counts[pd_] == 1  # the common case: a prediction with one candidate
+    best = np.flatnonzero(single)
+    multi = np.flatnonzero(~single)
+    if len(multi):
+        order = multi[np.lexsort((pg[multi], ps[multi], pd_[multi]))]
+        last = np.r_[pd_[order][1:] != pd_[order][:-1], True]
+        best = np.concatenate([best, order[last]])
+    _assign(pd_[best], pg[best], ps[best], thresholds, dt_gt, gt_matched)
+
+
+def _first_prediction(pd_, pg, ps, dt_rank, thresholds, dt_gt, gt_matched) -> None:
+    """Components with one ground truth: the first prediction by rank that clears the
+    threshold takes it."""
+    if not len(pd_):
+        return
+    order = np.lexsort((dt_rank[pd_], pg))
+    pd_, pg, ps = pd_[order], pg[order], ps[order]
+    starts = np.flatnonzero(np.r_[True, pg[1:] != pg[:-1]])
+    big = len(pd_)
+    cand = np.where(ps[None, :] >= thresholds[:, None], np.arange(len(pd_))[None, :], big)
+    first = np.minimum.reduceat(cand, starts, axis=1)  # (T, groups)
+    ti, gi = np.nonzero(first < big)
+    at = first[ti, gi]
+    dt_gt[ti, pd_[at]] = pg[at]
+    gt_matched[ti, pg[at]] = True  # few: one ground truth per component
+
+
+def _rank_in_component(pd_: np.ndarray, comp: np.ndarray, dt_rank: np.ndarray) -> np.ndarray:
+    """Per pair: the rank of its prediction among its component's predictions."""
+    preds, first = np.unique(pd_, return_index=True)  # few: the contested components
+    c = comp[first]
+    order = np.lexsort((dt_rank[preds], c))
+    starts = np.r_[0, np.flatnonzero(c[order][1:] != c[order][:-1]) + 1]
+    pos = np.arange(len(preds)) - np.repeat(starts, np.diff(np.r_[starts, len(preds)]))
+    rank = np.empty(len(preds), np.int64)
+    rank[order] = pos
+    return rank[np.searchsorted(preds, pd_)]
+
+
+def _rounds(pair_dt, pair_gt, pair_sim, r, thresholds, dt_gt, gt_matched) -> None:
+    """The greedy rule in rounds: predictions of equal rank ``r`` never compete."""
     # Within a prediction: ascending similarity, then ground-truth index, so the
     # last valid pair is the best one with ties going to the later ground truth.
     order = np.lexsort((pair_gt, pair_sim, pair_dt, r))
     pair_dt, pair_gt, pair_sim, r = pair_dt[order], pair_gt[order], pair_sim[order], r[order]
     bounds = np.flatnonzero(np.diff(r)) + 1
-    starts = np.r_[0, bounds]
-    ends = np.r_[bounds, len(r)]
     t_col = thresholds[:, None]
-    for s, e in zip(starts, ends):
+    for s, e in zip(np.r_[0, bounds], np.r_[bounds, len(r)]):
         pd_, pg, ps = pair_dt[s:e], pair_gt[s:e], pair_sim[s:e]
         valid = (ps[None, :] >= t_col) & ~gt_matched[:, pg]
         if not valid.any():
@@ -139,7 +281,6 @@ def greedy_match(
         ti, pi = ti[last], pi[last]
         dt_gt[ti, pd_[pi]] = pg[pi]
         gt_matched[ti, pg[pi]] = True
-    return dt_gt, gt_matched
 
 
 def max_bipartite_match(pair_dt: np.ndarray, pair_gt: np.ndarray, n_dt: int,

@@ -163,7 +163,11 @@ def _clear_identity(frames, n_gt_ids: int, n_dt_ids: int) -> dict[str, float]:
             now[mg] = True
             n = len(rows)
         else:
-            mg, md, n = np.empty(0, int), np.empty(0, int), 0
+            # TrackEval skips a frame without ground truth or without predictions
+            # entirely: what was tracked at the previous step stays "previous" (for the
+            # continuation bonus and for Frag) across it.
+            fn, fp = fn + len(g), fp + len(d)
+            continue
         prev_step[:] = -1
         prev_step[mg] = md
         matched_runs += now & ~matched_prev
