@@ -153,3 +153,32 @@ def test_shared_default_arrays_are_read_only():
     for arr in (COCO_THRESHOLDS, RECALL_THRESHOLDS, DEFAULT_RADII):
         with pytest.raises(ValueError, match="read-only"):
             arr[0] = 0.0
+
+
+def _pycocotools_loop(matched: np.ndarray, n_gt: int) -> tuple[np.ndarray, float]:
+    """pycocotools' accumulate() for one threshold row, written as it is there."""
+    from vscrowd.eval.ap import RECALL_THRESHOLDS
+
+    tp = np.cumsum(matched).astype(float)
+    fp = np.cumsum(~matched).astype(float)
+    rc = tp / n_gt
+    pr = (tp / (fp + tp + np.spacing(1))).tolist()
+    for i in range(len(pr) - 1, 0, -1):
+        if pr[i] > pr[i - 1]:
+            pr[i - 1] = pr[i]
+    q = np.zeros(len(RECALL_THRESHOLDS))
+    for ri, pi in enumerate(np.searchsorted(rc, RECALL_THRESHOLDS, side="left")):
+        if pi >= len(pr):
+            break
+        q[ri] = pr[pi]
+    return q, rc[-1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=400), st.integers(1, 997))
+def test_interpolated_precision_equals_the_pycocotools_loop(flags, extra):
+    matched = np.array(flags)
+    n_gt = int(matched.sum()) + extra % 50  # recall thresholds land on every kind of k/n
+    want_p, want_r = _pycocotools_loop(matched, n_gt)
+    p, r = interpolated_precision(matched[None, :], n_gt)
+    assert p[0].tolist() == want_p.tolist() and r[0] == want_r

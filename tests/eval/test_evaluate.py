@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from vscrowd import ConfigError, PredictionFormatError, VSCrowdWarning
@@ -144,3 +145,41 @@ def test_metric_accumulator_equals_evaluate_and_ignores_frame_names():
                     sigmas=[5, 20], metrics=["sigma", "count"]).to_dict()
     assert named.compute().to_dict() == want
     assert repeated.compute().to_dict() == want
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
+    """σ matching runs in blocks of whole frames; any block size, and points in any
+    order, give the numbers of a single block."""
+    from vscrowd.eval import core
+
+    rng = np.random.default_rng(7)
+    n = 40
+    gt_frame = np.repeat(np.arange(n), rng.integers(0, 12, n))
+    gt_xy = rng.uniform(0, 60, (len(gt_frame), 2))
+    keep = rng.random(len(gt_frame)) < 0.8
+    dt_frame = np.r_[gt_frame[keep], rng.integers(0, n, 30)]
+    dt_xy = np.r_[gt_xy[keep] + rng.normal(0, 2, (keep.sum(), 2)), rng.uniform(0, 60, (30, 2))]
+    scores = rng.integers(0, 5, len(dt_frame)) / 5  # ties across and within frames
+    if shuffle:
+        p = rng.permutation(len(dt_frame))
+        dt_frame, dt_xy, scores = dt_frame[p], dt_xy[p], scores[p]
+    frames = pd.DataFrame({"video": ["v"] * n, "frame": [f"{i:04d}" for i in range(n)],
+                           "width": np.nan, "height": np.nan})
+    gt = GroundTruth.from_arrays(frames, gt_frame, gt_xy, np.c_[gt_xy - 3, gt_xy + 3])
+    preds = Predictions.from_arrays(frames[["video", "frame"]], dt_frame, dt_xy, scores)
+    kw = {"sigmas": [5, 20], "metrics": ["sigma", "count", "size", "video"], "bootstrap": 3}
+    whole = evaluate(gt, preds, **kw).to_dict()
+    monkeypatch.setattr(core, "BLOCK_POINTS", 17)
+    assert len(core._blocks(preds.frame_index, gt.frame_index, n)) > 5
+    assert evaluate(gt, preds, **kw).to_dict() == whole
+    # The matches themselves (which ground truth each prediction took), per σ.
+    from vscrowd.eval.localization import sigma_matches
+    from vscrowd.points import Points
+
+    al = core._aligned(Points(frames, dt_frame, dt_xy, scores))
+    blocked = core._sigma_matches_blocked(gt, al, (5.0, 20.0))
+    for s in (5.0, 20.0):
+        dt_gt, gt_matched = sigma_matches(dt_frame, dt_xy, al.dt_rank, gt_frame, gt_xy, s)
+        assert np.array_equal(blocked[s][0], dt_gt >= 0) and np.array_equal(blocked[s][1],
+                                                                       gt_matched)

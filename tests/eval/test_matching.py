@@ -94,13 +94,14 @@ def test_candidate_pairs_with_extreme_coordinates(seed, r, far):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.1, 0.5, 0.9])),
-                min_size=1, max_size=30), st.booleans())
-def test_score_orders_equal_pycocotools_order(items, sort_frames):
+                min_size=1, max_size=30), st.booleans(), st.sampled_from([1, 70_001, 2**33]))
+def test_score_orders_equal_pycocotools_order(items, sort_frames, spread):
     """Rank within frame and the pooled order, against the definition: per-frame lists
-    sorted by score (stable), concatenated in frame order, stably sorted by score."""
+    sorted by score (stable), concatenated in frame order, stably sorted by score
+    (frame numbers spread out to reach every sorting path)."""
     if sort_frames:
         items = sorted(items, key=lambda t: t[0])
-    frame = np.array([f for f, _ in items])
+    frame = np.array([f * spread + f for f, _ in items], np.int64)
     score = np.array([s for _, s in items])
     rank, pooled = score_orders(frame, score)
     per_frame = {f: sorted(np.flatnonzero(frame == f), key=lambda i: -score[i])

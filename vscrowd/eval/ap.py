@@ -50,22 +50,45 @@ def interpolated_precision(
     if nd == 0:
         return precision, recall
     # Without weights, TP + FP after k predictions is exactly k, so one cumulative sum
-    # (in int32: fewer bytes to move) gives both; the float operations below are the
-    # ones pycocotools performs, so results agree bit for bit.
-    seen = np.arange(1, nd + 1, dtype=np.float64)
+    # gives both; every float operation whose result is kept is one pycocotools
+    # performs, so results agree bit for bit.
+    denom = np.arange(1, nd + 1, dtype=np.float64) + np.spacing(1)
     for t in range(n_t):  # one row at a time: a few MB live instead of (T, D) arrays
         if weights is None:
-            tp = np.cumsum(matched[t], dtype=np.int32).astype(np.float64)
-            total = seen
+            tp = np.cumsum(matched[t], dtype=np.int64)
+            recall[t] = tp[-1] / n_gt
+            inds = np.searchsorted(tp, _recall_counts(n_gt), side="left")
+            pr = tp / denom
         else:  # bootstrap weights: the sums as before, in the same order
             tp = np.cumsum(matched[t] * weights)
             total = np.cumsum(~matched[t] * weights) + tp
-        rc = tp / n_gt
-        pr = tp / (total + np.spacing(1))
-        recall[t] = rc[-1]
-        # Precision envelope: max over all later points (right-to-left running max).
-        env = np.maximum.accumulate(pr[::-1])[::-1]
-        inds = np.searchsorted(rc, RECALL_THRESHOLDS, side="left")
-        ok = inds < nd
-        precision[t, ok] = env[inds[ok]]
+            rc = tp / n_gt
+            recall[t] = rc[-1]
+            inds = np.searchsorted(rc, RECALL_THRESHOLDS, side="left")
+            pr = tp / (total + np.spacing(1))
+        precision[t] = _envelope_at(pr, inds)
     return precision, recall
+
+
+def _recall_counts(n_gt: float) -> np.ndarray:
+    """Per recall threshold R, the least integer k with ``k / n_gt >= R`` in float64
+    (so ``searchsorted(tp, k)`` finds pycocotools' ``searchsorted(tp / n_gt, R)``
+    without dividing the whole cumulative sum)."""
+    k = np.ceil(RECALL_THRESHOLDS * n_gt).astype(np.int64) - 2
+    for _ in range(5):  # the estimate is within ±2 of the answer
+        k = np.where(k / n_gt < RECALL_THRESHOLDS, k + 1, k)
+    return k
+
+
+def _envelope_at(pr: np.ndarray, inds: np.ndarray) -> np.ndarray:
+    """The interpolated precision ``max(pr[i:])`` at each index of the non-decreasing
+    ``inds`` (0 past the end): maxima of the segments between the indices, then a
+    running maximum from the right over those few values."""
+    out = np.zeros(len(inds))
+    ok = inds < len(pr)
+    if not ok.any():
+        return out
+    starts, back = np.unique(inds[ok], return_inverse=True)
+    seg = np.maximum.reduceat(pr, starts)
+    out[ok] = np.maximum.accumulate(seg[::-1])[::-1][back]
+    return out

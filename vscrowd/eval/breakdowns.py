@@ -51,9 +51,9 @@ def per_video_table(video_of_frame, gt_frame, al, matches, gt_counts, pred_count
         row = {"video": name, "frames": int(fsel.sum()), "gt_points": n_gt,
                "pred_points": int(len(sub)),
                "MAE": float(np.abs(pred_counts[fsel] - gt_counts[fsel]).mean())}
-        for s, (dt_gt, _) in matches.items():
+        for s, (dt_matched, _) in matches.items():
             if n_gt:
-                prec, rec = interpolated_precision(dt_gt[:, sub] >= 0, n_gt)
+                prec, rec = interpolated_precision(dt_matched[:, sub], n_gt)
                 row[f"mAP@{s:g}"], row[f"mAR@{s:g}"] = float(prec.mean()), float(rec.mean())
             else:
                 row[f"mAP@{s:g}"] = row[f"mAR@{s:g}"] = None
@@ -77,8 +77,8 @@ def bootstrap_over_videos(video_of_frame, gt_frame, al, matches, localization, n
     weights = rng.multinomial(n_videos, np.full(n_videos, 1.0 / n_videos), size=n)
     rows = []
     for res in localization:
-        dt_gt, _ = matches[res.sigma]
-        matched = dt_gt[:, al.order] >= 0
+        dt_matched, _ = matches[res.sigma]
+        matched = np.take(dt_matched, al.order, axis=1)
         maps, mars = [], []
         for w in weights:
             n_gt = float(w @ gt_per_video)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError, PredictionFormatError
 from ..points import Points
-from .ap import COCO_THRESHOLDS
+from .ap import COCO_THRESHOLDS, interpolated_precision
 from .box_threshold import box_sigmas, box_threshold_counts
 from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors
@@ -28,7 +28,7 @@ from .family_results import (
 )
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
-from .localization import candidate_radius, sigma_matches, sigma_precision_recall
+from .localization import candidate_radius, sigma_matches
 from .matching import candidate_pairs, score_orders
 from .results import EvaluationResult
 from .tracks import score_tracks
@@ -114,10 +114,10 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
     al = _aligned(dt)
     step = progress or (lambda _label: None)
     wanted = set(o.metrics)
-    pairs = _shared_pairs(gt, al, o.sigmas, o.radii, wanted, o.bootstrap)
+    pairs = _shared_pairs(gt, al, o.radii, wanted)
     localization, matches = ((), {})
     if {"sigma", "size", "video"} & wanted or o.bootstrap:
-        localization, matches = _localization(gt, al, o.sigmas, pairs, step)
+        localization, matches = _localization(gt, al, o.sigmas, step)
     gt_counts = gt.counts()
     pred_counts = al.dt.counts(min_score=o.count_threshold)
     counting = None
@@ -157,13 +157,10 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
 
 
 
-def _shared_pairs(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...],
-                  radii: Sequence[float], wanted: set[str], bootstrap: int):
-    """One KD-tree search at the largest radius any requested family needs; every
-    family keeps the pairs within its own radius (``matching.within``)."""
-    need = []
-    if {"sigma", "size", "video"} & wanted or bootstrap:
-        need.append(candidate_radius(max(sigmas)))
+def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted: set[str]):
+    """One candidate search at the largest radius the box, distance and Idrees
+    families need; each keeps the pairs within its own radius (``matching.within``)."""
+    need = []  # σ matching searches block by block (_localization)
     if "box" in wanted:
         need.append(float(np.max(box_sigmas(gt.boxes)[1], initial=0.0)))
     if "distance" in wanted:
@@ -177,17 +174,62 @@ def _shared_pairs(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...],
                            radius + radius * 1e-9 + 1e-9)
 
 
-def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], pairs, step
+#: Points (predictions + ground truth) per block of whole frames in the σ matching:
+#: a block's arrays stay in cache, so the time grows linearly with the split size.
+BLOCK_POINTS = 1 << 17
+
+
+def _blocks(dt_frame: np.ndarray, gt_frame: np.ndarray, n_frames: int
+            ) -> list[tuple[np.ndarray | slice, np.ndarray | slice]]:
+    """(prediction indices, ground-truth indices) of consecutive frame ranges holding
+    about :data:`BLOCK_POINTS` points each (slices where the points are in frame order)."""
+    orders = []
+    for f in (dt_frame, gt_frame):
+        orders.append(None if bool(np.all(f[1:] >= f[:-1])) else np.argsort(f, kind="stable"))
+    cum = np.cumsum(np.bincount(dt_frame, minlength=n_frames)
+                    + np.bincount(gt_frame, minlength=n_frames))
+    total = int(cum[-1]) if n_frames else 0
+    cuts = np.searchsorted(cum, np.arange(BLOCK_POINTS, total, BLOCK_POINTS))
+    edges = np.unique(np.r_[0, cuts + 1, n_frames]).clip(0, n_frames)
+    spans = []
+    for f, order in zip((dt_frame, gt_frame), orders):
+        bounds = np.searchsorted(f if order is None else f[order], edges)
+        spans.append([slice(int(a), int(b)) if order is None else order[a:b]
+                      for a, b in zip(bounds[:-1], bounds[1:])])
+    return list(zip(*spans))
+
+
+def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...]
+                           ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per σ: ``(dt_matched (T, D), gt_matched (T, G))`` bool -- which predictions and
+    which heads are matched at each threshold -- from ``sigma_matches`` run block by
+    block (frames never span blocks). Which head a prediction took is not kept: no
+    metric needs it, and booleans are a quarter of the memory."""
+    n_t, n_dt, n_gt = len(COCO_THRESHOLDS), len(al.dt), len(gt)
+    out = {s: (np.zeros((n_t, n_dt), bool), np.zeros((n_t, n_gt), bool)) for s in sigmas}
+    radius = candidate_radius(max(sigmas))
+    for d, g in _blocks(al.dt_frame, gt.frame_index, len(gt.frames)):
+        df, dxy, rank = al.dt_frame[d], al.dt_xy[d], al.dt_rank[d]
+        gf, gxy = gt.frame_index[g], gt.points[g]
+        pairs = candidate_pairs(df, dxy, gf, gxy, radius)
+        for s in sigmas:
+            local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
+            dt_matched, gt_matched = out[s]
+            dt_matched[:, d] = local >= 0
+            gt_matched[:, g] = matched
+    return out
+
+
+def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
                   ) -> tuple[list[LocalizationResult], dict]:
     """σ-AP/AR per σ and the matches the size, per-video and bootstrap tables reuse."""
-    localization, matches = [], {}
+    localization = []
+    matches = _sigma_matches_blocked(gt, al, sigmas) if sigmas else {}
     for s in sigmas:
-        dt_gt, gt_matched = sigma_matches(al.dt_frame, al.dt_xy, al.dt_rank,
-                                          gt.frame_index, gt.points, s, pairs=pairs)
-        matches[s] = (dt_gt, gt_matched)
+        dt_matched, _ = matches[s]
         prec = rec = None
         if len(gt):
-            prec, rec = sigma_precision_recall(dt_gt, al.order, len(gt))
+            prec, rec = interpolated_precision(np.take(dt_matched, al.order, axis=1), len(gt))
         localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
         step(f"σ={s:g}")
     return localization, matches

@@ -102,6 +102,18 @@ def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.nd
     return pd_[keep], pg[keep]
 
 
+def _stable_argsort_small_ints(key: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative ints: NumPy radix-sorts 16-bit keys, so keys below
+    2³² go as two 16-bit passes (least significant first), larger ones by timsort."""
+    top = int(key.max(initial=0))
+    if top < 2**16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    if top < 2**32:
+        low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+        return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(key, kind="stable")
+
+
 def rank_in_frame(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Position of each prediction in its frame when sorted by score (stable, desc).
 
@@ -126,10 +138,7 @@ def score_orders(frame: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.n
         # the stable score sort is the pooled order, and a stable (radix, for small
         # ints) sort of it by frame gives (frame, -score, index).
         pooled = np.argsort(-score, kind="stable")
-        key = frame[pooled]
-        if key[-1] < 2**16:
-            key = key.astype(np.uint16)
-        order = pooled[np.argsort(key, kind="stable")]
+        order = pooled[_stable_argsort_small_ints(frame[pooled])]
     else:
         order = np.lexsort((-score, frame))  # stable: equal scores keep input order
         pooled = order[np.argsort(-score[order], kind="stable")]
