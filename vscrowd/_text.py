@@ -52,18 +52,23 @@ def decode_utf8(data: bytes, path: str | Path | None, error: type[VSCrowdError],
                             "the file as UTF-8)", path, line) from None
 
 
-def read_text(path: str | Path, error: type[VSCrowdError], what: str = "file") -> str:
-    """The UTF-8 text of ``path`` (see :func:`decode_utf8`); unreadable files, folders and
-    broken links raise ``error`` naming the path."""
+def read_bytes(path: str | Path, error: type[VSCrowdError], what: str = "file") -> bytes:
+    """The bytes of ``path``; unreadable files, folders and broken links raise ``error``
+    naming the path."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise _error(error, f"expected a {what}, got a folder", path, None) from None
     except OSError as exc:
         raise _error(error, f"cannot read {what} ({exc.strerror or exc})", path,
                      None) from None
-    return decode_utf8(data, path, error)
+
+
+def read_text(path: str | Path, error: type[VSCrowdError], what: str = "file") -> str:
+    """The UTF-8 text of ``path`` (see :func:`decode_utf8`); unreadable files, folders and
+    broken links raise ``error`` naming the path."""
+    return decode_utf8(read_bytes(path, error, what), Path(path), error)
 
 
 def read_json(path: str | Path, error: type[VSCrowdError], what: str = "file"):

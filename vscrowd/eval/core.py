@@ -31,7 +31,6 @@ from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches
 from .matching import candidate_pairs, score_orders
 from .results import EvaluationResult
-from .tracks import score_tracks
 
 __all__ = ["EvalOptions", "score"]
 
@@ -262,6 +261,8 @@ def _idrees(gt: GroundTruth, al: _Aligned, pairs, step) -> IdreesResult:
 
 
 def _tracking(gt: GroundTruth, al: _Aligned, source, sigma: float, interval: int, labels):
+    from .tracks import score_tracks  # SciPy's assignment solver: loaded when asked for
+
     if al.dt.track_id is None:
         raise PredictionFormatError("tracking metrics need points with track IDs "
                                     "([x, y, score, track_id])", path=source)

@@ -10,6 +10,9 @@ name the problem.
 
 from __future__ import annotations
 
+import gc
+from itertools import chain
+
 import msgspec
 import numpy as np
 import pandas as pd
@@ -18,10 +21,13 @@ from .predictions import MAX_COORDINATE
 
 __all__ = ["decode_common"]
 
+
 class _Record(msgspec.Struct):
     video: str
     frame: str | int
-    points: list[tuple[float, float, float]] = []
+    # Kept as raw JSON and decoded in chunks: the Python objects of one chunk of
+    # points exist at a time, not those of the whole file.
+    points: msgspec.Raw = msgspec.Raw(b"[]")
 
 
 class _Document(msgspec.Struct):
@@ -32,25 +38,55 @@ class _Document(msgspec.Struct):
 
 
 _DECODER = msgspec.json.Decoder(_Document)
+_POINTS = msgspec.json.Decoder(list[list[tuple[float, float, float]]])
+_CHUNK = 2048  # records per chunk of points
 
 
 def decode_common(data: str | bytes):
     """``(frames, frame_index, xy, scores, method, format, version)`` or None."""
+    # Decoding allocates a tuple per point and none of them can form a cycle: with the
+    # cyclic garbage collector paused, it does not rescan them again and again.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _decode(data)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _decode(data: str | bytes):
     try:
         doc = _DECODER.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
         return None
     recs = doc.predictions
+    try:
+        counts, table = _points(recs)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
+        return None
     frames = pd.DataFrame({
         "video": pd.Series([r.video for r in recs], dtype=object),
         "frame": pd.Series([str(r.frame) for r in recs], dtype=object)})
     if frames.duplicated().any():
         return None  # the general reader names the duplicate
-    counts = np.fromiter((len(r.points) for r in recs), np.int64, len(recs))
-    flat = [p for r in recs for p in r.points]
-    table = np.array(flat, np.float64).reshape(-1, 3)
     if not np.isfinite(table).all() or (np.abs(table[:, :2]) > MAX_COORDINATE).any():
         return None
     return (frames, np.repeat(np.arange(len(recs), dtype=np.int64), counts),
             np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
             doc.method, doc.format, doc.version)
+
+
+def _points(recs: list[_Record]) -> tuple[np.ndarray, np.ndarray]:
+    """Points per record ``(R,)`` and all points ``(N, 3)``, decoded chunk by chunk."""
+    counts, parts = [], []
+    for start in range(0, len(recs), _CHUNK):
+        chunk = recs[start:start + _CHUNK]
+        pts = _POINTS.decode(b"[" + b",".join(bytes(r.points) for r in chunk) + b"]")
+        n = [len(p) for p in pts]
+        counts += n
+        values = chain.from_iterable(chain.from_iterable(pts))
+        parts.append(np.fromiter(values, np.float64, 3 * sum(n)).reshape(-1, 3))
+    table = np.concatenate(parts) if parts else np.empty((0, 3))
+    return np.array(counts, np.int64), table
+

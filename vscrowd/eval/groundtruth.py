@@ -62,11 +62,8 @@ class GroundTruth(Points):
         fr = ann.frames.assign(video=ann.frames["video"].astype(str),
                                frame=ann.frames["frame"].astype(str))
         fr = fr.sort_values(["video", "frame"], kind="stable").reset_index(drop=True)
-        key = pd.MultiIndex.from_arrays([fr["video"], fr["frame_index"].astype(np.int64)])
         h = ann.heads
-        hkey = pd.MultiIndex.from_arrays([h["video"].astype(str).to_numpy(),
-                                          h["frame_index"].to_numpy().astype(np.int64)])
-        fi = key.get_indexer(hkey).astype(np.int64)
+        fi = _frame_rows(fr["video"], fr["frame_index"], h["video"], h["frame_index"])
         order = np.argsort(fi, kind="stable")
         frames = pd.DataFrame({
             "video": fr["video"].to_numpy(object), "frame": fr["frame"].to_numpy(object),
@@ -104,3 +101,24 @@ class GroundTruth(Points):
         pts = Points.from_frames(frames)
         return cls.from_arrays(pts.frames.assign(width=np.nan, height=np.nan),
                                pts.frame_index, pts.xy, np.column_stack([pts.xy, pts.xy]))
+
+
+def _frame_rows(frame_video: pd.Series, frame_index: pd.Series, head_video: pd.Series,
+                head_index: pd.Series) -> np.ndarray:
+    """Row of the frame table of each head, by (video, frame_index), on integer keys:
+    the head table's video column is categorical, so no string is compared per head."""
+    cats = (head_video.cat.categories if isinstance(head_video.dtype, pd.CategoricalDtype)
+            else pd.Index(pd.unique(head_video.astype(str))))
+    f_code = pd.Categorical(frame_video, categories=cats.astype(str)).codes.astype(np.int64)
+    h_code = (head_video.cat.codes.to_numpy().astype(np.int64)
+              if isinstance(head_video.dtype, pd.CategoricalDtype)
+              else pd.Categorical(head_video.astype(str), categories=cats).codes.astype(np.int64))
+    f_idx = frame_index.to_numpy().astype(np.int64)
+    h_idx = head_index.to_numpy().astype(np.int64)
+    span = int(max(f_idx.max(initial=0), h_idx.max(initial=0))) + 1
+    f_key, h_key = f_code * span + f_idx, h_code * span + h_idx
+    order = np.argsort(f_key, kind="stable")
+    pos = np.searchsorted(f_key[order], h_key).clip(0, max(len(order) - 1, 0))
+    found = len(order) > 0 and (f_key[order][pos] == h_key)
+    return np.where(found, order[pos] if len(order) else -1, -1).astype(np.int64)
+

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
-from scipy.spatial import cKDTree
 
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "rank_in_frame",
            "score_orders", "within"]
@@ -78,6 +77,8 @@ def candidate_pairs(
 
 def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
                   ) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.spatial import cKDTree  # rare: only coordinates beyond the grid's reach
+
     lo = min(dt_xy.min(initial=0), gt_xy.min(initial=0))
     hi = max(dt_xy.max(initial=0), gt_xy.max(initial=0))
     # Frames are separated along a third axis by more than the radius and the extent.

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_open, ensure_parent
-from .._text import read_text
+from .._text import decode_utf8, read_bytes, read_text
 from ..errors import OutputError, PredictionFormatError
 from .fastjson import decode_common
 from .predictions import Predictions
@@ -39,13 +39,15 @@ def _loads(text: str, path: Path, line: int | None = None) -> Any:
 
 
 def _read_json(path: Path) -> Predictions:
-    text = read_text(path, PredictionFormatError, "prediction file")  # read and decoded once
-    fast = decode_common(text)
+    data = read_bytes(path, PredictionFormatError, "prediction file")
+    # msgspec reads the UTF-8 bytes itself (no decoded copy of a large file); anything it
+    # does not accept goes to the general reader, whose errors name file, line and field.
+    fast = decode_common(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
         frames, frame_index, xy, scores, method, _fmt, _version = fast
         return Predictions.from_arrays(frames, frame_index, xy, scores, method=method,
                                        source=str(path))
-    doc = _loads(text, path)
+    doc = _loads(decode_utf8(data, path, PredictionFormatError), path)
     if isinstance(doc, list):  # a bare list of records is accepted too
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}
     if not isinstance(doc, dict):
