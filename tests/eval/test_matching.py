@@ -93,8 +93,10 @@ def test_candidate_pairs_with_extreme_coordinates(seed, r, far):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.1, 0.5, 0.9])),
-                min_size=1, max_size=30), st.booleans(), st.sampled_from([1, 70_001, 2**33]))
+@given(st.lists(st.tuples(st.integers(0, 4), st.one_of(
+    st.sampled_from([0.1, 0.5, 0.9, 0.0, -0.0, -0.5, 5e-324]),
+    st.floats(-1e300, 1e300, allow_nan=False))), min_size=1, max_size=30),
+    st.booleans(), st.sampled_from([1, 70_001, 2**33]))
 def test_score_orders_equal_pycocotools_order(items, sort_frames, spread):
     """Rank within frame and the pooled order, against the definition: per-frame lists
     sorted by score (stable), concatenated in frame order, stably sorted by score

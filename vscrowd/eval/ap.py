@@ -53,11 +53,12 @@ def interpolated_precision(
     # gives both; every float operation whose result is kept is one pycocotools
     # performs, so results agree bit for bit.
     denom = np.arange(1, nd + 1, dtype=np.float64) + np.spacing(1)
+    counts = _recall_counts(n_gt) if weights is None else None
     for t in range(n_t):  # one row at a time: a few MB live instead of (T, D) arrays
         if weights is None:
             tp = np.cumsum(matched[t], dtype=np.int64)
             recall[t] = tp[-1] / n_gt
-            inds = np.searchsorted(tp, _recall_counts(n_gt), side="left")
+            inds = np.searchsorted(tp, counts, side="left")
             pr = tp / denom
         else:  # bootstrap weights: the sums as before, in the same order
             tp = np.cumsum(matched[t] * weights)

@@ -103,6 +103,21 @@ def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.nd
     return pd_[keep], pg[keep]
 
 
+def _stable_argsort_floats(x: np.ndarray) -> np.ndarray:
+    """``argsort(x, kind="stable")`` for finite float64 without -0.0, as four stable
+    16-bit radix passes over the order-preserving integer image of the bits
+    (NumPy radix-sorts 16-bit keys; comparison sorts of floats are several times
+    slower)."""
+    bits = x.view(np.uint64)
+    negative = (bits >> np.uint64(63)).astype(bool)
+    key = np.where(negative, ~bits, bits | np.uint64(1 << 63))
+    perm = np.arange(len(x))
+    for shift in (0, 16, 32, 48):
+        digit = ((key[perm] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        perm = perm[np.argsort(digit, kind="stable")]
+    return perm
+
+
 def _stable_argsort_small_ints(key: np.ndarray) -> np.ndarray:
     """Stable argsort of non-negative ints: NumPy radix-sorts 16-bit keys, so keys below
     2³² go as two 16-bit passes (least significant first), larger ones by timsort."""
@@ -134,15 +149,14 @@ def score_orders(frame: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.n
     >>> r.tolist(), o.tolist()
     ([0, 1, 0], [2, 1, 0])
     """
+    neg = -np.asarray(score, np.float64) + 0.0  # + 0.0: -0.0 and 0.0 tie, as in NumPy
+    by_score = _stable_argsort_floats(neg)
+    # A stable sort by frame of the score order is (frame, -score, index).
+    order = by_score[_stable_argsort_small_ints(frame[by_score])]
     if len(frame) and bool(np.all(frame[1:] >= frame[:-1])):
-        # Frames in order (the usual layout): input order is already (frame, index), so
-        # the stable score sort is the pooled order, and a stable (radix, for small
-        # ints) sort of it by frame gives (frame, -score, index).
-        pooled = np.argsort(-score, kind="stable")
-        order = pooled[_stable_argsort_small_ints(frame[pooled])]
+        pooled = by_score  # input order is already (frame, index)
     else:
-        order = np.lexsort((-score, frame))  # stable: equal scores keep input order
-        pooled = order[np.argsort(-score[order], kind="stable")]
+        pooled = order[_stable_argsort_floats(neg[order])]
     f = frame[order]
     starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1] if len(f) else np.empty(0, int)
     first = np.repeat(starts, np.diff(np.r_[starts, len(f)]))
@@ -218,11 +232,13 @@ def _present(idx: np.ndarray, n: int) -> np.ndarray:
 def _assign(dt: np.ndarray, gt: np.ndarray, sim: np.ndarray, thresholds: np.ndarray,
             dt_gt: np.ndarray, gt_matched: np.ndarray) -> None:
     """Record the matches ``dt[i] - gt[i]`` at every threshold ``sim[i]`` clears."""
-    gt = gt.astype(dt_gt.dtype, copy=False)
-    for t, thr in enumerate(thresholds):  # row by row: contiguous 1-D scatters
-        ok = sim >= thr
-        dt_gt[t, dt[ok]] = gt[ok]
-        gt_matched[t, gt[ok]] = True
+    # By descending similarity, the pairs clearing a threshold are a prefix.
+    order = np.argsort(-sim, kind="stable")
+    dt, gt = dt[order], gt[order].astype(dt_gt.dtype, copy=False)
+    ends = np.searchsorted(-sim[order], -thresholds, side="right")
+    for t, end in enumerate(ends):  # row by row: contiguous 1-D scatters
+        dt_gt[t, dt[:end]] = gt[:end]
+        gt_matched[t, gt[:end]] = True
 
 
 def _best_pair(pd_, pg, ps, thresholds, dt_gt, gt_matched) -> None:
