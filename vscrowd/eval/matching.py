@@ -108,6 +108,8 @@ def _stable_argsort_floats(x: np.ndarray) -> np.ndarray:
     16-bit radix passes over the order-preserving integer image of the bits
     (NumPy radix-sorts 16-bit keys; comparison sorts of floats are several times
     slower)."""
+    if len(x) > 1 << 18:  # beyond the caches the radix passes' gathers cost more
+        return np.argsort(x, kind="stable")
     bits = x.view(np.uint64)
     negative = (bits >> np.uint64(63)).astype(bool)
     key = np.where(negative, ~bits, bits | np.uint64(1 << 63))
@@ -232,13 +234,11 @@ def _present(idx: np.ndarray, n: int) -> np.ndarray:
 def _assign(dt: np.ndarray, gt: np.ndarray, sim: np.ndarray, thresholds: np.ndarray,
             dt_gt: np.ndarray, gt_matched: np.ndarray) -> None:
     """Record the matches ``dt[i] - gt[i]`` at every threshold ``sim[i]`` clears."""
-    # By descending similarity, the pairs clearing a threshold are a prefix.
-    order = np.argsort(-sim, kind="stable")
-    dt, gt = dt[order], gt[order].astype(dt_gt.dtype, copy=False)
-    ends = np.searchsorted(-sim[order], -thresholds, side="right")
-    for t, end in enumerate(ends):  # row by row: contiguous 1-D scatters
-        dt_gt[t, dt[:end]] = gt[:end]
-        gt_matched[t, gt[:end]] = True
+    gt = gt.astype(dt_gt.dtype, copy=False)
+    for t, thr in enumerate(thresholds):  # row by row: contiguous 1-D scatters
+        ok = sim >= thr
+        dt_gt[t, dt[ok]] = gt[ok]
+        gt_matched[t, gt[ok]] = True
 
 
 def _best_pair(pd_, pg, ps, thresholds, dt_gt, gt_matched) -> None:
