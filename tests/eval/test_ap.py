@@ -179,6 +179,7 @@ def _pycocotools_loop(matched: np.ndarray, n_gt: int) -> tuple[np.ndarray, float
 def test_interpolated_precision_equals_the_pycocotools_loop(flags, extra):
     matched = np.array(flags)
     n_gt = int(matched.sum()) + extra % 50  # recall thresholds land on every kind of k/n
+    assume(n_gt > 0)  # interpolated_precision is defined for n_gt > 0
     want_p, want_r = _pycocotools_loop(matched, n_gt)
     p, r = interpolated_precision(matched[None, :], n_gt)
     assert p[0].tolist() == want_p.tolist() and r[0] == want_r
