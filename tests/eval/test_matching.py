@@ -51,8 +51,8 @@ def test_nwpu_verified_values():
                       [98, 100]], float)
     for sig, (p, r, f) in ((sig_s, (0.375, 0.428571, 0.4)), (sig_l, (0.5, 0.571429, 0.533333))):
         c = box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, sig)
-        prec = c["TP"] / (c["TP"] + c["FP"])
-        rec = c["TP"] / (c["TP"] + c["FN"])
+        prec = c.tp / (c.tp + c.fp)
+        rec = c.tp / (c.tp + c.fn)
         assert prec == pytest.approx(p, abs=1e-6)
         assert rec == pytest.approx(r, abs=1e-6)
         assert 2 * prec * rec / (prec + rec) == pytest.approx(f, abs=1e-6)

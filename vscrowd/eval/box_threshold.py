@@ -8,8 +8,11 @@ frames. VSCrowd has head-shoulder boxes, so each head gets ``σ_s = min(w, h) / 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
+from .family_results import BoxThresholdResult
 from .matching import candidate_pairs, max_bipartite_match, within
 
 __all__ = ["box_sigmas", "box_threshold_counts"]
@@ -26,18 +29,19 @@ def box_sigmas(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(w, h) / 2.0, np.sqrt(w**2 + h**2) / 2.0
 
 
-def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None
-                         ) -> dict[str, int]:
-    """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``
-    (``pairs``: a wider candidate search to reuse, see ``matching.within``)."""
+def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None, *,
+                         radius: Literal["sigma_s", "sigma_l"] = "sigma_s"
+                         ) -> BoxThresholdResult:
+    """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``, labelled
+    ``radius`` (``pairs``: a wider candidate search to reuse, see ``matching.within``)."""
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = 0
     if n_dt and n_gt:
-        radius = float(np.max(gt_sigma, initial=0.0))
-        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius) if pairs is None
-                   else within(pairs, dt_xy, gt_xy, radius, pad=True))
+        reach = float(np.max(gt_sigma, initial=0.0))
+        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach) if pairs is None
+                   else within(pairs, dt_xy, gt_xy, reach, pad=True))
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
         ok = d <= gt_sigma[pg]
         match = max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt)
         tp = int((match >= 0).sum())
-    return {"TP": tp, "FP": n_dt - tp, "FN": n_gt - tp}
+    return BoxThresholdResult(radius, tp, n_dt - tp, n_gt - tp)

@@ -21,7 +21,6 @@ from .distance_ap import DEFAULT_RADII, distance_ap
 from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
 from .family_results import (
     BoxThresholdResult,
-    CountingResult,
     DistanceAPResult,
     IdreesResult,
     LocalizationResult,
@@ -121,9 +120,7 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
     pred_counts = al.dt.counts(min_score=o.count_threshold)
     counting = None
     if "count" in wanted:
-        c = count_errors(pred_counts, gt_counts)
-        counting = CountingResult(c["MAE"], c["RMSE"], c["NAE"], c["frames"],
-                                  o.count_threshold)
+        counting = count_errors(pred_counts, gt_counts, o.count_threshold)
     tracking = vic = None
     if "track" in wanted:
         tracking, vic = _tracking(gt, al, source, o.track_sigma, o.vic_interval,
@@ -236,10 +233,9 @@ def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
 
 def _box(gt: GroundTruth, al: _Aligned, pairs, step) -> tuple[BoxThresholdResult, ...]:
     sig_s, sig_l = box_sigmas(gt.boxes)
-    out = tuple(
-        BoxThresholdResult(name, **{k.lower(): v for k, v in box_threshold_counts(
-            al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig, pairs).items()})
-        for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
+    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig,
+                                     pairs, radius=name)
+                for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     step("box")
     return out
 
