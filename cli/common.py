@@ -15,6 +15,14 @@ from vscrowd.errors import VSCrowdWarning
 DATA_OPTION = click.option(
     "--data", "data", required=True, envvar="VSCROWD_DATA", show_envvar=True,
     type=click.Path(path_type=Path), help="Dataset root (ROOT/annotations, ROOT/videos).")
+PREDS_ARGUMENT = click.argument("preds", type=click.Path(path_type=Path))
+
+
+def split_option(help: str):
+    """``--split`` (default ``test``; ``all`` for every frame) with a command's help."""
+    return click.option("--split", default="test", show_default=True, help=help)
+
+
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "markdown", "csv"]), default="table",
     show_default=True, help="How to print tables.")

@@ -8,14 +8,21 @@ import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
 
-from .common import DATA_OPTION, FORMAT_OPTION, emit, open_data, progress
+from .common import (
+    DATA_OPTION,
+    FORMAT_OPTION,
+    PREDS_ARGUMENT,
+    emit,
+    open_data,
+    progress,
+    split_option,
+)
 
 
 @click.command("eval")
-@click.argument("preds", type=click.Path(path_type=Path))
+@PREDS_ARGUMENT
 @DATA_OPTION
-@click.option("--split", default="test", show_default=True,
-              help="Split to score; 'all' scores every frame.")
+@split_option("Split to score; 'all' scores every frame.")
 @click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
               help="Split list file(s) (SenseCrowd style); the split is the file stem.")
 @click.option("--sigma", "sigmas", multiple=True, type=float,
@@ -125,10 +132,9 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
 
 
 @click.command("track")
-@click.argument("preds", type=click.Path(path_type=Path))
+@PREDS_ARGUMENT
 @DATA_OPTION
-@click.option("--split", default="test", show_default=True,
-              help="Split whose frames order the tracks; 'all' for every video.")
+@split_option("Split whose frames order the tracks; 'all' for every video.")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Tracks file (.json or .jsonl): points with track IDs.")
 @click.option("--gate", default=30.0, show_default=True, type=float,
