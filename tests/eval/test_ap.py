@@ -183,3 +183,24 @@ def test_interpolated_precision_equals_the_pycocotools_loop(flags, extra):
     want_p, want_r = _pycocotools_loop(matched, n_gt)
     p, r = interpolated_precision(matched[None, :], n_gt)
     assert p[0].tolist() == want_p.tolist() and r[0] == want_r
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=30, max_size=30), min_size=1, max_size=3),
+       st.integers(0, 10**6), st.integers(1, 40), st.sampled_from([1, 7, 64]))
+def test_chunked_curves_equal_the_whole_curve(rows, seed, extra, chunk):
+    """Reading the pooled order chunk by chunk (any chunk size) gives the numbers of
+    the curve over the reordered matrix."""
+    from vscrowd.eval import ap
+
+    matched = np.array(rows)
+    order = np.random.default_rng(seed).permutation(matched.shape[1])
+    n_gt = int(matched.sum(1).max()) + extra
+    want = interpolated_precision(np.take(matched, order, axis=1), n_gt)
+    old = ap._CHUNK
+    ap._CHUNK = chunk
+    try:
+        got = interpolated_precision(matched, n_gt, order=order)
+    finally:
+        ap._CHUNK = old
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

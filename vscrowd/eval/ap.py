@@ -24,7 +24,8 @@ RECALL_THRESHOLDS.flags.writeable = False
 
 
 def interpolated_precision(
-    matched: np.ndarray, n_gt: float, weights: np.ndarray | None = None
+    matched: np.ndarray, n_gt: float, weights: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """101-point interpolated precision and final recall per threshold.
 
@@ -34,6 +35,8 @@ def interpolated_precision(
             a true positive.
         n_gt: Number of ground-truth points (> 0), or weighted count.
         weights: Optional ``(D,)`` weight per prediction (bootstrap resampling).
+        order: Optional ``(D,)`` pooled order when ``matched`` is in input order (the
+            curve then reads it chunk by chunk, without a reordered copy).
 
     Returns:
         ``precision`` ``(T, 101)`` and ``recall`` ``(T,)`` float64.
@@ -44,6 +47,10 @@ def interpolated_precision(
         (0.834983, 1.0)
     """
     matched = np.atleast_2d(matched)
+    if order is not None and weights is None:
+        return _chunked_curves(matched, n_gt, order)
+    if order is not None:
+        matched = np.take(matched, order, axis=1)
     n_t, nd = matched.shape
     precision = np.zeros((n_t, len(RECALL_THRESHOLDS)))
     recall = np.zeros(n_t)
@@ -93,3 +100,47 @@ def _envelope_at(pr: np.ndarray, inds: np.ndarray) -> np.ndarray:
     seg = np.maximum.reduceat(pr, starts)
     out[ok] = np.maximum.accumulate(seg[::-1])[::-1][back]
     return out
+
+
+#: Predictions per chunk of :func:`_chunked_curves`: its arrays stay in the caches.
+_CHUNK = 1 << 16
+
+
+def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`interpolated_precision` without weights, one pass over the pooled order
+    in chunks: per chunk the running TP count, the precision, the recall-threshold
+    indices that fall in it, and the precision maxima from each such index to the chunk
+    end; a running maximum over later chunks completes the envelope. Same values."""
+    n_t, nd = matched.shape
+    counts = _recall_counts(n_gt)
+    precision = np.zeros((n_t, len(counts)))
+    recall = np.zeros(n_t)
+    if nd == 0:
+        return precision, recall
+    n_chunks = -(-nd // _CHUNK)
+    for t in range(n_t):
+        row = matched[t]
+        inds = np.full(len(counts), nd, np.int64)
+        within = np.zeros(len(counts))  # max of pr from inds[j] to its chunk's end
+        chunk_of = np.full(len(counts), n_chunks, np.int64)
+        chunk_max = np.zeros(n_chunks)
+        carry, lower = 0, -np.inf
+        for c in range(n_chunks):
+            a, b = c * _CHUNK, min(nd, (c + 1) * _CHUNK)
+            tp = np.cumsum(row[order[a:b]], dtype=np.int64)
+            tp += carry
+            pr = tp / (np.arange(a + 1, b + 1, dtype=np.float64) + np.spacing(1))
+            here = np.flatnonzero((counts > lower) & (counts <= tp[-1]))
+            if len(here):
+                local = np.searchsorted(tp, counts[here], side="left")
+                inds[here], chunk_of[here] = a + local, c
+                within[here] = _envelope_at(pr, local)
+            chunk_max[c] = pr.max()
+            carry, lower = int(tp[-1]), float(tp[-1])
+        recall[t] = carry / n_gt
+        later = np.r_[np.maximum.accumulate(chunk_max[::-1])[::-1][1:], 0.0, 0.0]
+        ok = inds < nd
+        precision[t, ok] = np.maximum(within[ok], later[chunk_of[ok]])
+    return precision, recall
+

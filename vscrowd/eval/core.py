@@ -225,7 +225,7 @@ def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
         dt_matched, _ = matches[s]
         prec = rec = None
         if len(gt):
-            prec, rec = interpolated_precision(np.take(dt_matched, al.order, axis=1), len(gt))
+            prec, rec = interpolated_precision(dt_matched, len(gt), order=al.order)
         localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
         step(f"σ={s:g}")
     return localization, matches
