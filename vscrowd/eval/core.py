@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from .family_results import (
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches
-from .matching import candidate_pairs, score_orders
+from .matching import candidate_pairs, pooled_order, rank_in_frame
 from .results import EvaluationResult
 
 __all__ = ["EvalOptions", "score"]
@@ -68,9 +69,13 @@ class _Aligned:
     """Predictions re-indexed onto the ground truth's frames."""
 
     dt: Points  # frame_index: GT frame row; score always set
-    dt_rank: np.ndarray  # rank within frame by score (stable)
     order: np.ndarray  # pooled score order (pycocotools)
     out_of_image: int
+
+    @cached_property
+    def dt_rank(self) -> np.ndarray:
+        """Rank within frame by score (stable); the σ matching ranks block by block."""
+        return rank_in_frame(self.dt.frame_index, self.dt.score)
 
     @property
     def dt_frame(self) -> np.ndarray:
@@ -95,8 +100,7 @@ def _aligned(dt: Points) -> _Aligned:
          else np.full(len(frames), np.nan))[dt.frame_index]
     with np.errstate(invalid="ignore"):
         out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
-    rank, pooled = score_orders(dt.frame_index, dt.score)
-    return _Aligned(dt, rank, pooled, int(out.sum()))
+    return _Aligned(dt, pooled_order(dt.frame_index, dt.score), int(out.sum()))
 
 
 def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
@@ -115,7 +119,7 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
     pairs = _shared_pairs(gt, al, o.radii, wanted)
     localization, matches = ((), {})
     if {"sigma", "size", "video"} & wanted or o.bootstrap:
-        localization, matches = _localization(gt, al, o.sigmas, step)
+        localization, matches = _localization(gt, al, o.sigmas, step, "size" in wanted)
     gt_counts = gt.counts()
     pred_counts = al.dt.counts(min_score=o.count_threshold)
     counting = None
@@ -195,32 +199,38 @@ def _blocks(dt_frame: np.ndarray, gt_frame: np.ndarray, n_frames: int
     return list(zip(*spans))
 
 
-def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...]
-                           ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...],
+                           heads: bool = True
+                           ) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
     """Per σ: ``(dt_matched (T, D), gt_matched (T, G))`` bool -- which predictions and
     which heads are matched at each threshold -- from ``sigma_matches`` run block by
     block (frames never span blocks). Which head a prediction took is not kept: no
-    metric needs it, and booleans are a quarter of the memory."""
+    metric needs it, and booleans are a quarter of the memory. ``heads=False`` skips
+    ``gt_matched`` (None): only the size breakdown reads it."""
     n_t, n_dt, n_gt = len(COCO_THRESHOLDS), len(al.dt), len(gt)
-    out = {s: (np.zeros((n_t, n_dt), bool), np.zeros((n_t, n_gt), bool)) for s in sigmas}
+    # np.empty: the blocks cover every prediction and head, so each entry is written once.
+    out = {s: (np.empty((n_t, n_dt), bool), np.empty((n_t, n_gt), bool) if heads else None)
+           for s in sigmas}
     radius = candidate_radius(max(sigmas))
     for d, g in _blocks(al.dt_frame, gt.frame_index, len(gt.frames)):
-        df, dxy, rank = al.dt_frame[d], al.dt_xy[d], al.dt_rank[d]
+        df, dxy = al.dt_frame[d], al.dt_xy[d]
+        rank = rank_in_frame(df, al.dt_score[d])  # whole frames: ranks are local
         gf, gxy = gt.frame_index[g], gt.points[g]
         pairs = candidate_pairs(df, dxy, gf, gxy, radius)
         for s in sigmas:
             local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
             dt_matched, gt_matched = out[s]
             dt_matched[:, d] = local >= 0
-            gt_matched[:, g] = matched
+            if heads:
+                gt_matched[:, g] = matched
     return out
 
 
-def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
-                  ) -> tuple[list[LocalizationResult], dict]:
+def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step,
+                  heads: bool = True) -> tuple[list[LocalizationResult], dict]:
     """σ-AP/AR per σ and the matches the size, per-video and bootstrap tables reuse."""
     localization = []
-    matches = _sigma_matches_blocked(gt, al, sigmas) if sigmas else {}
+    matches = _sigma_matches_blocked(gt, al, sigmas, heads) if sigmas else {}
     for s in sigmas:
         dt_matched, _ = matches[s]
         prec = rec = None
