@@ -77,16 +77,23 @@ def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool
     row = _frame_rows(gt, preds, ignore_unknown)
     present = np.zeros(len(gt.frames), bool)
     present[row[row >= 0]] = True
-    videos, frames = gt.frames["video"].to_numpy(object), gt.frames["frame"].to_numpy(object)
-    missing = [(videos[i], frames[i]) for i in np.flatnonzero(~present)]
+    missing = []
+    if not present.all():
+        videos = gt.frames["video"].to_numpy(object)
+        frames = gt.frames["frame"].to_numpy(object)
+        missing = [(videos[i], frames[i]) for i in np.flatnonzero(~present)]
     if missing:
         listed = ", ".join(f"{v}/{f}" for v, f in missing[:5])
         warnings.warn(f"{len(missing)} ground-truth frame(s) have no prediction record and "
                       f"count as empty: {listed}" + (" ..." if len(missing) > 5 else ""),
                       VSCrowdWarning, stacklevel=3)
-    mapped = row[preds.frame_index]
-    kept = preds[mapped >= 0]
-    return Points(gt.frames, mapped[mapped >= 0], kept.xy, kept.score, kept.track_id), missing
+    if row.min(initial=0) >= 0 and np.array_equal(row, np.arange(len(row))):
+        mapped, kept = preds.frame_index, preds  # the same table: nothing to re-index
+    else:
+        mapped = row[preds.frame_index]
+        kept = preds[mapped >= 0]
+        mapped = mapped[mapped >= 0]
+    return Points(gt.frames, mapped, kept.xy, kept.score, kept.track_id), missing
 
 
 def _as_gt(gt: GroundTruth | VSCrowd | Annotations, split: str | None) -> GroundTruth:

@@ -246,11 +246,17 @@ def _present(idx: np.ndarray, n: int) -> np.ndarray:
 def _assign(dt: np.ndarray, gt: np.ndarray, sim: np.ndarray, thresholds: np.ndarray,
             dt_gt: np.ndarray, gt_matched: np.ndarray) -> None:
     """Record the matches ``dt[i] - gt[i]`` at every threshold ``sim[i]`` clears."""
-    gt = gt.astype(dt_gt.dtype, copy=False)
-    for t, thr in enumerate(thresholds):  # row by row: contiguous 1-D scatters
-        ok = sim >= thr
-        dt_gt[t, dt[ok]] = gt[ok]
-        gt_matched[t, gt[ok]] = True
+    # Pairs ordered by how many thresholds they clear (a radix sort of small ints):
+    # those clearing the j-th lowest threshold are then a prefix, and each row is two
+    # scatters of slices.
+    by_thr = np.argsort(thresholds, kind="stable")
+    cleared = np.searchsorted(thresholds[by_thr], sim, side="right")
+    order = np.argsort((len(thresholds) - cleared).astype(np.uint16), kind="stable")
+    dt, gt = dt[order], gt[order].astype(dt_gt.dtype, copy=False)
+    ends = np.cumsum(np.bincount(cleared, minlength=len(thresholds) + 1)[::-1])[::-1][1:]
+    for j, t in enumerate(by_thr):
+        dt_gt[t, dt[:ends[j]]] = gt[:ends[j]]
+        gt_matched[t, gt[:ends[j]]] = True
 
 
 def _best_pair(pd_, pg, ps, thresholds, dt_gt, gt_matched) -> None:
