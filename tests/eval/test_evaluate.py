@@ -149,8 +149,9 @@ def test_metric_accumulator_equals_evaluate_and_ignores_frame_names():
 
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
-    """σ matching runs in blocks of whole frames; any block size, and points in any
-    order, give the numbers of a single block."""
+    """σ matching runs in blocks of whole frames (and the pooled sort, for large inputs,
+    in a thread); any block size, points in any order, give the numbers of a single
+    block."""
     from vscrowd.eval import core
 
     rng = np.random.default_rng(7)
@@ -172,6 +173,8 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     whole = evaluate(gt, preds, **kw).to_dict()
     monkeypatch.setattr(core, "BLOCK_POINTS", 17)
     assert len(core._blocks(preds.frame_index, gt.frame_index, n)) > 5
+    assert evaluate(gt, preds, **kw).to_dict() == whole
+    monkeypatch.setattr(core, "BACKGROUND_SORT", 1)  # the pooled sort in a thread too
     assert evaluate(gt, preds, **kw).to_dict() == whole
     # The matches themselves (which ground truth each prediction took), per σ.
     from vscrowd.eval.localization import sigma_matches

@@ -6,6 +6,7 @@ candidate search serves every family."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -69,8 +70,13 @@ class _Aligned:
     """Predictions re-indexed onto the ground truth's frames."""
 
     dt: Points  # frame_index: GT frame row; score always set
-    order: np.ndarray  # pooled score order (pycocotools)
+    pooled: Future | np.ndarray  # pooled score order (pycocotools), maybe still sorting
     out_of_image: int
+
+    @property
+    def order(self) -> np.ndarray:
+        """The pooled score order (waits for the background sort if there is one)."""
+        return self.pooled.result() if isinstance(self.pooled, Future) else self.pooled
 
     @cached_property
     def dt_rank(self) -> np.ndarray:
@@ -90,7 +96,7 @@ class _Aligned:
         return self.dt.score
 
 
-def _aligned(dt: Points) -> _Aligned:
+def _aligned(dt: Points, pool: ThreadPoolExecutor | None = None) -> _Aligned:
     """Rank within frame and the pooled score order (pycocotools' tie rule), and how
     many points lie outside their image."""
     frames = dt.frames
@@ -100,7 +106,15 @@ def _aligned(dt: Points) -> _Aligned:
          else np.full(len(frames), np.nan))[dt.frame_index]
     with np.errstate(invalid="ignore"):
         out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
-    return _Aligned(dt, pooled_order(dt.frame_index, dt.score), int(out.sum()))
+    if pool is not None and len(dt) >= BACKGROUND_SORT:
+        pooled = pool.submit(pooled_order, dt.frame_index, dt.score)
+    else:
+        pooled = pooled_order(dt.frame_index, dt.score)
+    return _Aligned(dt, pooled, int(out.sum()))
+
+
+#: Predictions from which the pooled score sort runs in a background thread.
+BACKGROUND_SORT = 1 << 17
 
 
 def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
@@ -112,8 +126,16 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
     ``dt`` are the predictions on ``gt``'s frame table (``dt.frame_index`` rows of
     ``gt.frames``; ``score`` required, ``track_id`` for "track").
     """
-    o = options
-    al = _aligned(dt)
+    # NumPy's sort releases the GIL: for large inputs the one global step (the pooled
+    # score sort) runs on another core while the block-wise matching runs here; the
+    # thread ends with the call. Same result either way.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vscrowd-sort") as pool:
+        return _score(gt, _aligned(dt, pool), options, missing_frames, scene_labels,
+                      source, progress)
+
+
+def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
+           scene_labels, source, progress) -> EvaluationResult:
     step = progress or (lambda _label: None)
     wanted = set(o.metrics)
     pairs = _shared_pairs(gt, al, o.radii, wanted)
