@@ -234,7 +234,8 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
     out = {s: (np.empty((n_t, n_dt), bool), np.empty((n_t, n_gt), bool) if heads else None)
            for s in sigmas}
     radius = candidate_radius(max(sigmas))
-    for d, g in _blocks(al.dt_frame, gt.frame_index, len(gt.frames)):
+
+    def block(d, g) -> None:
         df, dxy = al.dt_frame[d], al.dt_xy[d]
         rank = rank_in_frame(df, al.dt_score[d])  # whole frames: ranks are local
         gf, gxy = gt.frame_index[g], gt.points[g]
@@ -242,9 +243,18 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
         for s in sigmas:
             local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
             dt_matched, gt_matched = out[s]
-            dt_matched[:, d] = local >= 0
+            dt_matched[:, d] = local >= 0  # blocks write disjoint columns
             if heads:
                 gt_matched[:, g] = matched
+
+    blocks = _blocks(al.dt_frame, gt.frame_index, len(gt.frames))
+    if len(blocks) > 1:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vscrowd-match") as pool:
+            for f in [pool.submit(block, d, g) for d, g in blocks]:
+                f.result()
+    else:
+        for d, g in blocks:
+            block(d, g)
     return out
 
 
