@@ -47,7 +47,7 @@ def interpolated_precision(
         (0.834983, 1.0)
     """
     matched = np.atleast_2d(matched)
-    if order is not None and weights is None:
+    if order is not None and weights is None and len(order) > _CHUNK:
         return _chunked_curves(matched, n_gt, order)
     if order is not None:
         matched = np.take(matched, order, axis=1)

@@ -30,7 +30,7 @@ from .family_results import (
 from .groundtruth import GroundTruth
 from .idrees import IDREES_THRESHOLDS, idrees_curve
 from .localization import candidate_radius, sigma_matches
-from .matching import candidate_pairs, pooled_order, rank_in_frame
+from .matching import candidate_pairs, pooled_order, rank_in_frame, score_orders
 from .results import EvaluationResult
 
 __all__ = ["EvalOptions", "score"]
@@ -107,10 +107,12 @@ def _aligned(dt: Points, pool: ThreadPoolExecutor | None = None) -> _Aligned:
     with np.errstate(invalid="ignore"):
         out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
     if pool is not None and len(dt) >= BACKGROUND_SORT:
-        pooled = pool.submit(pooled_order, dt.frame_index, dt.score)
-    else:
-        pooled = pooled_order(dt.frame_index, dt.score)
-    return _Aligned(dt, pooled, int(out.sum()))
+        return _Aligned(dt, pool.submit(pooled_order, dt.frame_index, dt.score),
+                        int(out.sum()))
+    rank, pooled = score_orders(dt.frame_index, dt.score)  # small: one sort for both
+    al = _Aligned(dt, pooled, int(out.sum()))
+    al.__dict__["dt_rank"] = rank  # the cached_property's slot
+    return al
 
 
 #: Predictions from which the pooled score sort runs in a background thread.
@@ -237,7 +239,9 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
 
     def block(d, g) -> None:
         df, dxy = al.dt_frame[d], al.dt_xy[d]
-        rank = rank_in_frame(df, al.dt_score[d])  # whole frames: ranks are local
+        # Whole frames: ranks are local (and already known for small inputs).
+        rank = (al.__dict__["dt_rank"][d] if "dt_rank" in al.__dict__
+                else rank_in_frame(df, al.dt_score[d]))
         gf, gxy = gt.frame_index[g], gt.points[g]
         pairs = candidate_pairs(df, dxy, gf, gxy, radius)
         for s in sigmas:
