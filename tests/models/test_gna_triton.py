@@ -154,14 +154,17 @@ def test_evaluation_reproducible_per_seed_training_fresh_per_forward():
     assert torch.equal(f, g)  # a seeded (or resumed) run repeats its draws
 
 
-def test_finite_difference_gradient_of_the_sampled_kernel():
+@pytest.mark.parametrize("sampler,border", [("gaussian", "reflect"), ("disk", "clamp"),
+                                            ("uniform", "clamp")])
+def test_finite_difference_gradient_of_the_sampled_kernel(sampler, border):
     """Positions depend on the seed only, so the op is smooth in q, k and v; the
-    backward regenerates the forward's positions from the seed."""
+    backward regenerates the forward's positions from the seed (every sampler and
+    border policy)."""
     gen = torch.Generator().manual_seed(8)
     q = torch.randn(2 * 3 * 4, 4, generator=gen, dtype=torch.float64)
     k = torch.randn(2 * 2 * 3 * 4, 4, generator=gen, dtype=torch.float64)
     v = torch.randn(2 * 2 * 3 * 4, 4, generator=gen, dtype=torch.float64)
-    spec = KernelSampling("gaussian", (1.0, 2.0), 3, draws=2)
+    spec = KernelSampling(sampler, (1.0, 2.0), 3, draws=2, border=border)
     weights = torch.randn(q.shape, generator=gen, dtype=torch.float64)
 
     def f(q_, k_, v_):
