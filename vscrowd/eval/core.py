@@ -72,6 +72,7 @@ class _Aligned:
     dt: Points  # frame_index: GT frame row; score always set
     pooled: Future | np.ndarray  # pooled score order (pycocotools), maybe still sorting
     out_of_image: int
+    known_rank: np.ndarray | None = None  # rank within frame, when the sort gave it
 
     @property
     def order(self) -> np.ndarray:
@@ -81,6 +82,8 @@ class _Aligned:
     @cached_property
     def dt_rank(self) -> np.ndarray:
         """Rank within frame by score (stable); the σ matching ranks block by block."""
+        if self.known_rank is not None:
+            return self.known_rank
         return rank_in_frame(self.dt.frame_index, self.dt.score)
 
     @property
@@ -110,9 +113,7 @@ def _aligned(dt: Points, pool: ThreadPoolExecutor | None = None) -> _Aligned:
         return _Aligned(dt, pool.submit(pooled_order, dt.frame_index, dt.score),
                         int(out.sum()))
     rank, pooled = score_orders(dt.frame_index, dt.score)  # small: one sort for both
-    al = _Aligned(dt, pooled, int(out.sum()))
-    al.__dict__["dt_rank"] = rank  # the cached_property's slot
-    return al
+    return _Aligned(dt, pooled, int(out.sum()), rank)
 
 
 #: Predictions from which the pooled score sort runs in a background thread.
@@ -240,7 +241,7 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
     def block(d, g) -> None:
         df, dxy = al.dt_frame[d], al.dt_xy[d]
         # Whole frames: ranks are local (and already known for small inputs).
-        rank = (al.__dict__["dt_rank"][d] if "dt_rank" in al.__dict__
+        rank = (al.known_rank[d] if al.known_rank is not None
                 else rank_in_frame(df, al.dt_score[d]))
         gf, gxy = gt.frame_index[g], gt.points[g]
         pairs = candidate_pairs(df, dxy, gf, gxy, radius)
