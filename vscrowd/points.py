@@ -1,5 +1,6 @@
-"""``Points``: head points in frames, the one type that readers, the evaluator, overlays,
-the tracker and the torch data layer pass around.
+"""``Points``: head points in frames, the one type that prediction readers, the
+evaluator, overlays and the tracker pass around (a frame's annotations keep their
+per-frame view, :class:`~vscrowd.annotations.FrameAnnotation`).
 
 A point set is a frozen dataclass of aligned arrays (supervision's ``Detections``, for
 points): a frame table (one row per frame) and, per point, its frame row, position and
