@@ -108,8 +108,8 @@ def _stable_argsort_floats(x: np.ndarray) -> np.ndarray:
     16-bit radix passes over the order-preserving integer image of the bits
     (NumPy radix-sorts 16-bit keys; comparison sorts of floats are several times
     slower)."""
-    if len(x) > 1 << 18:  # beyond the caches the radix passes' gathers cost more
-        return np.argsort(x, kind="stable")
+    if len(x) > RADIX_MAX:
+        return _argsort_then_stabilise(x)
     bits = x.view(np.uint64)
     negative = (bits >> np.uint64(63)).astype(bool)
     key = np.where(negative, ~bits, bits | np.uint64(1 << 63))
@@ -118,6 +118,24 @@ def _stable_argsort_floats(x: np.ndarray) -> np.ndarray:
         digit = ((key[perm] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
         perm = perm[np.argsort(digit, kind="stable")]
     return perm
+
+
+#: Up to this many values the float sort is radix passes; beyond the caches their
+#: gathers cost more than a vectorised quicksort plus a tie fix-up.
+RADIX_MAX = 1 << 18
+
+
+def _argsort_then_stabilise(x: np.ndarray) -> np.ndarray:
+    """Stable argsort from NumPy's (SIMD) quicksort: equal values are then put back in
+    index order by one integer sort of ``(group of equal values, index)`` keys."""
+    n = len(x)
+    order = np.argsort(x, kind="quicksort")
+    v = x[order]
+    group = np.zeros(n, np.int64)
+    np.cumsum(v[1:] != v[:-1], out=group[1:])
+    key = group * n + order  # unique; < n² fits int64 for any array that fits memory
+    key.sort()
+    return key % n
 
 
 def _stable_argsort_small_ints(key: np.ndarray) -> np.ndarray:
