@@ -105,6 +105,7 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
     cfg = (config or TrackerConfig()).validate()
     resolver = preds.resolver()
     keep = preds.scores >= cfg.score_threshold
+    everyone = np.arange(len(preds))  # frame_rows gives a slice or indices into this
     videos, frames, chunks, ids_out, scores_out = [], [], [], [], []
     for video in ds.videos["video"]:
         fids = ds.frames.loc[ds.frames["video"] == video, "frame"].astype(str).tolist()
@@ -112,7 +113,7 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
         for fid in fids:
             r = resolver.row(video, fid)
             idx = (np.empty(0, np.int64) if r is None
-                   else np.arange(len(preds))[preds.frame_rows(r)])
+                   else everyone[preds.frame_rows(r)])
             per_frame.append(idx[keep[idx]])
         ids = _link([preds.points[i] for i in per_frame], cfg)
         for fid, idx, tid in zip(fids, per_frame, ids):

@@ -267,8 +267,8 @@ class GaussianNeighborhoodAttention(nn.Module):
         if explicit and not (q.is_cuda or _interpreting()):
             raise ConfigError(f"backend='triton' runs on CUDA tensors (or on CPU in "
                               f"Triton's interpreter, TRITON_INTERPRET=1), got {q.device}")
-        if not explicit and not q.is_cuda:
-            return False
+        if not explicit and not (q.is_cuda and triton_available()):
+            return False  # (an explicit backend checked the install when built)
         from .gna_triton import SUPPORTED_DTYPES
 
         why = None
@@ -284,7 +284,7 @@ class GaussianNeighborhoodAttention(nn.Module):
         if why and explicit:
             raise ConfigError(f"the Triton GNA kernel serves {why}; use backend='auto' "
                               "or 'torch'")
-        return why is None and (explicit or triton_available())
+        return why is None
 
     def _kernel_positions(self, B: int, m: int, H: int, W: int,
                           device: torch.device) -> torch.Tensor:

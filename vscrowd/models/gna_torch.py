@@ -3,6 +3,7 @@ fp32 logits, the inference chunk size, and the dense reference the tests compare
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -41,9 +42,6 @@ def chunk_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, rows: tor
     return torch.einsum("qhg,qghc->qhc", attn, vr).reshape(Q, C)
 
 
-_BMM_OUT_DTYPE: list[bool] = []  # probed once: does this build have bmm(out_dtype=)?
-
-
 def fp32_logits(qh: torch.Tensor, kr: torch.Tensor) -> torch.Tensor:
     """``(Q, heads, G)`` logits in (at least) fp32, even under bf16 autocast.
 
@@ -60,16 +58,15 @@ def fp32_logits(qh: torch.Tensor, kr: torch.Tensor) -> torch.Tensor:
     return torch.einsum("qhd,qghd->qhg", qh.to(acc), kr.to(acc))
 
 
+@functools.cache
 def _bmm_out_dtype() -> bool:
-    if not _BMM_OUT_DTYPE:
-        try:
-            a = torch.zeros(1, 1, 8, device="cuda", dtype=torch.bfloat16,
-                            requires_grad=True)
-            torch.bmm(a, a.transpose(1, 2), out_dtype=torch.float32).sum().backward()
-            _BMM_OUT_DTYPE.append(True)
-        except (TypeError, RuntimeError, NotImplementedError):
-            _BMM_OUT_DTYPE.append(False)
-    return _BMM_OUT_DTYPE[0]
+    """Probed once: does this build have ``bmm(out_dtype=)`` on CUDA, with a backward?"""
+    try:
+        a = torch.zeros(1, 1, 8, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+        torch.bmm(a, a.transpose(1, 2), out_dtype=torch.float32).sum().backward()
+    except (TypeError, RuntimeError, NotImplementedError):
+        return False
+    return True
 
 
 def inference_chunk(chunk: int, n: int, rows: int, C: int, elem: int,
