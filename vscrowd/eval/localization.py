@@ -13,11 +13,10 @@ import math
 
 import numpy as np
 
-from .ap import COCO_THRESHOLDS, interpolated_precision
+from .ap import COCO_THRESHOLDS
 from .matching import candidate_pairs, greedy_match, within
 
-__all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches",
-           "sigma_precision_recall"]
+__all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches"]
 
 
 def match_radius(sigma: float, threshold: float) -> float:
@@ -59,10 +58,5 @@ def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
         pd_, pg = within(pairs, dt_xy, gt_xy, radius)
     sim = oks_similarity(dt_xy, gt_xy, pd_, pg, sigma)
     return greedy_match(pd_, pg, sim, dt_rank, len(gt_xy), thr)
-
-
-def sigma_precision_recall(dt_gt: np.ndarray, order: np.ndarray, n_gt: int):
-    """Interpolated precision ``(T, 101)`` and recall ``(T,)`` from match results."""
-    return interpolated_precision(np.take(dt_gt >= 0, order, axis=1), n_gt)
 
 
