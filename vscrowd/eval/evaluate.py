@@ -87,7 +87,7 @@ def _align(gt: GroundTruth, preds: Predictions, ignore_unknown: bool
         warnings.warn(f"{len(missing)} ground-truth frame(s) have no prediction record and "
                       f"count as empty: {listed}" + (" ..." if len(missing) > 5 else ""),
                       VSCrowdWarning, stacklevel=3)
-    if row.min(initial=0) >= 0 and np.array_equal(row, np.arange(len(row))):
+    if np.array_equal(row, np.arange(len(row))):
         mapped, kept = preds.frame_index, preds  # the same table: nothing to re-index
     else:
         mapped = row[preds.frame_index]
