@@ -7,6 +7,8 @@ precision envelope and ``searchsorted`` sampling), so values agree to the last b
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 __all__ = ["COCO_THRESHOLDS", "RECALL_THRESHOLDS", "interpolated_precision"]
@@ -108,39 +110,51 @@ _CHUNK = 1 << 16
 
 def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`interpolated_precision` without weights, one pass over the pooled order
-    in chunks: per chunk the running TP count, the precision, the recall-threshold
-    indices that fall in it, and the precision maxima from each such index to the chunk
-    end; a running maximum over later chunks completes the envelope. Same values."""
-    n_t, nd = matched.shape
+    """:func:`interpolated_precision` without weights for long curves: the rows are
+    independent, so they run on two threads (NumPy's gathers and sums release the
+    GIL); each is one pass over the pooled order in chunks. Same values."""
     counts = _recall_counts(n_gt)
-    precision = np.zeros((n_t, len(counts)))
-    recall = np.zeros(n_t)
-    if nd == 0:
+    precision = np.zeros((len(matched), len(counts)))
+    recall = np.zeros(len(matched))
+    if matched.shape[1] == 0:
         return precision, recall
-    n_chunks = -(-nd // _CHUNK)
-    for t in range(n_t):
-        row = matched[t]
-        inds = np.full(len(counts), nd, np.int64)
-        within = np.zeros(len(counts))  # max of pr from inds[j] to its chunk's end
-        chunk_of = np.full(len(counts), n_chunks, np.int64)
-        chunk_max = np.zeros(n_chunks)
-        carry, lower = 0, -np.inf
-        for c in range(n_chunks):
-            a, b = c * _CHUNK, min(nd, (c + 1) * _CHUNK)
-            tp = np.cumsum(row[order[a:b]], dtype=np.int64)
-            tp += carry
-            pr = tp / (np.arange(a + 1, b + 1, dtype=np.float64) + np.spacing(1))
-            here = np.flatnonzero((counts > lower) & (counts <= tp[-1]))
-            if len(here):
-                local = np.searchsorted(tp, counts[here], side="left")
-                inds[here], chunk_of[here] = a + local, c
-                within[here] = _envelope_at(pr, local)
-            chunk_max[c] = pr.max()
-            carry, lower = int(tp[-1]), float(tp[-1])
-        recall[t] = carry / n_gt
-        later = np.r_[np.maximum.accumulate(chunk_max[::-1])[::-1][1:], 0.0, 0.0]
-        ok = inds < nd
-        precision[t, ok] = np.maximum(within[ok], later[chunk_of[ok]])
+
+    def row(t: int) -> None:
+        precision[t], recall[t] = _chunked_row(matched[t], order, counts, n_gt)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vscrowd-curve") as pool:
+        for f in [pool.submit(row, t) for t in range(len(matched))]:
+            f.result()
     return precision, recall
 
+
+def _chunked_row(row: np.ndarray, order: np.ndarray, counts: np.ndarray, n_gt: float
+                 ) -> tuple[np.ndarray, float]:
+    """One threshold's curve in chunks of the pooled order: per chunk the running TP
+    count, the precision, the recall-threshold indices that fall in it, and the
+    precision maxima from each such index to the chunk end; a running maximum over
+    later chunks completes the envelope."""
+    nd = len(order)
+    n_chunks = -(-nd // _CHUNK)
+    inds = np.full(len(counts), nd, np.int64)
+    within = np.zeros(len(counts))  # max of pr from inds[j] to its chunk's end
+    chunk_of = np.full(len(counts), n_chunks, np.int64)
+    chunk_max = np.zeros(n_chunks)
+    carry, lower = 0, -np.inf
+    for c in range(n_chunks):
+        a, b = c * _CHUNK, min(nd, (c + 1) * _CHUNK)
+        tp = np.cumsum(row[order[a:b]], dtype=np.int64)
+        tp += carry
+        pr = tp / (np.arange(a + 1, b + 1, dtype=np.float64) + np.spacing(1))
+        here = np.flatnonzero((counts > lower) & (counts <= tp[-1]))
+        if len(here):
+            local = np.searchsorted(tp, counts[here], side="left")
+            inds[here], chunk_of[here] = a + local, c
+            within[here] = _envelope_at(pr, local)
+        chunk_max[c] = pr.max()
+        carry, lower = int(tp[-1]), float(tp[-1])
+    later = np.r_[np.maximum.accumulate(chunk_max[::-1])[::-1][1:], 0.0, 0.0]
+    ok = inds < nd
+    precision = np.zeros(len(counts))
+    precision[ok] = np.maximum(within[ok], later[chunk_of[ok]])
+    return precision, carry / n_gt

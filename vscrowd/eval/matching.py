@@ -16,6 +16,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
+from .sorting import stable_argsort
+
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "pooled_order",
            "rank_in_frame", "score_orders", "within"]
 
@@ -103,86 +105,47 @@ def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.nd
     return pd_[keep], pg[keep]
 
 
-def _stable_argsort_floats(x: np.ndarray) -> np.ndarray:
-    """``argsort(x, kind="stable")`` for finite float64 without -0.0, as four stable
-    16-bit radix passes over the order-preserving integer image of the bits
-    (NumPy radix-sorts 16-bit keys; comparison sorts of floats are several times
-    slower)."""
-    if len(x) > RADIX_MAX:
-        return _argsort_then_stabilise(x)
-    bits = x.view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    key = np.where(negative, ~bits, bits | np.uint64(1 << 63))
-    perm = np.arange(len(x))
-    for shift in (0, 16, 32, 48):
-        digit = ((key[perm] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
-        perm = perm[np.argsort(digit, kind="stable")]
-    return perm
-
-
-#: Up to this many values the float sort is radix passes; beyond the caches their
-#: gathers cost more than a vectorised quicksort plus a tie fix-up.
-RADIX_MAX = 1 << 18
-
-
-def _argsort_then_stabilise(x: np.ndarray) -> np.ndarray:
-    """Stable argsort from NumPy's (SIMD) quicksort: equal values are then put back in
-    index order by one integer sort of ``(group of equal values, index)`` keys."""
-    n = len(x)
-    order = np.argsort(x, kind="quicksort")
-    v = x[order]
-    group = np.zeros(n, np.int64)
-    np.cumsum(v[1:] != v[:-1], out=group[1:])
-    key = group * n + order  # unique; < n² fits int64 for any array that fits memory
-    key.sort()
-    return key % n
-
-
-def _stable_argsort_small_ints(key: np.ndarray) -> np.ndarray:
-    """Stable argsort of non-negative ints: NumPy radix-sorts 16-bit keys, so keys below
-    2³² go as two 16-bit passes (least significant first), larger ones by timsort."""
-    top = int(key.max(initial=0))
-    if top < 2**16:
-        return np.argsort(key.astype(np.uint16), kind="stable")
-    if top < 2**32:
-        low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
-        return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]
-    return np.argsort(key, kind="stable")
-
-
 def rank_in_frame(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Position of each prediction in its frame when sorted by score (stable, desc).
 
     >>> rank_in_frame(np.array([0, 0, 1, 0]), np.array([.5, .9, .1, .5])).tolist()
     [1, 0, 0, 2]
     """
-    return score_orders(frame, score)[0]
+    return _rank(frame, stable_argsort(_descending(score), major=frame))
 
 
 def score_orders(frame: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(rank, pooled)``: each prediction's rank in its frame by descending score
     (stable), and the pooled order of all predictions -- score descending, ties by
     frame then rank, which is pycocotools' order (per-image lists sorted by score,
-    concatenated in image order, then stably sorted by score). One sort serves both.
+    concatenated in image order, then stably sorted by score).
 
     >>> r, o = score_orders(np.array([1, 0, 0]), np.array([.5, .5, .9]))
     >>> r.tolist(), o.tolist()
     ([0, 1, 0], [2, 1, 0])
     """
-    neg = -np.asarray(score, np.float64) + 0.0  # + 0.0: -0.0 and 0.0 tie, as in NumPy
-    by_score = _stable_argsort_floats(neg)
-    # A stable sort by frame of the score order is (frame, -score, index).
-    order = by_score[_stable_argsort_small_ints(frame[by_score])]
+    neg = _descending(score)
+    order = stable_argsort(neg, major=frame)  # (frame, -score, index)
     if len(frame) and bool(np.all(frame[1:] >= frame[:-1])):
-        pooled = by_score  # input order is already (frame, index)
+        pooled = stable_argsort(neg)  # input order is already (frame, index)
     else:
-        pooled = order[_stable_argsort_floats(neg[order])]
+        pooled = order[stable_argsort(neg[order])]
+    return _rank(frame, order), pooled
+
+
+def _descending(score: np.ndarray) -> np.ndarray:
+    """Negated scores for ascending sorts (+ 0.0: -0.0 and 0.0 tie, as in NumPy)."""
+    return -np.asarray(score, np.float64) + 0.0
+
+
+def _rank(frame: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each point's position within its frame along ``order`` (sorted by frame)."""
     f = frame[order]
     starts = np.r_[0, np.flatnonzero(f[1:] != f[:-1]) + 1] if len(f) else np.empty(0, int)
     first = np.repeat(starts, np.diff(np.r_[starts, len(f)]))
     rank = np.empty(len(frame), np.int64)
     rank[order] = np.arange(len(frame)) - first
-    return rank, pooled
+    return rank
 
 
 def pooled_order(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -193,7 +156,7 @@ def pooled_order(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
     [1, 2, 0]
     """
     if len(frame) and bool(np.all(frame[1:] >= frame[:-1])):
-        return _stable_argsort_floats(-np.asarray(score, np.float64) + 0.0)
+        return stable_argsort(_descending(score))
     return score_orders(frame, score)[1]
 
 
