@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vscrowd.eval import GroundTruth, Predictions, evaluate
+from vscrowd.eval import GroundTruth, Predictions, evaluate, matching
 from vscrowd.eval.box_threshold import box_threshold_counts
 from vscrowd.eval.matching import (
     candidate_pairs,
@@ -58,18 +59,23 @@ def test_nwpu_verified_values():
         assert 2 * prec * rec / (prec + rec) == pytest.approx(f, abs=1e-6)
 
 
+@pytest.mark.parametrize("cell_table", [True, False])
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10**6), r=st.floats(0.5, 10))
-def test_candidate_pairs_equal_brute_force(seed, r):
+def test_candidate_pairs_equal_brute_force(cell_table, seed, r):
+    """Both ways of finding a row's key range: the table of cell starts and (with the
+    table's cell limit at 0) binary search."""
     rng = np.random.default_rng(seed)
-    dt_f, gt_f = rng.integers(0, 3, 15), rng.integers(0, 3, 12)
+    dt_f, gt_f = rng.integers(0, 3, 15) + 5, rng.integers(0, 3, 12) + 5
     dt, gt = rng.integers(0, 12, (15, 2)).astype(float), rng.integers(0, 12, (12, 2)).astype(float)
-    pd_, pg = candidate_pairs(dt_f, dt, gt_f, gt, r)
+    with mock.patch.object(matching, "_DENSE_CELLS", matching._DENSE_CELLS if cell_table else 0):
+        pd_, pg = candidate_pairs(dt_f, dt, gt_f, gt, r)
     d = np.hypot(*(dt[:, None, :] - gt[None, :, :]).transpose(2, 0, 1))
     want = {(i, j) for i, j in zip(*np.nonzero((d <= r) & (dt_f[:, None] == gt_f[None, :])))}
     got = set(zip(pd_.tolist(), pg.tolist()))
     assert want <= got  # superset allowed (callers re-test); and never across frames
     assert all(dt_f[i] == gt_f[j] for i, j in got)
+    assert len(got) == len(pd_)  # each pair once
 
 
 @settings(max_examples=30, deadline=None)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vscrowd.eval.sorting import stable_argsort
+from vscrowd.eval.sorting import sort_ints, stable_argsort
 
 
 def _reference(value: np.ndarray, major: np.ndarray | None) -> np.ndarray:
@@ -50,3 +50,14 @@ def test_large_rounded_and_float32_scores():
         major = np.sort(rng.integers(0, 5000, len(value)))
         assert np.array_equal(stable_argsort(value), np.argsort(value, kind="stable"))
         assert np.array_equal(stable_argsort(value, major), _reference(value, major))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**62), max_size=40), st.sampled_from([3, 2**20, 2**62 + 1]))
+def test_sort_ints_equals_numpy(keys, modulus):
+    """Small keys take the packed sort, keys too wide for the index NumPy's."""
+    key = np.array(keys, np.int64) % modulus
+    order, key_sorted = sort_ints(key)
+    want = np.argsort(key, kind="stable")
+    assert order.tolist() == want.tolist()
+    assert key_sorted.tolist() == key[want].tolist()

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from .sorting import stable_argsort
+from .sorting import sort_ints, stable_argsort
 
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "pooled_order",
            "rank_in_frame", "score_orders", "within"]
@@ -33,9 +33,10 @@ def candidate_pairs(
 
     A uniform grid of cells no smaller than the radius, keyed by (frame, row, column):
     a pair can only join a prediction to the three cells around it in each of three
-    rows, and those are one contiguous key range per row, found by one binary search
-    over the ground truth sorted by key. Coordinates so far apart that the keys would
-    not fit 64 bits use a KD-tree instead (same pairs).
+    rows, and those are one contiguous key range per row of the ground truth sorted by
+    key, read from a table of cell starts (or found by binary search where the cells
+    are too many for a table). Coordinates so far apart that the keys would not fit
+    64 bits use a KD-tree instead (same pairs).
 
     Args:
         dt_frame, gt_frame: ``(D,)``/``(G,)`` int frame index of each point.
@@ -56,25 +57,47 @@ def candidate_pairs(
     lo = np.array([min(dt_xy[:, k].min(), gt_xy[:, k].min()) for k in (0, 1)])
     hi = np.array([max(dt_xy[:, k].max(), gt_xy[:, k].max()) for k in (0, 1)])
     nx, ny = (int(v) + 3 for v in (hi - lo) / cell)
-    frames = int(max(dt_frame.max(), gt_frame.max())) + 1
+    f0 = int(min(dt_frame.min(), gt_frame.min()))
+    frames = int(max(dt_frame.max(), gt_frame.max())) - f0 + 1
     if float(nx) * ny * frames >= 2.0**62:
         return _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach)
-    gc = ((gt_xy - lo) / cell).astype(np.int64) + 1
-    dc = ((dt_xy - lo) / cell).astype(np.int64) + 1
-    g_key = (gt_frame.astype(np.int64) * ny + gc[:, 1]) * nx + gc[:, 0]
-    g_order = np.argsort(g_key, kind="stable")
-    g_sorted = g_key[g_order]
-    d_key = (dt_frame.astype(np.int64) * ny + dc[:, 1]) * nx + dc[:, 0]
-    d_order = np.argsort(d_key, kind="stable")  # sorted queries search faster
-    rows = d_key[d_order][None, :] + np.array([-nx, 0, nx])[:, None]  # (3, D)
-    first = np.searchsorted(g_sorted, (rows - 1).ravel())
-    count = np.searchsorted(g_sorted, (rows + 2).ravel()) - first
+    g_order, g_sorted = sort_ints(_cell_keys(gt_frame - f0, gt_xy, lo, cell, nx, ny))
+    d_order, d_sorted = sort_ints(_cell_keys(dt_frame - f0, dt_xy, lo, cell, nx, ny))
+    rows = d_sorted[None, :] + np.array([-nx, 0, nx])[:, None]  # (3, D)
+    first, end = _cell_ranges(g_sorted, (rows - 1).ravel(), (rows + 2).ravel(),
+                              frames * ny * nx)
+    count = end - first
     di = np.repeat(np.tile(d_order, 3), count)
     gi = g_order[np.repeat(first - (np.cumsum(count) - count), count)
                  + np.arange(int(count.sum()))]
     d2 = (dt_xy[di, 0] - gt_xy[gi, 0]) ** 2 + (dt_xy[di, 1] - gt_xy[gi, 1]) ** 2
     keep = d2 <= reach**2
     return di[keep], gi[keep]
+
+
+def _cell_keys(frame: np.ndarray, xy: np.ndarray, lo: np.ndarray, cell: float, nx: int,
+               ny: int) -> np.ndarray:
+    """int64 key of each point's cell, ``(frame, row, column)`` in row-major order
+    (rows and columns from 1, so every neighbour key is non-negative)."""
+    c = ((xy - lo) / cell).astype(np.int64) + 1
+    return (frame.astype(np.int64) * ny + c[:, 1]) * nx + c[:, 0]
+
+
+def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in the sorted keys of the first key >= ``lo`` and the first >= ``hi``:
+    read from a table of where each cell starts when the cells are few enough (a
+    frame block's worth), else two binary searches."""
+    if n_cells > min(_DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
+        return np.searchsorted(g_sorted, lo), np.searchsorted(g_sorted, hi)
+    start = np.zeros(n_cells + 1, np.int32)
+    np.cumsum(np.bincount(g_sorted, minlength=n_cells), out=start[1:])
+    return start[lo].astype(np.int64), start[hi].astype(np.int64)
+
+
+#: The cell-start table is used up to this many cells (16 MB; a block of frames of the
+#: σ matching needs about 2M), and up to 8 cells per point.
+_DENSE_CELLS = 1 << 22
 
 
 def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
