@@ -130,31 +130,34 @@ def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray
 
 def _chunked_row(row: np.ndarray, order: np.ndarray, counts: np.ndarray, n_gt: float
                  ) -> tuple[np.ndarray, float]:
-    """One threshold's curve in chunks of the pooled order: per chunk the running TP
-    count, the precision, the recall-threshold indices that fall in it, and the
-    precision maxima from each such index to the chunk end; a running maximum over
-    later chunks completes the envelope."""
-    nd = len(order)
-    n_chunks = -(-nd // _CHUNK)
-    inds = np.full(len(counts), nd, np.int64)
-    within = np.zeros(len(counts))  # max of pr from inds[j] to its chunk's end
+    """One threshold's curve in chunks of the pooled order, computed at the true
+    positives only: precision falls between them, so every maximum of the envelope
+    from a recall threshold's index on (itself a true positive, or the first index
+    when the count is 0) is one of theirs. Per chunk: the precision at its true
+    positives (the very divisions pycocotools makes there), the thresholds whose count
+    is reached in it, and their maxima to the chunk end; a running maximum over later
+    chunks completes the envelope."""
+    n_chunks = -(-len(order) // _CHUNK)
+    within = np.zeros(len(counts))  # max of pr from a threshold's index to its chunk's end
     chunk_of = np.full(len(counts), n_chunks, np.int64)
     chunk_max = np.zeros(n_chunks)
-    carry, lower = 0, -np.inf
+    carry, lower = 0, -1
     for c in range(n_chunks):
-        a, b = c * _CHUNK, min(nd, (c + 1) * _CHUNK)
-        tp = np.cumsum(row[order[a:b]], dtype=np.int64)
-        tp += carry
-        pr = tp / (np.arange(a + 1, b + 1, dtype=np.float64) + np.spacing(1))
-        here = np.flatnonzero((counts > lower) & (counts <= tp[-1]))
+        a = c * _CHUNK
+        pos = np.flatnonzero(row[order[a:a + _CHUNK]])
+        if not len(pos):
+            continue
+        pr = (np.arange(carry + 1, carry + len(pos) + 1, dtype=np.int64)
+              / ((pos + (a + 1)).astype(np.float64) + np.spacing(1)))
+        here = np.flatnonzero((counts > lower) & (counts <= carry + len(pos)))
         if len(here):
-            local = np.searchsorted(tp, counts[here], side="left")
-            inds[here], chunk_of[here] = a + local, c
-            within[here] = _envelope_at(pr, local)
+            chunk_of[here] = c
+            within[here] = _envelope_at(pr, np.maximum(counts[here] - carry - 1, 0))
         chunk_max[c] = pr.max()
-        carry, lower = int(tp[-1]), float(tp[-1])
+        carry += len(pos)
+        lower = carry
     later = np.r_[np.maximum.accumulate(chunk_max[::-1])[::-1][1:], 0.0, 0.0]
-    ok = inds < nd
+    ok = chunk_of < n_chunks
     precision = np.zeros(len(counts))
     precision[ok] = np.maximum(within[ok], later[chunk_of[ok]])
     return precision, carry / n_gt
