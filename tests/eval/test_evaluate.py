@@ -45,6 +45,23 @@ def test_integer_frame_matched_by_value():
     assert res.sigma(5).ar50 == 0.75
 
 
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_frame_tables_compared_by_name_whatever_their_dtype(dtype):
+    """A prediction table listing the ground truth's frames in its order is taken as
+    is, whether its names are Arrow strings or Python objects; one differing name
+    (same length, same order otherwise) is still caught."""
+    base = [{"video": v, "frame": f, "points": [[10, 10, 0.9]]}
+            for v, f in (("a", "0001"), ("a", "0002"), ("b", "0001"))]
+    preds = _p(base)
+    frames = preds.frames.astype({"video": dtype, "frame": dtype})
+    same = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    assert evaluate(GT, same, sigmas=[5]).to_dict() == evaluate(GT, preds, sigmas=[5]).to_dict()
+    frames.loc[2, "frame"] = "0003"
+    other = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    with pytest.raises(PredictionFormatError, match="b/0003"):
+        evaluate(GT, other)
+
+
 def test_duplicate_by_value_is_an_error():
     preds = _p([{"video": "a", "frame": 1, "points": []},
                 {"video": "a", "frame": "0001", "points": []}])
