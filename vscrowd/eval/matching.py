@@ -90,8 +90,12 @@ def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: 
     frame block's worth), else two binary searches."""
     if n_cells > min(_DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
         return np.searchsorted(g_sorted, lo), np.searchsorted(g_sorted, hi)
+    # Cells present and their sizes from the sorted keys, summed in place: no int64
+    # bincount of every cell beside the table.
+    new = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
     start = np.zeros(n_cells + 1, np.int32)
-    np.cumsum(np.bincount(g_sorted, minlength=n_cells), out=start[1:])
+    start[g_sorted[new] + 1] = np.diff(np.r_[new, len(g_sorted)])
+    np.cumsum(start, out=start)
     return start[lo].astype(np.int64), start[hi].astype(np.int64)
 
 
