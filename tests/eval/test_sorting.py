@@ -43,9 +43,10 @@ def test_values_that_differ_only_in_dropped_bits_are_ordered():
     assert stable_argsort(value, major).tolist() == _reference(value, major).tolist()
 
 
-def test_large_rounded_and_float32_scores():
+def test_large_rounded_float32_and_float64_scores():
     rng = np.random.default_rng(1)
-    for value in (rng.random(300_000).round(4), rng.random(300_000).astype(np.float32)):
+    for value in (rng.random(300_000).round(4), rng.random(300_000).astype(np.float32),
+                  rng.random(300_000)):  # full float64: many groups to re-sort
         value = -value.astype(np.float64) + 0.0
         major = np.sort(rng.integers(0, 5000, len(value)))
         assert np.array_equal(stable_argsort(value), np.argsort(value, kind="stable"))

@@ -5,9 +5,10 @@ vectorised quicksort; its radix sort only takes keys of 16 bits or less. A stabl
 order is a sort by ``(value, index)``, so :func:`stable_argsort` packs the value's
 order-preserving bit pattern (its top bits), the index and an optional major key into
 one uint64 and sorts the keys themselves (the fastest sort NumPy has; no argsort).
-Dropping low value bits can only tie distinct values, so the result is checked --
-equal truncated values must be in value order -- and any doubt falls back to an exact
-sort. Scores of float32 origin never need it: their low 29 mantissa bits are zero.
+Dropping low value bits can only tie distinct values, which the sort then leaves in
+index order: the groups of equal truncated value where that breaks value order are
+found in one pass and re-sorted (few, unless the values carry more bits than the key
+kept). Scores of float32 origin never need it: their low 29 mantissa bits are zero.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def stable_argsort(value: np.ndarray, major: np.ndarray | None = None) -> np.nda
     """
     value = np.ascontiguousarray(value, np.float64)
     n = len(value)
+    if major is not None and n:
+        major = major - major.min()  # frame numbers of a block: fewer bits, more for value
+        if not major.any():
+            major = None  # one group: the value alone decides
     k = max(1, (n - 1).bit_length())  # index bits
     m = 0 if major is None else int(major.max(initial=0)).bit_length()
     v = 64 - k - m  # value bits kept; below a float's sign + exponent they order little
@@ -54,9 +59,32 @@ def stable_argsort(value: np.ndarray, major: np.ndarray | None = None) -> np.nda
     top = index >> np.uint64(64 - m) if major is not None else None
     index &= np.uint64((1 << k) - 1)
     order = index.view(np.int64)
-    if lossless or _sorted_within(value[order], top):
+    if lossless:
         return order
-    return _exact(value, major)
+    return _fix_ties(order, value[order], top, 64 - v)
+
+
+def _fix_ties(order: np.ndarray, v: np.ndarray, top: np.ndarray | None, dropped: int
+              ) -> np.ndarray:
+    """``order`` with its groups of equal truncated value (and major) that hold
+    distinct values in the wrong order re-sorted by ``(value, index)``: the packed sort
+    left each group in index order. ``v`` is ``value[order]``; there are few such groups
+    unless the values carry more bits than the key kept."""
+    same = _ordered_bits(v) >> np.uint64(dropped)
+    same = same[1:] == same[:-1]
+    if top is not None:
+        same &= top[1:] == top[:-1]
+    bad = np.flatnonzero(same & (v[1:] < v[:-1]))
+    if not len(bad):
+        return order
+    group = np.zeros(len(v), np.int64)
+    np.cumsum(~same, out=group[1:])
+    flagged = np.zeros(int(group[-1]) + 1, bool)
+    flagged[group[bad]] = True
+    sub = np.flatnonzero(flagged[group])
+    # lexsort is stable and each group is in index order: ties keep it.
+    order[sub] = order[sub][np.lexsort((v[sub], group[sub]))]
+    return order
 
 
 def sort_ints(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,14 +117,6 @@ def _ordered_bits(value: np.ndarray) -> np.ndarray:
     return key
 
 
-def _sorted_within(v: np.ndarray, group: np.ndarray | None) -> bool:
-    """Whether ``v`` is non-decreasing (within each run of equal ``group``)."""
-    up = v[1:] >= v[:-1]
-    if group is not None:
-        up |= group[1:] != group[:-1]
-    return bool(up.all())
-
-
 def _exact(value: np.ndarray, major: np.ndarray | None) -> np.ndarray:
     """The exact path: NumPy's quicksort, equal values put back in index order by one
     integer sort, then (with ``major``) a stable sort of the major key."""
@@ -110,4 +130,4 @@ def _exact(value: np.ndarray, major: np.ndarray | None) -> np.ndarray:
     order = key % n
     if major is None:
         return order
-    return order[np.argsort(major[order], kind="stable")]
+    return order[sort_ints(major[order])[0]]
