@@ -70,13 +70,16 @@ def _fix_ties(order: np.ndarray, v: np.ndarray, top: np.ndarray | None, dropped:
     distinct values in the wrong order re-sorted by ``(value, index)``: the packed sort
     left each group in index order. ``v`` is ``value[order]``; there are few such groups
     unless the values carry more bits than the key kept."""
+    # A descent can only be inside a group: truncation keeps the order between groups.
+    bad = np.flatnonzero(v[1:] < v[:-1])
+    if top is not None:
+        bad = bad[top[bad] == top[bad + 1]]
+    if not len(bad):
+        return order
     same = _ordered_bits(v) >> np.uint64(dropped)
     same = same[1:] == same[:-1]
     if top is not None:
         same &= top[1:] == top[:-1]
-    bad = np.flatnonzero(same & (v[1:] < v[:-1]))
-    if not len(bad):
-        return order
     group = np.zeros(len(v), np.int64)
     np.cumsum(~same, out=group[1:])
     flagged = np.zeros(int(group[-1]) + 1, bool)
