@@ -1,4 +1,4 @@
-"""Stable argsorts of scores, the evaluator's one global step.
+"""Stable sorts for the evaluator: of scores (its one global step) and of integer keys.
 
 NumPy's stable sort of float64 is a merge sort, several times slower than its
 vectorised quicksort; its radix sort only takes keys of 16 bits or less. A stable
