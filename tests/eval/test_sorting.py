@@ -33,8 +33,8 @@ def test_stable_argsort_equals_numpy(items, with_major, spread):
 
 
 def test_values_that_differ_only_in_dropped_bits_are_ordered():
-    """Distinct values equal in their kept top bits: the check must catch the index
-    order the packed keys give them and fall back to the exact sort."""
+    """Distinct values equal in their kept top bits: the packed keys leave them in
+    index order, and the groups out of value order must be found and re-sorted."""
     rng = np.random.default_rng(0)
     value = 1.0 + rng.permutation(2000) * 2.0**-52  # differ in the lowest mantissa bits
     value = np.r_[value, value[:500]]  # with ties

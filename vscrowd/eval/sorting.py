@@ -8,7 +8,8 @@ one uint64 and sorts the keys themselves (the fastest sort NumPy has; no argsort
 Dropping low value bits can only tie distinct values, which the sort then leaves in
 index order: the groups of equal truncated value where that breaks value order are
 found in one pass and re-sorted (few, unless the values carry more bits than the key
-kept). Scores of float32 origin never need it: their low 29 mantissa bits are zero.
+kept). Scores of float32 origin skip even that pass while the index and major key
+take at most 29 bits: those are the float64 mantissa bits a float32 leaves at zero.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def stable_argsort(value: np.ndarray, major: np.ndarray | None = None) -> np.nda
         return _exact(value, major)
     # In place where possible: at millions of scores each temporary is a fresh mapping
     # that the kernel must fault in.
+    # Judged on the raw bits: the order-preserving image flips every bit of a negative
+    # value, so its zero low bits (negated float32 scores) would read as ones there.
+    lossless = not int(np.bitwise_or.reduce(value.view(np.uint64))) & ((1 << (64 - v)) - 1)
     key = _ordered_bits(value)
-    lossless = not int(np.bitwise_or.reduce(key)) & ((1 << (64 - v)) - 1)
     key >>= np.uint64(64 - v)
     key <<= np.uint64(k)
     if major is not None:
@@ -56,12 +59,12 @@ def stable_argsort(value: np.ndarray, major: np.ndarray | None = None) -> np.nda
     index |= key
     del key
     index.sort()
-    top = index >> np.uint64(64 - m) if major is not None else None
+    major_sorted = index >> np.uint64(64 - m) if major is not None else None
     index &= np.uint64((1 << k) - 1)
     order = index.view(np.int64)
     if lossless:
         return order
-    return _fix_ties(order, value[order], top, 64 - v)
+    return _fix_ties(order, value[order], major_sorted, 64 - v)
 
 
 def _fix_ties(order: np.ndarray, v: np.ndarray, top: np.ndarray | None, dropped: int
