@@ -56,8 +56,30 @@ def test_missing_videos_count_as_full_errors_and_breakdowns():
     r = vic_metrics(gt, {"a": VideoCount(10, 10)}, protocol="unique",
                     labels={"a": (0, 1, 2, 3), "b": (1, 0, 2, 3)})
     assert r.missing == ("b",) and pytest.approx(2.0) == r.MAE
-    assert r.breakdowns["place"] == {"indoor": 0.0, "outdoor": 4.0}
-    assert r.breakdowns["density"] == {"D3": 2.0}
+    b = r.breakdowns
+    assert (b["in"]["MAE"], b["out"]["MAE"], b["day"]["MAE"], b["night"]["MAE"]) == \
+        (0.0, 4.0, 4.0, 0.0)
+    assert b["density3"]["MAE"] == 2.0 and b["density3"]["videos"] == 2
+    assert b["scenic2"]["RMSE"] == pytest.approx(np.sqrt(8.0))
+    # WRAE per group (b: |0 - 4| / 4 = 1), weights within the group; empty groups are None
+    assert b["out"]["WRAE"] == 1.0 and b["all"]["WRAE"] == 0.5
+    assert b["scenic0"] == {"videos": 0, "MAE": None, "RMSE": None, "WRAE": None,
+                            "MIAE": None, "MOAE": None}
+    assert list(b)[:5] == ["all", "in", "out", "day", "night"] and len(b) == 16
+
+
+def test_wrae_is_unknown_without_frame_counts_and_drnet_layout():
+    from vscrowd.eval.vic_groups import format_drnet
+
+    gt = {"a": VideoCount(10, 0), "b": VideoCount(4, 0)}
+    r = vic_metrics(gt, {"a": VideoCount(12, 0), "b": VideoCount(4, 0)}, protocol="drnet",
+                    labels={"a": (0, 1, 2, 3), "b": (1, 0, 2, 3)})
+    assert r.WRAE is None and r.breakdowns["all"]["WRAE"] is None
+    text = format_drnet(r.breakdowns).splitlines()
+    assert text[0] == "=" * 20 + " all " + "=" * 20
+    assert text[1] == "MAE: 1.00, MSE: 1.41  WRAE: n/a WIAE: n/a WOAE: n/a"
+    assert text[3] == "MAE: 2.00, MSE: 2.00  WRAE: n/a WIAE: n/a WOAE: n/a"  # in = a
+    assert text[11] == "MAE: nan, MSE: nan  WRAE: nan WIAE: nan WOAE: nan"  # scenic0
 
 
 @pytest.mark.parametrize(("doc", "says"), [
