@@ -123,17 +123,26 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
               help="Tracks seen in fewer frames are dropped.")
 @click.option("--score-threshold", default=0.5, show_default=True, type=float,
               help="Points below this score are not tracked.")
-def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold):
+@click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
+              help="Split list file(s); the split is the file stem.")
+@SPLITS_OPTION
+@NAMES_OPTION
+def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold,
+              split_file, splits_dir, names_csv):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
     from vscrowd.tracker import TrackerConfig, track_points
 
-    ds = open_data(data, split=None if split == "all" else split)
+    files, _labels = split_sources(split_file, splits_dir)
+    ds = open_data(data, files, split=None if split == "all" else split,
+                   names=read_names(names_csv))
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
                         score_threshold=score_threshold)
     with progress(len(ds.videos), "track") as bar:
-        tracks = track_points(read_predictions(preds), ds, cfg,
-                              progress=lambda _v: bar.update())
+        points = read_predictions(preds)
+        if ds.name_map:
+            points = points.rename_videos(ds.name_map)
+        tracks = track_points(points, ds, cfg, progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
                     tracks.track_ids.tolist())))
