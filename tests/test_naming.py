@@ -129,14 +129,14 @@ def test_drnet_array_with_a_root_recomputes_truth_and_has_wrae(pair, tmp_path):
     rep = score_results_file(tmp_path / "5_SENSE_cnt.py.npy", data=ds, split="train",
                              split_files=[sense / "train.txt"])
     r = rep.results["drnet"]
-    assert r.interval == 5 and r.MAE == pytest.approx(1.0)
+    assert r.interval == 5 and pytest.approx(1.0) == r.MAE
     t = np.array([truth[v].frames for v in videos], float)
-    assert r.WRAE == pytest.approx(float(np.sum(1 / g * t / t.sum())))
+    assert pytest.approx(float(np.sum(1 / g * t / t.sum()))) == r.WRAE
     assert any("1 row(s)" in n for n in rep.notes)
     no_root = score_results_file(tmp_path / "5_SENSE_cnt.py.npy", split="train",
                                  split_files=[sense / "train.txt"])
     assert no_root.results["drnet"].WRAE is None
-    assert no_root.results["drnet"].MAE == pytest.approx((3 * 1 + 2) / 4)  # row 0: |1 - 3|
+    assert pytest.approx((3 * 1 + 2) / 4) == no_root.results["drnet"].MAE  # row 0: |1 - 3|
 
 
 def test_cgnet_json_and_counts_file_by_content_through_the_cli(pair, tmp_path):
