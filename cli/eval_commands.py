@@ -86,8 +86,6 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
         return
     if data is None:
         raise click.UsageError("--data ROOT is required to score point predictions")
-    if layout != "vscrowd":
-        raise click.UsageError("--layout drnet is for video-counting results files")
     ds = open_data(data, files, no_cache, names=names, scene_labels=labels_file)
     predictions = read_predictions(preds)
     if ds.name_map:
@@ -103,7 +101,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
                           bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
-    emit(result.format(fmt), result.to_json(), json_out)
+    emit(result.format(fmt, layout), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
             click.echo(f"wrote {p}", err=True)

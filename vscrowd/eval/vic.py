@@ -90,6 +90,12 @@ class VICResult:
     breakdowns: dict[str, dict[str, Any]]  # DRNet's groups, with scene labels
     missing: tuple[str, ...] = ()
 
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """DRNet's groups (:attr:`breakdowns`), or only ``all`` without scene labels."""
+        return self.breakdowns or {"all": {
+            "videos": len(self.per_video), "MAE": self.MAE, "RMSE": self.RMSE,
+            "WRAE": self.WRAE, "MIAE": self.MIAE, "MOAE": self.MOAE}}
+
     def to_dict(self) -> dict[str, Any]:
         return {"protocol": self.protocol, "interval": self.interval, "MAE": self.MAE,
                 "RMSE": self.RMSE, "WRAE": self.WRAE, "MIAE": self.MIAE, "MOAE": self.MOAE,

@@ -95,24 +95,19 @@ class VICReport:
         (``layout="drnet"``: the groups of the first protocol, all only without labels)."""
         if layout == "drnet":
             v = next(iter(self.results.values()))
-            return format_drnet(v.breakdowns or {"all": _all_group(v)})
+            return format_drnet(v.groups())
         lines = [f"{KINDS[self.kind]}: {self.source}", f"ground truth: {self.truth}"]
         for name, v in self.results.items():
             proto = name + (f" (k={v.interval})" if name == "drnet" else "")
             lines += ["", f"video individual counting, protocol {proto} (RMSE is the "
                           "column papers print as 'MSE'; WRAE in %)"]
-            groups = v.breakdowns or {"all": _all_group(v)}
+            groups = v.groups()
             rows = [["group", "videos", "MAE", "RMSE", "WRAE", "MIAE", "MOAE"]]
             rows += [[g, str(m["videos"]), _n(m["MAE"]), _n(m["RMSE"]), _n(m["WRAE"], 100),
                       _n(m["MIAE"]), _n(m["MOAE"])] for g, m in groups.items()]
             lines += _render(rows, fmt)
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-
-def _all_group(v: VICResult) -> dict[str, Any]:
-    return {"videos": len(v.per_video), "MAE": v.MAE, "RMSE": v.RMSE, "WRAE": v.WRAE,
-            "MIAE": v.MIAE, "MOAE": v.MOAE}
 
 
 def _n(v: float | None, scale: float = 1.0) -> str:
