@@ -158,3 +158,19 @@ def test_cgnet_json_and_counts_file_by_content_through_the_cli(pair, tmp_path):
     assert res.exit_code == 2 and "SenseCrowd names" in res.output
     res = CliRunner().invoke(app, ["eval", str(tmp_path / "video_results_test.json")])
     assert res.exit_code == 2 and "--data ROOT" in res.output
+
+
+def test_train_val_split_from_sensecrowd_lists_with_the_map_in_root(pair, tmp_path):
+    pytest.importorskip("torch")
+    from vscrowd.train.config import DataConfig, TrainConfig
+    from vscrowd.train.trainer import training_views
+
+    root, sense, map_csv, names = pair
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy)
+    shutil.copy(map_csv, copy / "names.csv")
+    cfg = TrainConfig(data=DataConfig(root=str(copy), val_split="val"))
+    train, val = training_views(cfg, VSCrowd(copy, cache=False))
+    assert val.videos["video"].tolist() == [names[v] for v in
+                                           (sense / "val.txt").read_text().split()]
+    assert len(train.videos) == len((sense / "train.txt").read_text().split())
