@@ -56,13 +56,18 @@ def _fingerprint(videos: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(videos)).encode()).hexdigest()
 
 
-def identify_split(lists: Mapping[str, Sequence[str]]) -> str | None:
-    """The published split that ``{split: videos}`` (SenseCrowd names) is, if any:
-    every given list must equal that split's list of the same name.
+def identify_split(lists: Mapping[str, Sequence[str]],
+                   names: Mapping[str, str] | None = None) -> str | None:
+    """The published split that ``{split: videos}`` is, if any: every given list must
+    equal that split's list of the same name. Lists in VSCrowd names are compared in
+    SenseCrowd names through the name map ``names`` (``{sensecrowd: vscrowd}``).
 
     >>> identify_split({"train": ["a"]}) is None
     True
     """
+    if names:
+        back = {v: k for k, v in names.items()}
+        lists = {k: [back.get(x, x) for x in v] for k, v in lists.items()}
     for desc, known in PUBLISHED_SPLITS.items():
         if lists and all(k in known and known[k] == (len(v), _fingerprint(v))
                          for k, v in lists.items()):

@@ -230,7 +230,7 @@ def _split_list_checks(root: Path, names: list[str],
             elif v in seen:
                 problems.append(f"{v} in both {seen[v]} and {sf.name}")
             seen.setdefault(v, sf.name)
-    desc = identify_split(read)
+    desc = identify_split(read, aliases)
     if desc:
         notes.append(f"split lists: {desc}")
     listed = [v for vids in read.values() for v in vids]

@@ -81,6 +81,11 @@ def test_drnets_lists_are_recognised_and_the_third_party_shuffle_is_not():
     lists = {read_split_file(f)[0]: read_split_file(f)[1] for f in find_split_files(LISTS)}
     assert {k: len(v) for k, v in lists.items()} == {"train": 317, "val": 63, "test": 254}
     assert identify_split(lists).startswith("DRNet's SenseCrowd split")
+    # The same lists in VSCrowd names (through a map) are recognised with the map.
+    names = {v: f"test_{i:03d}" for i, v in enumerate(v for vs in lists.values() for v in vs)}
+    renamed = {k: [names[v] for v in vs] for k, vs in lists.items()}
+    assert identify_split(renamed) is None
+    assert identify_split(renamed, names) == identify_split(lists)
     other = REAL / "etss05-daanet-sense"
     shuffled = {read_split_file(f)[0]: read_split_file(f)[1] for f in find_split_files(other)}
     assert identify_split(shuffled) is None

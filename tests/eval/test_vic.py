@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vscrowd import PredictionFormatError
 from vscrowd.eval.vic import VideoCount, read_video_counts, vic_metrics, video_count
@@ -112,3 +114,51 @@ def test_published_results_readers_round_trip(tmp_path):
     assert d["a"].count == 10.0 and d["b"].count == 3.0
     with pytest.raises(PredictionFormatError, match=r"\(3, 2\)"):
         read_drnet_counts(tmp_path / "15_SENSE_cnt.py.npy", ["a", "b", "c"])
+
+
+def _drnet_reference(names, pred, gt, time, labels):
+    """DRNet's test_SENSE.py / compute_metrics_all_scenes, transcribed loop for loop
+    (group membership by ``scene_l[i] == value``, WRAE with DRNet's 1e-10)."""
+    keys = ["all", "in", "out", "day", "night", *[f"scenic{k}" for k in range(6)],
+            *[f"density{k}" for k in range(5)]]
+    rows = {k: [] for k in keys}
+    for n in names:
+        lab = labels[n]
+        member = {"all": True, "in": lab[0] == 0, "out": lab[0] == 1, "day": lab[1] == 0,
+                  "night": lab[1] == 1, **{f"scenic{k}": lab[2] == k for k in range(6)},
+                  **{f"density{k}": lab[3] == k for k in range(5)}}
+        for k in keys:
+            if member[k]:
+                rows[k].append((pred[n], gt[n], time[n]))
+    out = {}
+    for k, r in rows.items():
+        if not r:
+            continue
+        p, g, t = (np.array(c, np.float64) for c in zip(*r))
+        wrae = np.sum(np.abs(p - g) / (g + 1e-10) * (t / (t.sum() + 1e-10))) * 100
+        out[k] = (np.mean(np.abs(p - g)), np.sqrt(np.mean((p - g) ** 2)), wrae)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 300), st.floats(0, 400), st.integers(16, 200),
+                          st.integers(0, 1), st.integers(0, 1), st.integers(0, 5),
+                          st.integers(0, 4)), min_size=1, max_size=30))
+def test_groups_equal_drnets_own_loops(rows):
+    names = [f"v{i}" for i in range(len(rows))]
+    gt = {n: float(r[0]) for n, r in zip(names, rows)}
+    pred = {n: r[1] for n, r in zip(names, rows)}
+    time = {n: r[2] for n, r in zip(names, rows)}
+    labels = {n: r[3:] for n, r in zip(names, rows)}
+    r = vic_metrics({n: VideoCount(gt[n], time[n]) for n in names},
+                    {n: VideoCount(pred[n], time[n]) for n in names}, protocol="drnet",
+                    labels=labels)
+    ref = _drnet_reference(names, pred, gt, time, labels)
+    for group, m in r.breakdowns.items():
+        if group not in ref:
+            assert m["videos"] == 0 and m["MAE"] is None
+            continue
+        mae, rmse, wrae = ref[group]
+        assert m["MAE"] == pytest.approx(mae, rel=1e-9, abs=1e-9)
+        assert m["RMSE"] == pytest.approx(rmse, rel=1e-9, abs=1e-9)
+        assert 100 * m["WRAE"] == pytest.approx(wrae, rel=1e-6, abs=1e-6)

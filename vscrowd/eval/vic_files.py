@@ -147,7 +147,7 @@ def score_results_file(path: str | Path, *, data: VSCrowd | None = None,
         names = data.name_map or None
     labels = read_scene_labels(labels_file) if labels_file is not None else None
     if kind == "drnet":
-        order, order_source = _order_list(split_files, split)
+        order, order_source = _order_list(split_files, split, names)
         return _score_drnet(path, data, order, order_source, labels, names, interval)
     if data is None:
         raise ConfigError(f"a {KINDS[kind]} has no ground truth: give the dataset root "
@@ -157,15 +157,15 @@ def score_results_file(path: str | Path, *, data: VSCrowd | None = None,
     return _score_counts(path, data, split, labels, names, interval)
 
 
-def _order_list(split_files: Sequence[str | Path], split: str
-                ) -> tuple[list[str] | None, str]:
+def _order_list(split_files: Sequence[str | Path], split: str,
+                names: Mapping[str, str] | None) -> tuple[list[str] | None, str]:
     """The list named ``split`` among ``split_files`` (or the only one), as written."""
     files = [Path(f) for f in split_files]
     chosen = [f for f in files if f.stem == split] or (files if len(files) == 1 else [])
     if not chosen:
         return None, ""
     _name, videos = read_split_file(chosen[0])
-    desc = identify_split({_name: videos})
+    desc = identify_split({_name: videos}, names)
     return videos, f"{chosen[0]}" + (f" ({desc})" if desc else "")
 
 
