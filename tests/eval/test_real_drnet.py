@@ -75,6 +75,10 @@ def test_drnet_layout_compares_line_by_line():
     for a, b in zip(ours, theirs):
         assert a.split("  WRAE")[0] == b.split("  WRAE")[0]
     assert ours[1].endswith("WRAE: n/a WIAE: n/a WOAE: n/a")
+    md = CliRunner().invoke(app, ["eval", str(DRNET / "15_SENSE_cnt.py.npy"), "--splits",
+                                  str(LISTS), "--format", "markdown"]).stdout
+    assert "| all | 254 | 9.25 | 16.49 | n/a | n/a | n/a |" in md
+    assert "| density4 | 11 | 42.27 | 54.40 | n/a | n/a | n/a |" in md
 
 
 def test_drnets_lists_are_recognised_and_the_third_party_shuffle_is_not():
