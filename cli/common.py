@@ -36,7 +36,7 @@ NAMES_OPTION = click.option(
 def split_sources(split_file: tuple[Path, ...], splits_dir: Path | None
                   ) -> tuple[list[Path], Path | None]:
     """(split list files, scene label file) from ``--split-file`` and ``--splits DIR``."""
-    from vscrowd.splits import SCENE_LABEL_FILE, find_split_files
+    from vscrowd.datasets.splits import SCENE_LABEL_FILE, find_split_files
 
     files = list(split_file)
     labels = None
@@ -55,7 +55,7 @@ def read_names(names_csv: Path | None) -> dict[str, str] | None:
     """The name map of ``--names`` (None: the dataset's own, ROOT/names.csv)."""
     if names_csv is None:
         return None
-    from vscrowd.namemap import read_name_map
+    from vscrowd.datasets.namemap import read_name_map
 
     return read_name_map(names_csv)
 
@@ -92,7 +92,7 @@ def open_data(root: Path, split_file: tuple[Path, ...] | list[Path] = (),
               names: dict[str, str] | None = None, scene_labels: Path | None = None):
     """Open a dataset root for a command (optionally one split of it); ``names`` maps
     other video names (SenseCrowd's) in split files and scene labels to the root's."""
-    from vscrowd.dataset import VSCrowd
+    from vscrowd.datasets.vscrowd import VSCrowd
 
     ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
                  cache=not no_cache, names=names, scene_labels=scene_labels)

@@ -129,7 +129,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
               split_file, splits_dir, names_csv):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
-    from vscrowd.tracker import TrackerConfig, track_points
+    from vscrowd.methods.tracker import TrackerConfig, track_points
 
     files, _labels = split_sources(split_file, splits_dir)
     ds = open_data(data, files, split=None if split == "all" else split,
@@ -156,8 +156,8 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
 def baseline_cmd(data, split, out):
     """A first prediction file without training: the training-free baseline (per-video
     median background, blob peaks of the difference). Needs frame images, not torch."""
-    from vscrowd.baselines import background_blobs
     from vscrowd.eval import write_predictions
+    from vscrowd.methods.baselines import background_blobs
 
     ds = open_data(data, split=None if split == "all" else split)
     with progress(len(ds.videos), "baseline") as bar:

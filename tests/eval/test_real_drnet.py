@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from vscrowd.cli.main import app
 
+from vscrowd.datasets.splits import find_split_files, identify_split, read_split_file
 from vscrowd.errors import PredictionFormatError
 from vscrowd.eval.vic_files import score_results_file
-from vscrowd.splits import find_split_files, identify_split, read_split_file
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real"
 DRNET = REAL / "drnet"

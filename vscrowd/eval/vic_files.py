@@ -28,12 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..dataset import VSCrowd
+from ..datasets.naming import translate_labels, translate_list
+from ..datasets.splits import identify_split, read_scene_labels, read_split_file
+from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, PredictionFormatError, VSCrowdWarning
-from ..naming import translate_labels, translate_list
-from ..splits import identify_split, read_scene_labels, read_split_file
 from .groundtruth import GroundTruth
-from .tracks import truth_counts
 from .vic import (
     VICResult,
     VideoCount,
@@ -43,6 +42,7 @@ from .vic import (
     vic_metrics,
 )
 from .vic_groups import format_drnet
+from .video_scores import truth_counts
 
 __all__ = ["KINDS", "VICReport", "score_results_file", "sniff_results_file"]
 
