@@ -75,10 +75,10 @@ def coco_dicts(gt: GroundTruth, preds: Predictions, sigma: float):
     anns = [{"id": k + 1, "image_id": int(f) + 1, "category_id": 1,
              "keypoints": [float(x), float(y), 2], "num_keypoints": 1,
              "area": float(sigma) ** 2, "bbox": [float(x), float(y), 1.0, 1.0], "iscrowd": 0}
-            for k, (f, (x, y)) in enumerate(zip(gt.frame_index, gt.points))]
+            for k, (f, (x, y)) in enumerate(zip(gt.frame_index, gt.xy))]
     dets = [{"image_id": int(f) + 1, "category_id": 1, "keypoints": [float(x), float(y), 1],
-             "score": float(s)} for f, (x, y), s in zip(preds.frame_index, preds.points,
-                                                        preds.scores)]
+             "score": float(s)} for f, (x, y), s in zip(preds.frame_index, preds.xy,
+                                                        preds.score)]
     return {"images": images, "annotations": anns,
             "categories": [{"id": 1, "name": "head", "keypoints": ["c"]}]}, dets
 

@@ -75,7 +75,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     predictions = read_predictions(preds)
     if names:
         predictions = predictions.rename_videos(names)
-    if predictions.track_ids is not None:
+    if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
@@ -163,7 +163,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
                               progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
-                    tracks.track_ids.tolist())))
+                    tracks.track_id.tolist())))
     click.echo(f"wrote {out}: {n} tracks, {len(tracks)} points")
 
 

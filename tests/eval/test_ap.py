@@ -91,7 +91,7 @@ def test_perfect_predictions_give_one(synth_ds):
     recs = {}
     for (v, f), fi in zip(gt.frames[["video", "frame"]].itertuples(index=False, name=None),
                           range(len(gt.frames))):
-        recs[v, f] = gt.points[gt.frame_index == fi].tolist()
+        recs[v, f] = gt.xy[gt.frame_index == fi].tolist()
     preds = Predictions.from_records([{"video": v, "frame": f, "points": p}
                                       for (v, f), p in recs.items()])
     res = evaluate(gt, preds)

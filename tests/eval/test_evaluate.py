@@ -54,10 +54,10 @@ def test_frame_tables_compared_by_name_whatever_their_dtype(dtype):
             for v, f in (("a", "0001"), ("a", "0002"), ("b", "0001"))]
     preds = _p(base)
     frames = preds.frames.astype({"video": dtype, "frame": dtype})
-    same = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    same = Predictions.from_arrays(frames, preds.frame_index, preds.xy, preds.score)
     assert evaluate(GT, same, sigmas=[5]).to_dict() == evaluate(GT, preds, sigmas=[5]).to_dict()
     frames.loc[2, "frame"] = "0003"
-    other = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    other = Predictions.from_arrays(frames, preds.frame_index, preds.xy, preds.score)
     with pytest.raises(PredictionFormatError, match="b/0003"):
         evaluate(GT, other)
 
@@ -84,7 +84,7 @@ def test_bad_options():
 
 def test_out_of_image_points_are_counted():
     gt = GroundTruth.from_arrays(GT.frames.assign(width=50.0, height=50.0), GT.frame_index,
-                                 GT.points, GT.boxes)
+                                 GT.xy, GT.box)
     preds = _p([{"video": "a", "frame": "0001", "points": [[-1, 10], [60, 10], [10, 10]]},
                 {"video": "a", "frame": "0002", "points": []},
                 {"video": "b", "frame": "0001", "points": []}])

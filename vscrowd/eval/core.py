@@ -187,7 +187,7 @@ def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
         distance_ap=_distance(gt, al, o.radii, pairs, step) if "distance" in wanted else None,
         idrees=_idrees(gt, al, pairs, step) if "idrees" in wanted else None,
         tracking=tracking, video_counting=vic,
-        size_recall=(tuple(size_recall(gt.boxes, matches[s][1], s, o.size_edges)
+        size_recall=(tuple(size_recall(gt.box, matches[s][1], s, o.size_edges)
                            for s in o.sigmas) if "size" in wanted else ()),
         per_video=per_video, bootstrap=boot, notes=notes,
     )
@@ -200,7 +200,7 @@ def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted:
     families need; each keeps the pairs within its own radius (``matching.within``)."""
     need = []  # σ matching searches block by block (_localization)
     if "box" in wanted:
-        need.append(float(np.max(box_sigmas(gt.boxes)[1], initial=0.0)))
+        need.append(float(np.max(box_sigmas(gt.box)[1], initial=0.0)))
     if "distance" in wanted:
         need.append(float(np.max(radii)))
     if "idrees" in wanted:
@@ -208,7 +208,7 @@ def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted:
     if not need:
         return None
     radius = max(need)
-    return candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
+    return candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy,
                            radius + radius * 1e-9 + 1e-9)
 
 
@@ -253,7 +253,7 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
         # Whole frames: ranks are local (and already known for small inputs).
         rank = (al.known_rank[d] if al.known_rank is not None
                 else rank_in_frame(df, al.dt_score[d]))
-        gf, gxy = gt.frame_index[g], gt.points[g]
+        gf, gxy = gt.frame_index[g], gt.xy[g]
         pairs = candidate_pairs(df, dxy, gf, gxy, radius)
         for s in sigmas:
             local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
@@ -285,8 +285,8 @@ def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
 
 
 def _box(gt: GroundTruth, al: _Aligned, pairs, step) -> tuple[BoxThresholdResult, ...]:
-    sig_s, sig_l = box_sigmas(gt.boxes)
-    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig,
+    sig_s, sig_l = box_sigmas(gt.box)
+    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
                                      pairs, radius=name)
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     step("box")
@@ -297,14 +297,14 @@ def _distance(gt: GroundTruth, al: _Aligned, radii: Sequence[float], pairs, step
               ) -> DistanceAPResult:
     r = np.asarray(radii, np.float64)
     out = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
-                                          gt.frame_index, gt.points, r, pairs))
+                                          gt.frame_index, gt.xy, r, pairs))
     step("distance")
     return out
 
 
 def _idrees(gt: GroundTruth, al: _Aligned, pairs, step) -> IdreesResult:
     out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
-        al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS, pairs))
+        al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, IDREES_THRESHOLDS, pairs))
     step("idrees")
     return out
 
