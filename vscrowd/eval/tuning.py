@@ -14,9 +14,10 @@ __all__ = ["BACKGROUND_SORT", "BLOCK_POINTS", "CURVE_CHUNK", "DEFAULT_THREADS",
 
 #: Threads of one evaluation (``evaluate(threads=...)``, ``vscrowd eval --threads``).
 #: NumPy's sorts, gathers and sums release the GIL, so on 2 cores two threads overlap
-#: the block-wise matching, the pooled score sort and the PR curves (figures in
-#: docs/metrics.md "Speed", ``--threads 1`` vs 2). 1 runs everything on the calling
-#: thread (no pool is created); more than the cores only adds switching.
+#: the block-wise matching, the pooled score sort and the PR curves; the figures of
+#: docs/metrics.md "Speed" were measured with 2, and ``benchmarks/eval_speed.py`` prints
+#: the ``threads=1`` time beside the default's. 1 runs everything on the calling thread
+#: (no pool is created).
 DEFAULT_THREADS = 2
 
 #: Points (predictions + ground truth) per block of whole frames in the σ matching: a
