@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
+from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
     DATA_OPTION,
@@ -61,9 +62,12 @@ from .common import (
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(min=1),
+              help="Threads sharing the evaluation (1: none started); numbers never change.")
 def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, metrics,
              count_threshold, json_out, fmt, layout, plot_dir, bootstrap, seed,
-             ignore_unknown, no_cache, names_csv, track_sigma, vic_interval):
+             ignore_unknown, no_cache, names_csv, track_sigma, vic_interval, threads):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth, or
     a video-counting results file (DRNet .npy, CGNet/OMAN JSON, vscrowd counts).
 
@@ -90,7 +94,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     predictions = read_predictions(preds)
     if ds.name_map:
         predictions = predictions.rename_videos(ds.name_map)
-    if predictions.track_ids is not None:
+    if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
@@ -100,7 +104,8 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
                           split=None if split == "all" else split,
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
-                          bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
+                          bootstrap=bootstrap, seed=seed, threads=threads,
+                          progress=lambda _s: bar.update())
     emit(result.format(fmt, layout), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
@@ -143,7 +148,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
         tracks = track_points(points, ds, cfg, progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
-                    tracks.track_ids.tolist())))
+                    tracks.track_id.tolist())))
     click.echo(f"wrote {out}: {n} tracks, {len(tracks)} points")
 
 
