@@ -204,7 +204,7 @@ def test_export_bf16_within_tolerance(trained_run, tmp_path):
 
 def test_predict_accepts_checkpoint_run_folder_and_export(trained_run, synth_root, tmp_path):
     folder = export_model(trained_run / "best.pt", tmp_path / "m")
-    outs = [predict(src, synth_root, threshold=0.005)
+    outs = [predict(src, synth_root, score_floor=0.005)
             for src in (trained_run / "best.pt", trained_run, folder)]
     assert all(list(o.records()) == list(outs[0].records()) for o in outs[1:])
     assert len(outs[0]) > 0
