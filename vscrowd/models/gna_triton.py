@@ -7,7 +7,8 @@ cache lines) and loops over (pass, key frame, sample); a sample's position is dr
 and brought back onto the map by the border policy, so no index tensor and no gathered
 key/value rows ever reach global memory. Logits and the (online) softmax are fp32
 whatever the input dtype; the output is the average over the passes, accumulated in
-registers. Memory: O(B·m·H·W·C) plus an fp32 log-sum-exp per query and pass.
+registers. Memory: O(B·m·H·W·C) plus the softmax's fp32 max and denominator per query
+and pass (kept apart, not as one log-sum-exp: see ``_fwd_kernel``).
 
 The backward pass regenerates the same positions from the same seed: dQ is written by
 its program, dK and dV are accumulated with fp32 atomics (as Deformable DETR's
@@ -153,7 +154,22 @@ def _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs, tile, g
 
 
 @triton.jit
-def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
+def _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs, tile, gamma,
+               disk, p, qmask, P: tl.constexpr, M: tl.constexpr, G: tl.constexpr,
+               MODE: tl.constexpr, BORDER: tl.constexpr, ROUNDS: tl.constexpr,
+               WINDOW: tl.constexpr):
+    """The key and value rows of pass p's first sample: every logit and value of the
+    pass is taken relative to them. Softmax is shift-invariant and its weights sum to 1,
+    so the result is the same; but the large component that unprojected features share
+    (Q = K = V = F) cancels before the fp32 dot products instead of after them."""
+    _, kref, vref = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs,
+                            tile, gamma, disk, p, 0, 0, qmask, P, M, G, MODE, BORDER,
+                            ROUNDS, WINDOW)
+    return kref, vref
+
+
+@triton.jit
+def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, mx_ptr, den_ptr,
                 seed, NQ, HW, H, W, C, scale, disk,
                 M: tl.constexpr, G: tl.constexpr, P: tl.constexpr, NF: tl.constexpr,
                 MODE: tl.constexpr, BORDER: tl.constexpr, ROUNDS: tl.constexpr,
@@ -163,6 +179,9 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
     total = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
     for p in range(P):
         gamma = tl.load(gam_ptr + p % NF)
+        kref, vref = _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C,
+                                cs, tile, gamma, disk, p, qmask, P, M, G, MODE, BORDER,
+                                ROUNDS, WINDOW)
         mx = tl.full((BLOCK_Q,), float("-inf"), tl.float32)
         den = tl.zeros((BLOCK_Q,), tl.float32)
         acc = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
@@ -171,21 +190,25 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                s = tl.sum(qv * kk, 1) * scale
+                s = tl.sum(qv * (kk - kref), 1) * scale
                 new = tl.maximum(mx, s)
                 alpha = tl.exp(mx - new)
                 w = tl.exp(s - new)
-                acc = acc * alpha[:, None] + w[:, None] * vv
+                acc = acc * alpha[:, None] + w[:, None] * (vv - vref)
                 den = den * alpha + w
                 mx = new
-        total += acc / den[:, None]
-        tl.store(lse_ptr + qi.to(tl.int64) * P + p, mx + tl.log(den), mask=qmask)
+        total += vref + acc / den[:, None]
+        # The softmax's max and denominator, kept apart: mx + log(den) in fp32 loses
+        # log(den) once |mx| is large (ulp(1e4) ~ 1e-3), and the backward's weights
+        # exp(s - lse) stop summing to 1.
+        tl.store(mx_ptr + qi.to(tl.int64) * P + p, mx, mask=qmask)
+        tl.store(den_ptr + qi.to(tl.int64) * P + p, den, mask=qmask)
     out = total / P
     tl.store(out_ptr + own, out.to(out_ptr.dtype.element_ty), mask=tile)
 
 
 @triton.jit
-def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, lse_ptr,
+def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, mx_ptr, den_ptr,
                 dq_ptr, dk_ptr, dv_ptr,
                 seed, NQ, HW, H, W, C, scale, disk,
                 M: tl.constexpr, G: tl.constexpr, P: tl.constexpr, NF: tl.constexpr,
@@ -198,24 +221,29 @@ def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, lse_ptr,
     dq = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
     for p in range(P):
         gamma = tl.load(gam_ptr + p % NF)
-        lse = tl.load(lse_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=0.0)
-        # D = Σ_s a_s (dO·v_s) = dO·out_p: the softmax backward's row term.
+        kref, vref = _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C,
+                                cs, tile, gamma, disk, p, qmask, P, M, G, MODE, BORDER,
+                                ROUNDS, WINDOW)
+        mx = tl.load(mx_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=0.0)
+        inv = 1.0 / tl.load(den_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=1.0)
+        # D = Σ_s a_s dO·(v_s - v_ref): the softmax backward's row term, centred (the
+        # weights sum to 1, so the reference row drops out of g_s - D exactly).
         dsum = tl.zeros((BLOCK_Q,), tl.float32)
         for f in range(M):
             for g in range(G):
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                a = tl.exp(tl.sum(qv * kk, 1) * scale - lse)
-                dsum += a * tl.sum(dout * vv, 1)
+                a = tl.exp(tl.sum(qv * (kk - kref), 1) * scale - mx) * inv
+                dsum += a * tl.sum(dout * (vv - vref), 1)
         for f in range(M):
             for g in range(G):
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                a = tl.exp(tl.sum(qv * kk, 1) * scale - lse)
-                ds = a * (tl.sum(dout * vv, 1) - dsum) * scale
-                dq += ds[:, None] * kk
+                a = tl.exp(tl.sum(qv * (kk - kref), 1) * scale - mx) * inv
+                ds = a * (tl.sum(dout * (vv - vref), 1) - dsum) * scale
+                dq += ds[:, None] * (kk - kref)  # Σ_s ds_s = 0: the same dq, centred
                 tl.atomic_add(dk_ptr + rows, ds[:, None] * qv, mask=tile)
                 tl.atomic_add(dv_ptr + rows, a[:, None] * dout, mask=tile)
     tl.store(dq_ptr + own, dq.to(dq_ptr.dtype.element_ty), mask=tile)
@@ -251,20 +279,21 @@ class _GNAFunction(torch.autograd.Function):
         grid, gam, pos, scalars, consts = _launch_args(q, k, H * W, H, W, spec, positions,
                                                        seed)
         out = torch.empty_like(v[: q.shape[0]])
-        lse = torch.empty((q.shape[0], spec.passes), dtype=torch.float32, device=q.device)
-        _fwd_kernel[grid](q, k, v, pos, gam, out, lse, *scalars, **consts)
-        ctx.save_for_backward(q, k, v, lse, pos, gam)
+        mx = torch.empty((q.shape[0], spec.passes), dtype=torch.float32, device=q.device)
+        den = torch.empty_like(mx)
+        _fwd_kernel[grid](q, k, v, pos, gam, out, mx, den, *scalars, **consts)
+        ctx.save_for_backward(q, k, v, mx, den, pos, gam)
         ctx.launch = (grid, scalars, consts)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        q, k, v, lse, pos, gam = ctx.saved_tensors
+        q, k, v, mx, den, pos, gam = ctx.saved_tensors
         grid, scalars, consts = ctx.launch
         dq = torch.empty_like(q)
         dk = torch.zeros(k.shape, dtype=torch.float32, device=k.device)
         dv = torch.zeros(v.shape, dtype=torch.float32, device=v.device)
-        _bwd_kernel[grid](q, k, v, pos, gam, grad_out.contiguous(), lse, dq, dk, dv,
+        _bwd_kernel[grid](q, k, v, pos, gam, grad_out.contiguous(), mx, den, dq, dk, dv,
                           *scalars, **consts)
         return dq, dk.to(k.dtype), dv.to(v.dtype), None, None, None, None, None
 
