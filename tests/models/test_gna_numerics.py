@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-
 DEV = "cuda" if torch.cuda.is_available() else "cpu"
 C, H, W, G = 16, 4, 4, 4  # tiny: the interpreter is slow
 

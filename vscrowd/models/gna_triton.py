@@ -33,13 +33,39 @@ import torch
 import triton
 import triton.language as tl
 
-__all__ = ["KernelSampling", "SUPPORTED_DTYPES", "gna_triton"]
+__all__ = ["AUTOTUNE_CONFIGS", "KernelConfig", "KernelSampling", "PHILOX_VERIFIED",
+           "SUPPORTED_DTYPES", "gna_triton"]
 
 #: Input dtypes the kernel takes (accumulation is fp32 for all of them).
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 _MODES = {"gaussian": 0, "disk": 1, "uniform": 2, "local": 3, "given": 4}
 _BORDERS = {"clamp": 0, "reflect": 1, "resample": 2}
 _RESAMPLE_ROUNDS = 8  # as the PyTorch path: then reflect
+#: Triton versions whose in-kernel Philox/Box-Muller stream (``tl.randn4x``,
+#: ``tl.rand4x``) this module's evaluation draws were checked with: the stream is pinned
+#: by ``tests/models/test_gna_chunks.py::test_philox_stream_fingerprint``, which fails on
+#: a triton whose stream differs (then evaluation draws differ from these versions').
+PHILOX_VERIFIED = ("3.9.0",)
+
+
+@dataclass(frozen=True)
+class KernelConfig:
+    """Launch configuration: queries per program and warps (the output does not
+    depend on it: each query is computed alone, its draws keyed by its index).
+
+    ``block_q`` None: fp32 tiles near 8K values (32 queries at C <= 256, 16 at 512);
+    ``num_warps``/``num_stages`` None: triton's defaults.
+    """
+
+    block_q: int | None = None
+    num_warps: int | None = None
+    num_stages: int | None = None
+
+
+#: The configurations ``benchmarks/gna_kernel_sweep.py`` times on a GPU (the default
+#: stays until a measured sweep says otherwise).
+AUTOTUNE_CONFIGS: tuple[KernelConfig, ...] = tuple(
+    KernelConfig(bq, w, st) for bq in (4, 8, 16, 32, 64) for w in (2, 4, 8) for st in (1, 2))
 
 
 @dataclass(frozen=True)
@@ -250,13 +276,14 @@ def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, mx_ptr, den_ptr,
 
 
 def _launch_args(q: torch.Tensor, k: torch.Tensor, HW: int, H: int, W: int,
-                 spec: KernelSampling, positions: torch.Tensor | None, seed: int):
+                 spec: KernelSampling, positions: torch.Tensor | None, seed: int,
+                 config: KernelConfig):
     NQ, C = q.shape
     M = k.shape[0] // NQ
     block_c = triton.next_power_of_2(C)
     # Keep a program's fp32 tiles (query, accumulators, one key and value row per
     # query) near 8K values; wider C gets fewer queries per program.
-    block_q = max(1, min(32, 8192 // block_c))
+    block_q = config.block_q or max(1, min(32, 8192 // block_c))
     gam = torch.tensor(spec.gammas, dtype=torch.float32, device=q.device)
     pos = (positions.to(device=q.device, dtype=torch.int32).contiguous()
            if positions is not None else gam)  # an unused pointer when drawing
@@ -269,15 +296,18 @@ def _launch_args(q: torch.Tensor, k: torch.Tensor, HW: int, H: int, W: int,
     consts = dict(M=M, G=samples, P=spec.passes, NF=len(spec.gammas),
                   MODE=_MODES[spec.sampler], BORDER=_BORDERS[border], ROUNDS=rounds,
                   WINDOW=spec.window, BLOCK_Q=block_q, BLOCK_C=block_c)
+    for name in ("num_warps", "num_stages"):
+        if getattr(config, name) is not None:
+            consts[name] = getattr(config, name)
     return grid, gam, pos, scalars, consts
 
 
 class _GNAFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, H, W, spec, positions, seed):
+    def forward(ctx, q, k, v, H, W, spec, positions, seed, config):
         q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
         grid, gam, pos, scalars, consts = _launch_args(q, k, H * W, H, W, spec, positions,
-                                                       seed)
+                                                       seed, config)
         out = torch.empty_like(v[: q.shape[0]])
         mx = torch.empty((q.shape[0], spec.passes), dtype=torch.float32, device=q.device)
         den = torch.empty_like(mx)
@@ -295,12 +325,13 @@ class _GNAFunction(torch.autograd.Function):
         dv = torch.zeros(v.shape, dtype=torch.float32, device=v.device)
         _bwd_kernel[grid](q, k, v, pos, gam, grad_out.contiguous(), mx, den, dq, dk, dv,
                           *scalars, **consts)
-        return dq, dk.to(k.dtype), dv.to(v.dtype), None, None, None, None, None
+        return dq, dk.to(k.dtype), dv.to(v.dtype), None, None, None, None, None, None
 
 
 def gna_triton(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, H: int, W: int,
                spec: KernelSampling, *, seed: int = 0,
-               positions: torch.Tensor | None = None) -> torch.Tensor:
+               positions: torch.Tensor | None = None,
+               config: KernelConfig | None = None) -> torch.Tensor:
     """Fused GNA over channels-last rows (one head, ``d = C``).
 
     Args:
@@ -311,8 +342,11 @@ def gna_triton(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, H: int, W: int
         seed: Philox seed (a fresh one per training forward; fixed in evaluation).
         positions: ``given`` mode only: int ``(B·H·W, passes, m, samples)`` positions
             within the key frame (``y·W + x``, already on the map).
+        config: Launch configuration (default :class:`KernelConfig`'s; see
+            :data:`AUTOTUNE_CONFIGS`).
 
     Returns:
         ``(B·H·W, C)`` in ``v``'s dtype: the average of the passes' attention outputs.
     """
-    return _GNAFunction.apply(q, k, v, H, W, spec, positions, int(seed))
+    return _GNAFunction.apply(q, k, v, H, W, spec, positions, int(seed),
+                              config or KernelConfig())
