@@ -143,3 +143,34 @@ def test_peak_rule_validates():
     with pytest.raises(Exception, match="score_floor"):
         PeakRule(score_floor=1.5).validate()
     assert PeakRule().validate().radius == NMS_RADIUS
+
+
+def _reference_peaks(m: np.ndarray, threshold: float, radius: float) -> set[tuple[int, int]]:
+    """Plain greedy NMS, one candidate at a time (the rule as written in the docs)."""
+    h, w = m.shape
+    pad = np.pad(m, 1, constant_values=-np.inf)
+    plus = np.pad(m, 1)
+    cands = []
+    for y in range(h):
+        for x in range(w):
+            if m[y, x] >= threshold and m[y, x] == pad[y:y + 3, x:x + 3].max():
+                s = (plus[y + 1, x + 1] + plus[y, x + 1] + plus[y + 2, x + 1]
+                     + plus[y + 1, x] + plus[y + 1, x + 2])
+                cands.append((-m[y, x], -s, y * w + x, y, x))
+    kept: list[tuple[int, int]] = []
+    for *_, y, x in sorted(cands):
+        if all((y - a) ** 2 + (x - b) ** 2 > radius * radius for a, b in kept):
+            kept.append((y, x))
+    return set(kept)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), levels=st.sampled_from([3, 5, 50]),
+       radius=st.sampled_from([1.0, 1.5, 2.0, 3.0]), threshold=st.sampled_from([0.0, 0.3]))
+def test_peaks_equal_a_plain_greedy_reference(seed, levels, radius, threshold):
+    # Few grey levels make ties and chains of peaks (the parallel part's hard cases).
+    rng = np.random.default_rng(seed)
+    m = (rng.integers(0, levels, (12, 15)) / (levels - 1)).astype(np.float32)
+    got = find_peaks(torch.from_numpy(m), threshold=threshold, radius=radius)[0]
+    assert {(int(y), int(x)) for x, y, _ in got.tolist()} == _reference_peaks(
+        m.astype(np.float64), threshold, radius)

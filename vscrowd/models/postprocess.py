@@ -10,7 +10,8 @@ The rule (docs/model.md, "Post-processing"):
    to draw: it points at the mark's centre), then by raster order.
 3. **Non-maximum suppression** at ``radius`` output pixels (Euclidean, inclusive):
    greedily, best rank first, a candidate is dropped when a kept one lies within
-   ``radius``. Computed in parallel rounds that give exactly the greedy answer.
+   ``radius``. Computed in parallel over the map for all but chains of peaks, which
+   the greedy loop finishes: exactly the greedy answer.
 
 The score of a point is its pixel's own probability: the threshold and the scores are
 on the same scale as the model's output. Smoothing never decides whether a head is
@@ -67,52 +68,75 @@ class PeakRule:
         return self
 
 
-def _disk(radius: float) -> list[tuple[int, int]]:
+def _disk_rectangles(radius: float) -> list[tuple[int, int]]:
+    """The disk of ``radius`` (Euclidean, inclusive) as a union of centred rectangles
+    ``(half height, half width)``: one per distinct row half-width."""
     r = int(math.floor(radius))
-    return [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
-            if dy * dy + dx * dx <= radius * radius]
+    half = {dy: int(math.floor(math.sqrt(max(radius * radius - dy * dy, 0.0))))
+            for dy in range(0, r + 1)}
+    return [(max(dy for dy, w in half.items() if w >= hw), hw)
+            for hw in sorted(set(half.values()))]
 
 
-def _disk_max(x: torch.Tensor, offsets: list[tuple[int, int]], fill) -> torch.Tensor:
-    """Maximum of ``x`` ``(B, H, W)`` over each pixel's disk (``offsets``)."""
-    r = max(max(abs(dy), abs(dx)) for dy, dx in offsets)
-    H, W = x.shape[-2:]
-    xp = F.pad(x[:, None], (r, r, r, r), value=fill)[:, 0] if r else x
+def _disk_max(x: torch.Tensor, rects: list[tuple[int, int]]) -> torch.Tensor:
+    """Maximum of float ``x`` ``(B, H, W)`` over each pixel's disk (max-pools over the
+    disk's rectangles; outside the map counts as -inf)."""
     out = None
-    for dy, dx in offsets:
-        s = xp[:, r + dy:r + dy + H, r + dx:r + dx + W]
-        out = s if out is None else torch.maximum(out, s)
+    for hh, hw in rects:
+        m = F.max_pool2d(x[:, None], (2 * hh + 1, 2 * hw + 1), stride=1,
+                         padding=(hh, hw))[:, 0]
+        out = m if out is None else torch.maximum(out, m)
     return out
 
 
 def _ranks(prob: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
-    """Distinct int64 ranks of the candidates (higher = better), -1 elsewhere."""
+    """Distinct ranks of the candidates (higher = better; float32, exact below 2**24
+    candidates), -1 elsewhere."""
     plus = F.conv2d(prob[:, None], prob.new_tensor(
         [[[[0, 1, 0], [1, 1, 1], [0, 1, 0]]]]), padding=1)[:, 0]
     idx = cand.flatten().nonzero()[:, 0]
+    if len(idx) >= 2 ** 24:
+        raise ValueError(f"expected fewer than 2**24 peak candidates, got {len(idx)}")
     order = torch.arange(len(idx), device=prob.device)
     # Lexicographic sort by stable passes, least significant key first.
     order = order[torch.sort(-plus.flatten()[idx][order], stable=True).indices]
     order = order[torch.sort(-prob.flatten()[idx][order], stable=True).indices]
-    rank = torch.full((prob.numel(),), -1, dtype=torch.int64, device=prob.device)
-    rank[idx[order]] = torch.arange(len(idx), 0, -1, device=prob.device)
+    rank = torch.full((prob.numel(),), -1.0, dtype=torch.float32, device=prob.device)
+    rank[idx[order]] = torch.arange(len(idx), 0, -1, device=prob.device,
+                                    dtype=torch.float32)
     return rank.view_as(prob)
 
 
 def _nms(rank: torch.Tensor, radius: float) -> torch.Tensor:
-    """Greedy NMS in parallel rounds: a candidate that is the best undecided one within
-    its disk is kept (every better one near it was already suppressed), and the
-    undecided ones near it are suppressed; repeat until none is left undecided."""
-    offsets = _disk(radius)
+    """Greedy NMS. First, in parallel over the map: a candidate that is the best one
+    within its disk is kept (greedy would keep it too), and the candidates near it are
+    suppressed. The few left undecided (a chain of peaks, each within the radius of the
+    next) are finished by the greedy loop itself, best first."""
+    rects = _disk_rectangles(radius)
     undecided = rank >= 0
-    kept = torch.zeros_like(undecided)
-    while bool(undecided.any()):
-        r = torch.where(undecided, rank, torch.full_like(rank, -1))
-        new = undecided & (r == _disk_max(r, offsets, -1))
-        kept |= new
-        near = _disk_max(new.to(torch.uint8), offsets, 0).bool()
-        undecided &= ~near
+    kept = undecided & (rank == _disk_max(rank, rects))
+    undecided &= _disk_max(kept.float(), rects) == 0
+    if bool(undecided.any()):
+        kept |= _greedy(rank, undecided, radius)
     return kept
+
+
+def _greedy(rank: torch.Tensor, undecided: torch.Tensor, radius: float) -> torch.Tensor:
+    """Greedy NMS among the ``undecided`` pixels only (nothing else is near them)."""
+    r = int(math.floor(radius))
+    disk = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
+            if dy * dy + dx * dx <= radius * radius]
+    idx = undecided.nonzero()
+    order = torch.argsort(rank[undecided], descending=True)
+    taken: set[tuple[int, int, int]] = set()
+    for b, y, x in idx[order].tolist():
+        if not any((b, y + dy, x + dx) in taken for dy, dx in disk):
+            taken.add((b, y, x))
+    out = torch.zeros_like(undecided)
+    if taken:
+        t = torch.tensor(sorted(taken), device=rank.device)
+        out[t[:, 0], t[:, 1], t[:, 2]] = True
+    return out
 
 
 def find_peaks(prob_map: torch.Tensor, threshold: float = DEFAULT_SCORE_FLOOR,
