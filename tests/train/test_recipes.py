@@ -252,3 +252,11 @@ def test_count_threshold_chosen_on_validation_and_stored(synth_root, tmp_path):
     chosen = evaluate(gt, preds, sigmas=[20],
                       count_threshold=stored["count_threshold"]).counting.mae
     assert chosen <= min(mae) + 1e-9
+
+
+def test_old_configs_with_a_peak_threshold_still_load():
+    # vscrowd <= 0.1 stored "threshold" (on the smoothed map); the post defaults replace it.
+    cfg = TrainConfig.from_dict({"threshold": 0.5, "epochs": 2})
+    assert cfg.epochs == 2 and cfg.post.count_threshold == 0.5 and cfg.post.chosen_on == ""
+    with pytest.raises(ConfigError, match="score_floor"):
+        TrainConfig.from_dict({"post": {"score_floor": 2.0}}).validate()
