@@ -38,7 +38,7 @@ def calibrate_count_threshold(model, val_ds, val_gt: GroundTruth, cfg: TrainConf
     gt = val_gt.subset(keys)
     preds = Predictions.from_records(records)
     row = {k: i for i, k in enumerate(zip(preds.frames["video"], preds.frames["frame"]))}
-    scores = [preds.scores[preds.frame_rows(row[k])] for k in
+    scores = [preds.score[preds.frame_rows(row[k])] for k in
               zip(gt.frames["video"], gt.frames["frame"])]
     threshold, mae = choose_count_threshold(scores, gt.counts().tolist(),
                                             floor=cfg.post.score_floor)
