@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .common import DATA_OPTION, open_data, parse_size, progress
+from .video_commands import VIDEO_OPTIONS, predict_video_command
 
 
 def _require_torch(feature: str) -> None:
@@ -111,19 +112,32 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 
 @click.command("predict")
 @click.argument("model_source", metavar="MODEL", type=click.Path(path_type=Path))
-@DATA_OPTION
+@click.option("--data", "data", envvar="VSCROWD_DATA", show_envvar=True, default=None,
+              type=click.Path(path_type=Path),
+              help="Dataset root (ROOT/annotations, ROOT/videos); or use --video.")
+@click.option("--video", "video", default=None,
+              help="Your own footage instead of a dataset: a video file, a folder or glob "
+                   "of frames, or a stream URL OpenCV opens (writes JSON Lines as it runs).")
 @click.option("--split", default="test", show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="Prediction file (.json or .jsonl).")
+              help="Prediction file (.json or .jsonl; .jsonl with --video).")
 @click.option("--threshold", default=0.5, show_default=True, type=float,
               help="Peak threshold on the smoothed probability map.")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(["auto", "cpu", "cuda"]))
-def predict_cmd(model_source, data, split, out, threshold, device):
-    """Run a trained model over a split and write leaderboard predictions.
+@VIDEO_OPTIONS
+def predict_cmd(model_source, data, video, split, out, threshold, device, **video_opts):
+    """Run a trained model over a split (--data) or a video (--video) and write
+    predictions.
 
     MODEL is a training checkpoint, a run folder (best.pt, else last.pt), a folder
-    written by `vscrowd export`, or a Hugging Face repo id holding one."""
+    written by `vscrowd export`, or a Hugging Face repo id holding one; with --video it
+    may be `baseline`, the training-free baseline (no torch, no training)."""
+    if video is not None:
+        predict_video_command(model_source, video, out, threshold, device, **video_opts)
+        return
+    if data is None:
+        raise click.UsageError("give --data ROOT (a dataset split) or --video SRC")
     _require_torch("vscrowd predict")
     import torch
 
