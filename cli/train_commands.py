@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .common import DATA_OPTION, open_data, parse_size, progress
-from .video_commands import VIDEO_OPTIONS, predict_video_command
+from .video_commands import predict_video_command, video_options
 
 
 def _require_torch(feature: str) -> None:
@@ -125,7 +125,7 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
               help="Peak threshold on the smoothed probability map.")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(["auto", "cpu", "cuda"]))
-@VIDEO_OPTIONS
+@video_options
 def predict_cmd(model_source, data, video, split, out, threshold, device, **video_opts):
     """Run a trained model over a split (--data) or a video (--video) and write
     predictions.

@@ -12,7 +12,7 @@ import click
 from .common import progress
 
 
-def VIDEO_OPTIONS(f):
+def video_options(f):
     """The options of ``predict --video``."""
     opts = [
         click.option("--every", default=1, show_default=True, type=click.IntRange(min=1),

@@ -79,12 +79,12 @@ class _Writer:
                  write_ids: bool, counts: bool, count_threshold: float) -> None:
         self.out, self.source, self.tracker, self.write_ids = out, source, tracker, write_ids
         self.tmp = out.with_name(f".{out.name}.partial")
-        self.fh = open(self.tmp, "w", encoding="utf-8")
+        self.fh = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
         self.counts_path = out.with_name(out.stem + ".counts.csv") if counts else None
         self.cfh = None
         if self.counts_path is not None:
             self.ctmp = self.counts_path.with_name(f".{self.counts_path.name}.partial")
-            self.cfh = open(self.ctmp, "w", encoding="utf-8")
+            self.cfh = open(self.ctmp, "w", encoding="utf-8")  # noqa: SIM115
             self.cfh.write("frame,time,count,unique_people\n")
         self.count_threshold = count_threshold
         self.frames = self.points = 0
@@ -130,7 +130,8 @@ def _counts_json(path: Path, source: FrameSource, people: int, frames: int) -> N
 
 def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
                   threshold: float = 0.5, every: int = 1, start: int = 1,
-                  end: int | None = None, name: str | None = None, track: bool = False, counts: bool = False,
+                  end: int | None = None, name: str | None = None, track: bool = False,
+                  counts: bool = False,
                   tracker: TrackerConfig | None = None, device: str = "cpu",
                   scale: float = 1.0, buffer: int = 8,
                   progress: Callable[[int], None] | None = None,

@@ -203,5 +203,6 @@ def open_source(spec: str | Path, fps: float | None = None, name: str | None = N
     fourcc = int(cap.get(cv2.CAP_PROP_FOURCC))
     codec = "".join(chr((fourcc >> 8 * k) & 0xFF) for k in range(4)).strip("\x00 ") or "?"
     name = name or (spec.rstrip("/").rsplit("/", 1)[-1] if stream else Path(spec).stem)
-    return FrameSource(name, spec if stream else str(Path(spec).resolve()), float(rate), (w, h), None if stream or n <= 0 else n,
+    return FrameSource(name, spec if stream else str(Path(spec).resolve()), float(rate),
+                       (w, h), None if stream or n <= 0 else n,
                        "stream" if stream else "video", codec, _cap=cap)
