@@ -49,9 +49,12 @@ from .common import (
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Also write an HTML report folder (index.html; opens offline).")
+@click.option("--overwrite", is_flag=True, help="With --report: replace an earlier report.")
 def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
              plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv, track_sigma,
-             vic_interval):
+             vic_interval, report_dir, overwrite):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
@@ -86,6 +89,13 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     if plot_dir is not None:
         for p in result.plot(plot_dir):
             click.echo(f"wrote {p}", err=True)
+    if report_dir is not None:
+        from vscrowd.report import report_from_result
+
+        page = report_from_result(result, ds if split == "all" else ds.select(split=split),
+                                  predictions, report_dir, name=preds.stem,
+                                  overwrite=overwrite)
+        click.echo(f"wrote {page}", err=True)
 
 
 def _is_counts_file(path: Path) -> bool:

@@ -135,4 +135,51 @@ def _render_dataset(data, video, preds, no_gt, out, sigma, trail, fps, codec, ti
                                 codec=codec, fps=fps or 5.0, progress=tick)
 
 
-COMMANDS = [render_cmd]
+_OVERWRITE = click.option("--overwrite", is_flag=True,
+                          help="Replace an existing report folder (one vscrowd wrote).")
+
+
+@click.command("report")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Report folder (index.html); not inside the dataset root.")
+@click.option("--preds", type=click.Path(path_type=Path), default=None,
+              help="The predictions scored (adds curves, per-frame sections, worst frames).")
+@click.option("--data", "data", envvar="VSCROWD_DATA", default=None,
+              type=click.Path(path_type=Path), help="Dataset root (with --preds).")
+@click.option("--split", default="test", show_default=True, help="Split scored ('all').")
+@click.option("--name", default=None, help="Run name on the page (default: file stem).")
+@_OVERWRITE
+def report_cmd(results, out, preds, data, split, name, overwrite):
+    """One self-contained HTML page (opens offline) of a `vscrowd eval --json` file."""
+    from vscrowd.report import report_from_files
+
+    from .common import open_data
+
+    if (preds is None) != (data is None):
+        raise click.UsageError("--preds and --data go together")
+    ds = open_data(data) if data is not None else None
+    page = report_from_files(results, out, preds=preds, ds=ds, split=split, name=name,
+                             overwrite=overwrite)
+    click.echo(f"wrote {page}")
+
+
+@click.command("compare")
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Also write a report folder with the comparison page.")
+@click.option("--name", "names", multiple=True,
+              help="Run names, one per file in order (default: file stems).")
+@_OVERWRITE
+def compare_cmd(results, out, names, overwrite):
+    """Several `vscrowd eval --json` runs side by side, differences from the first."""
+    from vscrowd.report.compare import compare_runs, format_comparison, write_comparison
+
+    cols, rows = compare_runs(results, names or None)
+    click.echo(format_comparison(cols, rows))
+    if out is not None:
+        page = write_comparison(results, out, names=names or None, overwrite=overwrite)
+        click.echo(f"wrote {page}", err=True)
+
+
+COMMANDS = [render_cmd, report_cmd, compare_cmd]
