@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("torch", reason="the trained-model path needs torch (the torch extra)")
 
-from vscrowd.eval import read_predictions  # noqa: E402
-from vscrowd.train import TrainConfig, predict, train  # noqa: E402
-from vscrowd.video import predict_video  # noqa: E402
+from vscrowd.eval import read_predictions
+from vscrowd.train import TrainConfig, predict, train
+from vscrowd.video import predict_video
 
 
 @pytest.fixture(scope="module")

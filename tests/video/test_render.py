@@ -8,13 +8,12 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from vscrowd.cli.main import app
 
 from vscrowd import VSCrowd, synthesize
-from vscrowd.cli.main import app
 from vscrowd.eval import Predictions
 from vscrowd.show import COLOURS
-from vscrowd.video import h264_encoder, predict_video, render_dataset_video
-from vscrowd.video import render_prediction_file
+from vscrowd.video import h264_encoder, predict_video, render_dataset_video, render_prediction_file
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,10 @@
 """HTML building blocks of the report pages: sortable tables, inline SVG charts and the
 page shell. Everything is inline (CSS, JS, SVG, images as data URIs): the page opens
-from disk with no server and no network."""
+from disk with no server and no network.
+
+Tables sort by a click on a header, or from the address: ``index.html?sort=TABLE:COL``
+(``:desc`` for descending; e.g. ``?sort=t-per-video:6:desc``, most missed heads first),
+so a sorted view can be linked to."""
 
 from __future__ import annotations
 
@@ -50,6 +54,9 @@ rows.forEach(function(r){b.appendChild(r);});}
 document.addEventListener('DOMContentLoaded',function(){
 document.querySelectorAll('table.sortable th').forEach(function(th){
 th.addEventListener('click',function(){sortTable(th);});});
+var m=/[?&]sort=([^:&]+):(\\d+)(?::(asc|desc))?/.exec(location.search);if(m){
+var t=document.getElementById(decodeURIComponent(m[1]));if(t){var th=t.tHead.rows[0].cells[
++m[2]];if(th){sortTable(th);if(m[3]==='desc'){sortTable(th);}}}}
 document.body.setAttribute('data-ready','1');});
 """
 
