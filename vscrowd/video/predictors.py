@@ -23,68 +23,68 @@ Ready = list[tuple[int, np.ndarray]]
 
 
 class BaselineStream:
-    """:func:`vscrowd.baselines.background_blobs` on a stream: the background is the
-    median of the last ``history`` sampled frames (one every ``refresh`` frames; the
-    first ``history`` frames seed it, so their points come out once it exists). Frames
-    are processed at most ``work_width`` px wide (peaks mapped back to source pixels)."""
+    """:func:`vscrowd.baselines.background_blobs` on a stream. The background starts as
+    the per-pixel median of the first ``history`` frames (their points come out once
+    it exists; a shorter video uses all its frames, exactly as the dataset baseline)
+    and then follows the stream as a running approximate median (each frame moves each
+    pixel one grey level towards itself: O(pixels), no frame buffer). Frames are
+    processed at most ``work_width`` px wide; peaks are mapped back to source pixels."""
 
     method = "background-blobs"
     all_frames = False  # skipped frames (--every) need not be decoded
 
     def __init__(self, size: tuple[int, int], *, min_distance: int = 3,
-                 rel_threshold: float = 0.15, history: int = 25, refresh: int = 15,
-                 work_width: int = 960) -> None:
+                 rel_threshold: float = 0.15, history: int = 15,
+                 work_width: int = 640) -> None:
         w, h = size
         self.scale = min(1.0, work_width / w)
         self.work = (max(1, round(w * self.scale)), max(1, round(h * self.scale)))
-        self.rel, self.refresh = rel_threshold, refresh
+        self.rel, self.history = rel_threshold, history
         self.kernel = np.ones((2 * min_distance + 1,) * 2, np.uint8)
-        self.ring: deque[np.ndarray] = deque(maxlen=history)
         self.pending: list[tuple[int, np.ndarray]] = []
         self.bg: np.ndarray | None = None
-        self.seen = 0
 
     def thresholds(self) -> dict[str, Any]:
-        return {"rel_threshold": self.rel, "history": self.ring.maxlen,
-                "refresh": self.refresh, "work_size": list(self.work)}
+        return {"rel_threshold": self.rel, "history": self.history,
+                "work_size": list(self.work)}
 
     def _gray(self, img: np.ndarray) -> np.ndarray:
-        g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-        if self.scale < 1:
-            g = cv2.resize(g, self.work, interpolation=cv2.INTER_AREA)
-        return g
+        if self.scale < 1:  # shrink first: the colour conversion then costs less.
+            # Bilinear, not area averaging: 4x cheaper at 1080p, which keeps the command
+            # decode-bound; the Gaussian smoothing of the difference follows anyway.
+            img = cv2.resize(img, self.work, interpolation=cv2.INTER_LINEAR)
+        return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
 
     def _points(self, gray: np.ndarray) -> np.ndarray:
-        diff = cv2.absdiff(gray, self.bg).astype(np.float32)
+        # 16-bit fixed point (grey levels x 256): half the time of float32 filters, and
+        # fine enough that smoothed peaks rarely tie.
+        diff = cv2.absdiff(gray, self.bg).astype(np.uint16) << 8
         smooth = cv2.GaussianBlur(diff, (0, 0), 1.5)
-        top = max(float(smooth.max()), 1e-6)
-        peak = (smooth == cv2.dilate(smooth, self.kernel)) & (smooth > self.rel * top)
-        ys, xs = np.nonzero(peak)
+        top = max(float(smooth.max()), 1.0)
+        peak = cv2.compare(smooth, cv2.dilate(smooth, self.kernel), cv2.CMP_EQ)
+        peak &= cv2.compare(smooth, self.rel * top, cv2.CMP_GT)
+        found = cv2.findNonZero(peak)
+        if found is None:
+            return np.empty((0, 3))
+        xs, ys = found.reshape(-1, 2).T
         pts = np.column_stack([(xs + 0.5) / self.scale - 0.5, (ys + 0.5) / self.scale - 0.5,
                                smooth[ys, xs] / top])
         return pts.astype(np.float64)
 
-    def _update_background(self) -> None:
-        self.bg = np.median(np.stack(self.ring), axis=0).astype(np.uint8)
-
     def feed(self, index: int, img: np.ndarray, centre: bool = True) -> Ready:
         gray = self._gray(img)
-        self.seen += 1
         if self.bg is None:
-            self.ring.append(gray)
             self.pending.append((index, gray))
-            if len(self.ring) < self.ring.maxlen:
-                return []
-            return self.finish()
-        if self.seen % self.refresh == 0:
-            self.ring.append(gray)
-            self._update_background()
-        return [(index, self._points(gray))]
+            return self.finish() if len(self.pending) >= self.history else []
+        out = [(index, self._points(gray))]
+        self.bg += gray > self.bg  # the running approximate median
+        self.bg -= gray < self.bg
+        return out
 
     def finish(self) -> Ready:
         if not self.pending:
             return []
-        self._update_background()
+        self.bg = np.median(np.stack([g for _, g in self.pending]), axis=0).astype(np.uint8)
         out = [(i, self._points(g)) for i, g in self.pending]
         self.pending = []
         return out
