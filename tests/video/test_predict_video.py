@@ -197,3 +197,26 @@ def test_glob_source(synth_root, tmp_path):
     pattern = str(synth_root / "videos" / "test_001" / "000[1-3].jpg")
     res = predict_video("baseline", pattern, tmp_path / "p.jsonl", name="test_001")
     assert res.frames == 3
+
+
+def test_a_stream_url(clip, tmp_path):
+    # An HTTP URL is opened as a stream (no announced length): it ends where the server
+    # stops sending, and the run says so.
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(clip.parent))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{clip.name}"
+        res = predict_video("baseline", url, tmp_path / "p.jsonl")
+    finally:
+        server.shutdown()
+    head = _lines(tmp_path / "p.jsonl")[0]
+    assert head["source"] == url and head["video"] == "test_001"
+    assert res.frames == 6 and res.stop is not None and res.stop.frame == 6
+    assert "stream ended" in res.stop.reason

@@ -202,7 +202,8 @@ def open_source(spec: str | Path, fps: float | None = None, name: str | None = N
     rate = fps or cap.get(cv2.CAP_PROP_FPS) or 25.0
     fourcc = int(cap.get(cv2.CAP_PROP_FOURCC))
     codec = "".join(chr((fourcc >> 8 * k) & 0xFF) for k in range(4)).strip("\x00 ") or "?"
-    name = name or (spec.rstrip("/").rsplit("/", 1)[-1] if stream else Path(spec).stem)
+    last = spec.split("?")[0].rstrip("/").rsplit("/", 1)[-1]  # a URL's last path segment
+    name = name or ((Path(last).stem or "stream") if stream else Path(spec).stem)
     return FrameSource(name, spec if stream else str(Path(spec).resolve()), float(rate),
                        (w, h), None if stream or n <= 0 else n,
                        "stream" if stream else "video", codec, _cap=cap)
