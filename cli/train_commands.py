@@ -138,6 +138,10 @@ def predict_cmd(model_source, data, video, split, out, threshold, device, **vide
         return
     if data is None:
         raise click.UsageError("give --data ROOT (a dataset split) or --video SRC")
+    if str(model_source) in ("baseline", "background-blobs") and not model_source.exists():
+        raise click.UsageError("the training-free baseline on a dataset is `vscrowd "
+                               "baseline --data ROOT --out P`; `predict baseline` takes "
+                               "--video")
     _require_torch("vscrowd predict")
     import torch
 

@@ -9,6 +9,7 @@ per-frame work of the caller.
 from __future__ import annotations
 
 import glob
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -170,6 +171,19 @@ def _image_files(spec: str) -> list[Path] | None:
     return None
 
 
+def _open_quietly(spec: str):
+    """``cv2.VideoCapture`` without OpenCV's and FFmpeg's own warnings on stderr: a
+    failure becomes one error of ours instead (the user can still set
+    OPENCV_FFMPEG_LOGLEVEL to see FFmpeg's messages)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    try:
+        return cv2.VideoCapture(spec, cv2.CAP_FFMPEG)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
 def open_source(spec: str | Path, fps: float | None = None, name: str | None = None
                 ) -> FrameSource:
     """Open a video file, a folder of frames, a glob of frames or a stream URL.
@@ -191,7 +205,7 @@ def open_source(spec: str | Path, fps: float | None = None, name: str | None = N
     stream = "://" in spec
     if not stream and not Path(spec).is_file():
         raise DatasetError(f"{spec}: no such video file, folder or pattern")
-    cap = cv2.VideoCapture(spec, cv2.CAP_FFMPEG)
+    cap = _open_quietly(spec)
     w, h = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     if not cap.isOpened() or w <= 0 or h <= 0:
         what = "stream" if stream else _describe_file(Path(spec), cap)
