@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
+from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
     DATA_OPTION,
@@ -49,12 +50,15 @@ from .common import (
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(min=1),
+              help="Threads sharing the evaluation (1: none started); numbers never change.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
               help="Also write an HTML report folder (index.html; opens offline).")
 @click.option("--overwrite", is_flag=True, help="With --report: replace an earlier report.")
 def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
              plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv, track_sigma,
-             vic_interval, report_dir, overwrite):
+             vic_interval, threads, report_dir, overwrite):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
@@ -64,7 +68,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
 
     names = None
     if names_csv is not None:
-        from vscrowd.namemap import read_name_map
+        from vscrowd.datasets.namemap import read_name_map
 
         names = read_name_map(names_csv)
     ds = open_data(data, split_file, no_cache, names=names)
@@ -74,7 +78,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     predictions = read_predictions(preds)
     if names:
         predictions = predictions.rename_videos(names)
-    if predictions.track_ids is not None:
+    if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
@@ -84,7 +88,8 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
                           split=None if split == "all" else split,
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
-                          bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
+                          bootstrap=bootstrap, seed=seed, threads=threads,
+                          progress=lambda _s: bar.update())
     emit(result.format(fmt), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
@@ -114,8 +119,8 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
     from vscrowd.errors import VSCrowdWarning
     from vscrowd.eval import GroundTruth
     from vscrowd.eval.results import format_tracking
-    from vscrowd.eval.tracks import score_counts
     from vscrowd.eval.vic import read_video_counts
+    from vscrowd.eval.video_scores import score_counts
 
     counts = read_video_counts(path)
     if names:
@@ -158,7 +163,7 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
 def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
-    from vscrowd.tracker import TrackerConfig, track_points
+    from vscrowd.methods.tracker import TrackerConfig, track_points
 
     ds = open_data(data, split=None if split == "all" else split)
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
@@ -168,7 +173,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
                               progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
-                    tracks.track_ids.tolist())))
+                    tracks.track_id.tolist())))
     click.echo(f"wrote {out}: {n} tracks, {len(tracks)} points")
 
 
@@ -181,8 +186,8 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
 def baseline_cmd(data, split, out):
     """A first prediction file without training: the training-free baseline (per-video
     median background, blob peaks of the difference). Needs frame images, not torch."""
-    from vscrowd.baselines import background_blobs
     from vscrowd.eval import write_predictions
+    from vscrowd.methods.baselines import background_blobs
 
     ds = open_data(data, split=None if split == "all" else split)
     with progress(len(ds.videos), "baseline") as bar:

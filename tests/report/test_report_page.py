@@ -12,11 +12,11 @@ from PIL import Image
 from vscrowd.cli.main import app
 
 from vscrowd import VSCrowd, synthesize
-from vscrowd.baselines import background_blobs
 from vscrowd.errors import OutputError, PredictionFormatError
 from vscrowd.eval import write_predictions
+from vscrowd.methods.baselines import background_blobs
+from vscrowd.methods.tracker import track_points
 from vscrowd.report import read_results, report_from_files
-from vscrowd.tracker import track_points
 
 from .browser import load, needs_chromium
 

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vscrowd import VSCrowd
-from vscrowd.baselines import background_blobs
 from vscrowd.clipwindow import clip_window
 from vscrowd.errors import ConfigError, DatasetError
 from vscrowd.eval import evaluate, read_predictions
 from vscrowd.eval.vic import read_video_counts
+from vscrowd.methods.baselines import background_blobs
 from vscrowd.video import open_source, predict_video, render_dataset_video
 from vscrowd.video.predictors import BaselineStream, ClipWindows
 
@@ -72,8 +72,8 @@ def test_baseline_stream_matches_the_dataset_baseline(synth_root, tmp_path):
     got = read_predictions(tmp_path / "p.jsonl")
     near = []
     for row in range(len(got.frames)):
-        a = got.in_frame(row).points
-        b = ref.in_frame(ref.resolver().row("test_001", got.frames["frame"].iat[row])).points
+        a = got.in_frame(row).xy
+        b = ref.in_frame(ref.resolver().row("test_001", got.frames["frame"].iat[row])).xy
         d = np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1))
         assert len(a) and abs(len(a) - len(b)) <= max(2, len(b) // 5)
         near += (d.min(axis=1) <= 1.5).tolist()
@@ -107,8 +107,8 @@ def test_every_start_end_select_frame_numbers(synth_root, tmp_path):
 def test_track_and_counts(clip, tmp_path):
     res = predict_video("baseline", clip, tmp_path / "p.jsonl", track=True, counts=True)
     preds = read_predictions(tmp_path / "p.jsonl")
-    assert preds.track_ids is not None and (preds.track_ids >= 0).all()
-    assert preds.scores.min() >= 0.5  # the tracker's score threshold
+    assert preds.track_id is not None and (preds.track_id >= 0).all()
+    assert preds.score.min() >= 0.5  # the tracker's score threshold
     rows = (tmp_path / "p.counts.csv").read_text().splitlines()
     assert rows[0] == "frame,time,count,unique_people" and len(rows) == 7
     assert int(rows[-1].split(",")[3]) == res.people

@@ -35,8 +35,8 @@ def test_model_on_a_folder_of_frames_equals_dataset_predict(run, synth_root, tmp
         frame = got.frames["frame"].iat[row]
         want = ref.in_frame(ref.resolver().row("test_001", frame))
         here = got.in_frame(row)
-        np.testing.assert_allclose(here.points, want.points, atol=0.006)
-        np.testing.assert_allclose(here.scores, want.scores, atol=6e-5)
+        np.testing.assert_allclose(here.xy, want.xy, atol=0.006)
+        np.testing.assert_allclose(here.score, want.score, atol=6e-5)
 
 
 @pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
@@ -45,4 +45,4 @@ def test_model_every_and_scale(run, synth_root, tmp_path):
                         tmp_path / "p.jsonl", threshold=0.005, every=4, scale=0.5)
     got = read_predictions(tmp_path / "p.jsonl")
     assert got.frames["frame"].tolist() == ["1", "5"] and res.frames == 2
-    assert got.points[:, 0].max() > 80  # mapped back: the half-size frames are 80 px wide
+    assert got.xy[:, 0].max() > 80  # mapped back: the half-size frames are 80 px wide

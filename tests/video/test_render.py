@@ -12,8 +12,8 @@ from vscrowd.cli.main import app
 
 from vscrowd import VSCrowd, synthesize
 from vscrowd.eval import Predictions
-from vscrowd.show import COLOURS
 from vscrowd.video import h264_encoder, predict_video, render_dataset_video, render_prediction_file
+from vscrowd.viz.show import COLOURS
 
 
 @pytest.fixture(scope="module")

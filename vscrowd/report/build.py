@@ -60,7 +60,7 @@ def report_from_result(result, gt, preds, out: str | Path, *, name: str = "run",
     """The page of an :class:`~vscrowd.eval.EvaluationResult` of ``preds`` on ``gt``: a
     :class:`~vscrowd.eval.GroundTruth`, or the (selected) VSCrowd scored, which adds
     overlays of the worst frames and links to the frame images."""
-    from ..dataset import VSCrowd
+    from ..datasets.vscrowd import VSCrowd
     from ..eval import GroundTruth
 
     ds = gt if isinstance(gt, VSCrowd) else None

@@ -80,14 +80,14 @@ def frame_stats(gt: GroundTruth, preds: Predictions, *, sigma: float = 20.0,
     if len(preds.frames) == 0:
         raise PredictionFormatError("the predictions list no frame", path=preds.source)
     row = gt.resolver().rows(preds.frames["video"], preds.frames["frame"])
-    keep = (preds.scores >= threshold) & (row[preds.frame_index] >= 0)
+    keep = (preds.score >= threshold) & (row[preds.frame_index] >= 0)
     dt_frame = row[preds.frame_index][keep]
     order = np.argsort(dt_frame, kind="stable")
-    dt_frame, dt_xy = dt_frame[order], preds.points[keep][order]
-    dt_score = preds.scores[keep][order]
+    dt_frame, dt_xy = dt_frame[order], preds.xy[keep][order]
+    dt_score = preds.score[keep][order]
     n = len(gt.frames)
     dt_gt, gt_matched = sigma_matches(dt_frame, dt_xy, rank_in_frame(dt_frame, dt_score),
-                                      gt.frame_index, gt.points, sigma, np.array([0.5]))
+                                      gt.frame_index, gt.xy, sigma, np.array([0.5]))
     g = np.bincount(gt.frame_index, minlength=n)
     p = np.bincount(dt_frame, minlength=n)
     tp = np.bincount(dt_frame[dt_gt[0] >= 0], minlength=n)

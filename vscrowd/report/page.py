@@ -155,7 +155,7 @@ def _counts_over_time(inp: ReportInputs, out_dir: Path) -> str:
 
 
 def _overlay_uri(inp: ReportInputs, video: str, frame: str, sigma: float) -> str | None:
-    from ..show import render_frame
+    from ..viz.show import render_frame
 
     try:
         ov = render_frame(inp.ds, video, frame, inp.preds, sigma=sigma,

@@ -20,7 +20,7 @@ import numpy as np
 from .._io import atomic_write_text, ensure_parent
 from ..errors import ConfigError
 from ..eval.prediction_files import FORMAT_NAME, FORMAT_VERSION
-from ..tracker import OnlineTracker, TrackerConfig
+from ..methods.tracker import OnlineTracker, TrackerConfig
 from .predictors import BASELINE_NAMES, BaselineStream, ModelStream
 from .source import FrameSource, StreamStop, open_source
 

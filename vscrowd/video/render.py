@@ -17,13 +17,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..dataset import VSCrowd
+from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, PredictionFormatError
 from ..eval.localization import sigma_matches
 from ..eval.matching import rank_in_frame
 from ..eval.prediction_files import read_predictions
 from ..eval.predictions import Predictions
-from ..show import COLOURS, track_colour
+from ..viz.show import COLOURS, track_colour
 from .encode import Codec, VideoWriter
 from .source import FrameSource, open_source
 
@@ -43,12 +43,12 @@ def _frame_points(preds: Predictions | None, video: str) -> dict[str, np.ndarray
     if preds is None:
         return {}
     out = {}
-    ids = preds.track_ids
+    ids = preds.track_id
     for r in np.flatnonzero(preds.frames["video"].to_numpy(object) == video):
         rows = preds.frame_rows(int(r))
-        t = ids[rows] if ids is not None else np.full(len(preds.scores[rows]), -1)
+        t = ids[rows] if ids is not None else np.full(len(preds.score[rows]), -1)
         out[str(preds.frames["frame"].iat[r])] = np.column_stack(
-            [preds.points[rows], preds.scores[rows], t])
+            [preds.xy[rows], preds.score[rows], t])
     return out
 
 
