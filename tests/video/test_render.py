@@ -131,3 +131,20 @@ def test_predict_video_cli(root, tmp_path):
     assert len(res.output.strip().splitlines()) == 1
     res = r.invoke(app, ["predict", "baseline", "--out", str(out)])
     assert res.exit_code == 2 and "--video" in res.output
+
+
+@pytest.mark.parametrize("codec", ["mp4v", "h264"])
+def test_a_failed_render_leaves_no_file(root, tmp_path, codec):
+    if codec == "h264" and h264_encoder() is None:
+        pytest.skip("imageio-ffmpeg (the video extra) is not installed")
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"previous")
+
+    def stop(n):
+        if n == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_dataset_video(VSCrowd(root), "test_001", out, codec=codec, progress=stop)
+    assert out.read_bytes() == b"previous" and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["o.mp4"]

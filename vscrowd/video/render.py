@@ -127,7 +127,7 @@ class _Painter:
 
 
 def _strip(w: int, h: int, counts: np.ndarray, gt_counts: np.ndarray | None) -> np.ndarray:
-    """The count-over-time strip (predicted: orange; ground truth: green)."""
+    """The count-over-time strip (predicted: blue; ground truth: green)."""
     strip = np.zeros((h, w, 3), np.uint8)
     top = max(1.0, float(counts.max(initial=0)),
               float(gt_counts.max(initial=0)) if gt_counts is not None else 0.0)
