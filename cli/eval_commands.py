@@ -73,6 +73,9 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
         names = read_name_map(names_csv)
     ds = open_data(data, split_file, no_cache, names=names)
     if _is_counts_file(preds):
+        if report_dir is not None:
+            raise click.UsageError("--report needs point predictions; a counts file has "
+                                   "only the video-counting table")
         _eval_counts(ds, preds, split, names, json_out, fmt, vic_interval)
         return
     predictions = read_predictions(preds)

@@ -220,3 +220,21 @@ def test_a_stream_url(clip, tmp_path):
     assert head["source"] == url and head["video"] == "test_001"
     assert res.frames == 6 and res.stop is not None and res.stop.frame == 6
     assert "stream ended" in res.stop.reason
+
+
+def test_cli_says_where_a_stream_stopped(tmp_path):
+    from click.testing import CliRunner
+    from vscrowd.cli.main import app
+
+    path = tmp_path / "cut.avi"
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for i in range(30):
+        vw.write(np.full((48, 64, 3), 8 * i, np.uint8))
+    vw.release()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    res = CliRunner().invoke(app, ["predict", "baseline", "--video", str(path), "--out",
+                                   str(tmp_path / "p.jsonl")])
+    assert res.exit_code == 0, res.output
+    assert "warning: the file ended or could not be decoded further after frame" in res.output
+    assert "of 30" in res.output and "holds the frames up to there" in res.output
