@@ -75,3 +75,14 @@ def test_compare_page_in_a_browser(runs, tmp_path):
     assert 'class="better"' in row  # higher mAP: better
     row = seen.dom.split(">count MAE<")[1].split("</tr>")[0]
     assert 'class="worse"' in row  # higher MAE: worse
+
+
+def test_per_scene_and_worst_frame_rows():
+    gt = GroundTruth.from_points({("a", "1"): np.zeros((3, 2)), ("a", "2"): np.zeros((9, 2)),
+                                  ("b", "1"): np.zeros((1, 2))})
+    preds = Predictions.from_records([{"video": "b", "frame": "1", "points": []}])
+    st = frame_stats(gt, preds)
+    sc = st.per_scene({"a": [1, 2], "b": [2], "c": None}).set_index("scene")
+    assert sc.loc["1", "gt"] == 12 and sc.loc["2", "gt"] == 13 and sc.loc["2", "frames"] == 3
+    # worst_frame names a row of the frame table: frame a/2 (9 heads missed)
+    assert st.table.loc[sc.loc["2", "worst_frame"], ["video", "frame"]].tolist() == ["a", "2"]

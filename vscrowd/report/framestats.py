@@ -53,7 +53,8 @@ class FrameStats:
         if not rows:
             return pd.DataFrame()
         pairs = pd.DataFrame(rows, columns=["video", "scene"])
-        joined = self.table.merge(pairs, on="video")
+        # Keep the frame table's index: worst_frame names rows of self.table.
+        joined = self.table.reset_index().merge(pairs, on="video").set_index("index")
         return _summary(joined.groupby("scene", sort=True))
 
     def worst(self, column: str, k: int) -> pd.DataFrame:

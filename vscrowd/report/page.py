@@ -111,20 +111,30 @@ def _video_tables(inp: ReportInputs) -> list[tuple[str, str, str]]:
         d = st.per_density()
         dcols = ["GT heads", "frames", "gt", "pred", "tp", "fp", "missed", "precision",
                  "recall", "MAE"]
-        out.append(("per-density", "Per density (GT heads per frame)",
-                    table(dcols, d[dcols].to_numpy(object).tolist(), table_id="t-per-density")))
+        note = ("<p class=note>Each row links to the video of its largest count "
+                "error.</p>")
+        out.append(("per-density", "Per density (GT heads per frame)", note + table(
+            dcols, d[dcols].to_numpy(object).tolist(), table_id="t-per-density",
+            links=_worst_links(st, d))))
         if inp.scene_labels:
             sc = st.per_scene(inp.scene_labels)
             if len(sc):
                 scols = ["scene", *dcols[1:]]
-                out.append(("per-scene", "Per scene", table(
-                    scols, sc[scols].to_numpy(object).tolist(), table_id="t-per-scene")))
+                out.append(("per-scene", "Per scene", note + table(
+                    scols, sc[scols].to_numpy(object).tolist(), table_id="t-per-scene",
+                    links=_worst_links(st, sc))))
     elif pv:
         cols = list(next(iter(pv.values())))
         out.append(("per-video", "Per video", '<div class="scroll">' + table(
             cols, [[r.get(c) for c in cols] for r in pv.values()], table_id="t-per-video")
             + "</div>"))
     return out
+
+
+def _worst_links(st: FrameStats, groups) -> list[str]:
+    """Anchor of the video holding each group's largest count error."""
+    videos = st.table["video"]
+    return [f"#v-{videos.loc[i]}" for i in groups["worst_frame"]]
 
 
 def _frame_link(inp: ReportInputs, out_dir: Path, video: str, frame: str) -> str | None:
