@@ -15,7 +15,7 @@ from .groundtruth import GroundTruth
 from .tracking import TrackingResult, TrackSequence, tracking_metrics
 from .vic import PROTOCOLS, VICResult, VideoCount, vic_metrics, video_count
 
-__all__ = ["score_counts", "score_tracks"]
+__all__ = ["score_counts", "score_tracks", "truth_counts"]
 
 
 def _video_slices(gt: GroundTruth) -> dict[str, tuple[int, int]]:
@@ -70,6 +70,12 @@ def score_tracks(gt: GroundTruth, dt_frame: np.ndarray, dt_xy: np.ndarray,
     vic = {p: vic_metrics(truth[p], pred_counts[p], protocol=p, interval=interval,
                           labels=labels) for p in PROTOCOLS}
     return tracking, vic
+
+
+def truth_counts(gt: GroundTruth, interval: int = 15) -> dict[str, dict[str, VideoCount]]:
+    """``{protocol: {video: VideoCount}}`` of the ground truth (with frame counts and
+    per-pair inflow/outflow)."""
+    return _gt_counts(gt, _video_slices(gt), interval)
 
 
 def score_counts(gt: GroundTruth, counts: Mapping[str, VideoCount], *, interval: int = 15,
