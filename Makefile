@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test lint bench venv install-demo install-dev clean
+.PHONY: demo test lint bench venv install-demo install-dev browser clean
 
 venv:
 	@# A venv whose interpreter or pip is missing/broken (half-made) is rebuilt.
@@ -37,13 +37,26 @@ demo: install-demo
 lint: install-dev
 	$(PY) -m ruff check .
 
-test: install-dev
+# The report page is tested in a real headless browser: Chromium from the system
+# packages, installed here when missing (CI runs as root with apt; a no-op when present).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium (browser tests of vscrowd report)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				chromium >/dev/null || exit 1; \
+		else \
+			echo "note: no chromium and no root apt-get: the browser tests will be skipped"; \
+		fi; }
+
+test: install-dev browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 bench: install-dev
 	$(PY) benchmarks/annotations_speed.py
 	$(PY) benchmarks/eval_speed.py
+	$(PY) benchmarks/video_speed.py
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache .ruff_cache

@@ -65,9 +65,13 @@ from .common import (
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True,
               type=click.IntRange(min=1),
               help="Threads sharing the evaluation (1: none started); numbers never change.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Also write an HTML report folder (index.html; opens offline).")
+@click.option("--overwrite", is_flag=True, help="With --report: replace an earlier report.")
 def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, metrics,
              count_threshold, json_out, fmt, layout, plot_dir, bootstrap, seed,
-             ignore_unknown, no_cache, names_csv, track_sigma, vic_interval, threads):
+             ignore_unknown, no_cache, names_csv, track_sigma, vic_interval, threads,
+             report_dir, overwrite):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth, or
     a video-counting results file (DRNet .npy, CGNet/OMAN JSON, vscrowd counts).
 
@@ -81,6 +85,9 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     files, dir_labels = split_sources(split_file, splits_dir)
     labels_file = labels_file or dir_labels
     if sniff_results_file(preds) != "points":
+        if report_dir is not None:
+            raise click.UsageError("--report needs point predictions; a counts file has "
+                                   "only the video-counting table")
         ds = (open_data(data, files, no_cache, names=names, scene_labels=labels_file)
               if data is not None else None)
         report = score_results_file(preds, data=ds, split=split, split_files=files,
@@ -110,6 +117,13 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     if plot_dir is not None:
         for p in result.plot(plot_dir):
             click.echo(f"wrote {p}", err=True)
+    if report_dir is not None:
+        from vscrowd.report import report_from_result
+
+        page = report_from_result(result, ds if split == "all" else ds.select(split=split),
+                                  predictions, report_dir, name=preds.stem,
+                                  overwrite=overwrite)
+        click.echo(f"wrote {page}", err=True)
 
 
 @click.command("track")

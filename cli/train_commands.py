@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .common import DATA_OPTION, open_data, parse_size, progress
+from .video_commands import predict_video_command, video_options
 
 
 def _require_torch(feature: str) -> None:
@@ -132,10 +133,15 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 
 @click.command("predict")
 @click.argument("model_source", metavar="MODEL", type=click.Path(path_type=Path))
-@DATA_OPTION
+@click.option("--data", "data", envvar="VSCROWD_DATA", show_envvar=True, default=None,
+              type=click.Path(path_type=Path),
+              help="Dataset root (ROOT/annotations, ROOT/videos); or use --video.")
+@click.option("--video", "video", default=None,
+              help="Your own footage instead of a dataset: a video file, a folder or glob "
+                   "of frames, or a stream URL OpenCV opens (writes JSON Lines as it runs).")
 @click.option("--split", default="test", show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="Prediction file (.json or .jsonl).")
+              help="Prediction file (.json or .jsonl; .jsonl with --video).")
 @click.option("--threshold", default=None, type=float,
               help="Count threshold on a peak's own probability (default: the model's, "
                    "chosen on validation at the end of training).")
@@ -143,11 +149,25 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
               help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(["auto", "cpu", "cuda"]))
-def predict_cmd(model_source, data, split, out, threshold, score_floor, device):
-    """Run a trained model over a split and write leaderboard predictions.
+@video_options
+def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device,
+                **video_opts):
+    """Run a trained model over a split (--data) or a video (--video) and write
+    predictions.
 
     MODEL is a training checkpoint, a run folder (best.pt, else last.pt), a folder
-    written by `vscrowd export`, or a Hugging Face repo id holding one."""
+    written by `vscrowd export`, or a Hugging Face repo id holding one; with --video it
+    may be `baseline`, the training-free baseline (no torch, no training)."""
+    if video is not None:
+        predict_video_command(model_source, video, out, threshold, score_floor, device,
+                              **video_opts)
+        return
+    if data is None:
+        raise click.UsageError("give --data ROOT (a dataset split) or --video SRC")
+    if str(model_source) in ("baseline", "background-blobs") and not model_source.exists():
+        raise click.UsageError("the training-free baseline on a dataset is `vscrowd "
+                               "baseline --data ROOT --out P`; `predict baseline` takes "
+                               "--video")
     _require_torch("vscrowd predict")
     import torch
 

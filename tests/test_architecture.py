@@ -106,10 +106,10 @@ LAYERS = {
     "vscrowd.datasets": 2,
     "vscrowd.acquire": 3, "vscrowd.synth": 3,
     "vscrowd.eval": 4,
-    "vscrowd.methods": 5, "vscrowd.viz": 5,
+    "vscrowd.methods": 5, "vscrowd.viz": 5, "vscrowd.report": 5,
     "vscrowd.data": 6,
     "vscrowd.models": 7,
-    "vscrowd.train": 8, "vscrowd.demo": 8,
+    "vscrowd.train": 8, "vscrowd.demo": 8, "vscrowd.video": 8,
 }
 # Deliberate upward imports, each lazy (inside a function) and with its reason.
 UPWARD_ALLOWED = {

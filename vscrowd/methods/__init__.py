@@ -5,6 +5,7 @@ tracker (no torch). Names load on first use.
 from .._lazy import lazy_exports
 
 _EXPORTS = {
+    "OnlineTracker": ".tracker",
     "TrackerConfig": ".tracker",
     "background_blobs": ".baselines",
     "track_points": ".tracker",
@@ -12,6 +13,7 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "OnlineTracker",
     "TrackerConfig",
     "background_blobs",
     "track_points",

@@ -23,7 +23,7 @@ from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError
 from ..eval.predictions import Predictions
 
-__all__ = ["TrackerConfig", "track_points"]
+__all__ = ["OnlineTracker", "TrackerConfig", "track_points"]
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,30 @@ class TrackerConfig:
         return self
 
 
-def _link(frames_pts: list[np.ndarray], cfg: TrackerConfig) -> list[np.ndarray]:
-    """Track IDs (-1: dropped) for the points of each frame of one video."""
-    pos = np.empty((0, 2))
-    vel = np.empty((0, 2))
-    last = np.empty(0, np.int64)
-    tid = np.empty(0, np.int64)
-    next_id, out, length = 0, [], {}
-    for f, pts in enumerate(frames_pts):
+class OnlineTracker:
+    """The linking step of :func:`track_points`, one frame at a time (``vscrowd predict
+    --video --track`` links on the fly with it). ``update(points)`` returns the track ID
+    of each point; ``lengths`` counts the frames each track was seen in (the offline
+    tracker drops tracks shorter than ``min_length`` afterwards, which an online one
+    cannot do for points it has already written)."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.cfg = (config or TrackerConfig()).validate()
+        self.pos = np.empty((0, 2))
+        self.vel = np.empty((0, 2))
+        self.last = np.empty(0, np.int64)
+        self.tid = np.empty(0, np.int64)
+        self.next_id = 0
+        self.frame = 0
+        self.lengths: dict[int, int] = {}
+
+    def update(self, pts: np.ndarray) -> np.ndarray:
+        """Track IDs (int64) of ``pts`` ``(n, 2)``, the points of the next frame."""
+        cfg, f = self.cfg, self.frame
+        pts = np.asarray(pts, np.float64).reshape(-1, 2)
         ids = np.full(len(pts), -1, np.int64)
-        live = f - last <= cfg.max_gap + 1
-        pos, vel, last, tid = pos[live], vel[live], last[live], tid[live]
-        matched_t = np.zeros(len(tid), bool)
+        live = f - self.last <= cfg.max_gap + 1
+        pos, vel, last, tid = self.pos[live], self.vel[live], self.last[live], self.tid[live]
         if len(pts) and len(tid):
             gap = (f - last)[:, None]
             guess = pos + vel * gap
@@ -68,20 +80,31 @@ def _link(frames_pts: list[np.ndarray], cfg: TrackerConfig) -> list[np.ndarray]:
             vel[rows] = cfg.smoothing * new_vel + (1 - cfg.smoothing) * vel[rows]
             pos[rows], last[rows] = pts[cols], f
             ids[cols] = tid[rows]
-            matched_t[rows] = True
         born = np.flatnonzero(ids < 0)
         if len(born):
-            new = np.arange(next_id, next_id + len(born))
-            next_id += len(born)
+            new = np.arange(self.next_id, self.next_id + len(born))
+            self.next_id += len(born)
             ids[born] = new
             pos = np.vstack([pos, pts[born]])
             vel = np.vstack([vel, np.zeros((len(born), 2))])
             last = np.r_[last, np.full(len(born), f)]
             tid = np.r_[tid, new]
-        for i in ids:
-            length[int(i)] = length.get(int(i), 0) + 1
-        out.append(ids)
-    short = {i for i, n in length.items() if n < cfg.min_length}
+        self.pos, self.vel, self.last, self.tid = pos, vel, last, tid
+        for i in ids.tolist():
+            self.lengths[i] = self.lengths.get(i, 0) + 1
+        self.frame += 1
+        return ids
+
+    def people(self) -> int:
+        """Tracks seen in at least ``min_length`` frames so far (unique people)."""
+        return sum(n >= self.cfg.min_length for n in self.lengths.values())
+
+
+def _link(frames_pts: list[np.ndarray], cfg: TrackerConfig) -> list[np.ndarray]:
+    """Track IDs (-1: dropped) for the points of each frame of one video."""
+    online = OnlineTracker(cfg)
+    out = [online.update(pts) for pts in frames_pts]
+    short = {i for i, n in online.lengths.items() if n < cfg.min_length}
     return [np.where(np.isin(ids, list(short)), -1, ids) for ids in out]
 
 

@@ -20,13 +20,16 @@ from ..eval.localization import sigma_matches
 from ..eval.matching import rank_in_frame
 from ..eval.predictions import Predictions
 
-__all__ = ["FrameOverlay", "render_frame", "write_clip", "write_overlay"]
+__all__ = ["COLOURS", "FrameOverlay", "render_frame", "track_colour", "write_clip",
+           "write_overlay"]
 
 # BGR colours (colour-blind friendly-ish: blue/orange/magenta + green GT).
 _GT = (80, 200, 80)
 _TP = (230, 160, 20)
 _FP = (30, 60, 240)
 _MISS = (200, 40, 200)
+#: The overlay colours (BGR), shared with ``vscrowd render``.
+COLOURS = {"gt": _GT, "tp": _TP, "fp": _FP, "missed": _MISS}
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
     return FrameOverlay(img, len(fa), n_tp, n_fp, n_miss)
 
 
-def _track_colour(track_id: int) -> tuple[int, int, int]:
+def track_colour(track_id: int) -> tuple[int, int, int]:
+    """The colour (BGR) of a track's trail."""
     hue = (track_id * 47) % 180  # spread IDs around the hue circle
     bgr = cv2.cvtColor(np.uint8([[[hue, 220, 255]]]), cv2.COLOR_HSV2BGR)[0, 0]
     return int(bgr[0]), int(bgr[1]), int(bgr[2])
@@ -141,7 +145,7 @@ def _draw_tracks(img: np.ndarray, ds: VSCrowd, preds: Predictions, video: str, f
         order = np.argsort(step[m])
         pts = (preds.xy[m][order] * zoom).round().astype(np.int32)
         if len(pts) > 1:
-            cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, _track_colour(int(tid)),
+            cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, track_colour(int(tid)),
                           1 + scale // 2, cv2.LINE_AA)
 
 
