@@ -151,8 +151,9 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
     score floor (``score_floor`` overrides); ``threshold`` overrides its count threshold
     (both stored with the model; see :func:`vscrowd.train.predict.peak_rule`). ``track``
     links points into tracks on the fly (the tracker of ``vscrowd track``; written points
-    carry IDs, points under its score threshold are left out); ``counts`` writes ``OUT.counts.csv`` (per-frame
-    count of points with score >= the tracker's score threshold, unique people so far)
+    carry IDs, points under its score threshold are left out); ``counts`` writes
+    ``OUT.counts.csv`` (per-frame count of points with score >= the tracker's score
+    threshold, unique people so far)
     and ``OUT.counts.json`` (a ``vscrowd-video-counts`` file ``vscrowd eval`` reads).
     ``progress`` is called with the number of frames done after each frame.
     """
