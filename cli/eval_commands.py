@@ -54,6 +54,9 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
              vic_interval):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
+    --data may also be NWPU-Crowd's val_gt_loc.txt (predictions: 'id num x y ...'
+    lines); the box family then scores the official P/R/F1 at sigma_s and sigma_l.
+
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
     Exit codes: 0 success, 2 bad input, 1 internal error.
     """
@@ -64,7 +67,12 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
         from vscrowd.namemap import read_name_map
 
         names = read_name_map(names_csv)
-    ds = open_data(data, split_file, no_cache, names=names)
+    if data.is_file():  # NWPU-Crowd's val_gt_loc.txt: its own per-head radii, scored by box
+        from vscrowd.eval.loc_files import read_loc_groundtruth
+
+        ds, metrics = read_loc_groundtruth(data), (*metrics, "box")
+    else:
+        ds = open_data(data, split_file, no_cache, names=names)
     if _is_counts_file(preds):
         _eval_counts(ds, preds, split, names, json_out, fmt, vic_interval)
         return

@@ -25,12 +25,28 @@ class GroundTruth(Points):
         points: ``(G, 2)`` float64 head centers (= ``xy``).
         boxes: ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2`` (= ``box``).
         head_ids: ``(G,)`` int64 track IDs (HeadID, = ``track_id``), or None.
+        radius: ``(G, 2)`` float64 per-head radii ``(σ_s, σ_l)`` given by the file
+            (NWPU-Crowd's ``val_gt_loc.txt``), or None: the box family then derives
+            them from the boxes.
+        level: ``(G,)`` int64 per-head level given by the file (NWPU: head-size
+            class 0-5), or None.
     """
+
+    radius: np.ndarray | None = None
+    level: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.box is None:
             raise ValueError("expected ground-truth boxes (G, 4), got None")
+        n = len(self.frame_index)
+        for name, shape, dtype in (("radius", (n, 2), np.float64), ("level", (n,), np.int64)):
+            value = getattr(self, name)
+            if value is not None:
+                arr = np.asarray(value, dtype)
+                if arr.shape != shape:
+                    raise ValueError(f"expected {name} of shape {shape}, got {arr.shape}")
+                object.__setattr__(self, name, arr)
 
     @classmethod
     def from_arrays(cls, frames: pd.DataFrame, frame_index: np.ndarray, points: np.ndarray,
