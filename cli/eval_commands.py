@@ -10,6 +10,7 @@ from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
 
 from .common import (
     DATA_OPTION,
+    DATASET_OPTION,
     FORMAT_OPTION,
     PREDS_ARGUMENT,
     emit,
@@ -49,9 +50,10 @@ from .common import (
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
+@DATASET_OPTION
 def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
              plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv, track_sigma,
-             vic_interval):
+             vic_interval, dataset):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
     --data may also be NWPU-Crowd's val_gt_loc.txt (predictions: 'id num x y ...'
@@ -72,7 +74,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
 
         ds, metrics = read_loc_groundtruth(data), (*metrics, "box")
     else:
-        ds = open_data(data, split_file, no_cache, names=names)
+        ds = open_data(data, split_file, no_cache, names=names, dataset=dataset)
     if _is_counts_file(preds):
         _eval_counts(ds, preds, split, names, json_out, fmt, vic_interval)
         return

@@ -23,6 +23,7 @@ _EXPORTS = {
     "FrameResolver": ".frameids", "Points": ".points",
     "read_sensecrowd_labels": ".sensecrowd",
     "synthesize": ".synth",
+    "open": ".datasets.registry", "dataset_names": ".datasets.registry",
 }
 # Names load on first use, so `import vscrowd` pulls in neither pandas nor OpenCV.
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         write_annotations,
     )
     from .dataset import VSCrowd, open_dataset
+    from .datasets.registry import dataset_names, open
     from .errors import (
         AnnotationFormatError,
         CheckpointError,
@@ -68,6 +70,8 @@ __all__ = [
     "VSCrowdError",
     "VSCrowdWarning",
     "__version__",
+    "dataset_names",
+    "open",
     "open_dataset",
     "parse_annotations",
     "read_annotations",

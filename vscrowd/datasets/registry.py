@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import DatasetError
 from .info import DatasetInfo
 
-__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "open_dataset",
+__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "open", "open_dataset",
            "registered"]
 
 def registered() -> tuple[DatasetInfo, ...]:
@@ -81,3 +81,8 @@ def open_dataset(root: str | Path, dataset: str | None = None):
         raise DatasetError(f"{root} does not have the {info.name} layout; expected "
                            f"{info.expects}")
     return info.read(Path(root))
+
+
+#: ``vscrowd.open(root, dataset=None)``: the name the issue gave :func:`open_dataset`
+#: at the package top (it shadows the builtin only as ``vscrowd.open``).
+open = open_dataset
