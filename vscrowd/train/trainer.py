@@ -143,7 +143,9 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    train_view, val_view = training_views(cfg, VSCrowd(cfg.data.root))
+    from ..datasets.registry import open_dataset  # any registered layout (docs/datasets.md)
+
+    train_view, val_view = training_views(cfg, open_dataset(cfg.data.root))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
                             cache_frames=cfg.data.cache_frames, seed=cfg.seed)
