@@ -62,13 +62,13 @@ def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = Fa
     """Open a dataset root for a command (optionally one split of it); ``names`` maps
     other video names (SenseCrowd's) in split files to the root's. A root in another
     dataset's own layout (NWPU-Crowd, ShanghaiTech, ...) opens through the registry."""
-    from vscrowd.dataset import VSCrowd
+    from vscrowd.datasets.vscrowd import VSCrowd
 
     if dataset not in (None, "vscrowd") or (
             dataset is None and root.is_dir() and not (root / "annotations").is_dir()):
-        from vscrowd.datasets.registry import open_dataset
+        from vscrowd.datasets.registry import open as open_registered
 
-        ds = open_dataset(root, dataset)
+        ds = open_registered(root, dataset)
     else:
         ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
                      cache=not no_cache, names=names)

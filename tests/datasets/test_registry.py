@@ -15,8 +15,8 @@ from vscrowd.cli.data_commands import IMAGE_FLAVOURS
 from vscrowd.cli.main import app
 
 import vscrowd
+from vscrowd.acquire.dataset_checks import verify_dataset
 from vscrowd.datasets import dataset_info, dataset_names, detect, registered
-from vscrowd.datasets.checks import verify_dataset
 from vscrowd.errors import AnnotationFormatError, DatasetError
 from vscrowd.eval import GroundTruth, Predictions, evaluate
 

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations
-from ..dataset import VSCrowd
 from ..errors import DatasetError, VSCrowdWarning
+from .annotations import Annotations
+from .vscrowd import VSCrowd
 
 __all__ = ["ImageDataset", "ImageRecord", "image_size"]
 

@@ -2,7 +2,7 @@
 published facts, how to recognise its folder layout, how to read it, and how to write
 a small synthetic copy in its own format (``vscrowd synth --flavour NAME``).
 
-``open_dataset(root, dataset=None)`` (exported as ``vscrowd.open``) detects the dataset
+``open(root, dataset=None)`` (also ``vscrowd.open``) detects the dataset
 from the folder layout, or takes the name; a folder that matches no layout is one error
 that names what each registered dataset expects. See docs/datasets.md.
 """
@@ -14,8 +14,7 @@ from pathlib import Path
 from ..errors import DatasetError
 from .info import DatasetInfo
 
-__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "open", "open_dataset",
-           "registered"]
+__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "open", "registered"]
 
 def registered() -> tuple[DatasetInfo, ...]:
     """Every registered dataset, in the order detection tries them."""
@@ -62,7 +61,7 @@ def detect(root: str | Path) -> DatasetInfo:
     raise DatasetError(f"{root} matches no known dataset layout; expected one of:\n{lines}")
 
 
-def open_dataset(root: str | Path, dataset: str | None = None):
+def open(root: str | Path, dataset: str | None = None):
     """Open a dataset root in its own published format.
 
     Args:
@@ -82,7 +81,3 @@ def open_dataset(root: str | Path, dataset: str | None = None):
                            f"{info.expects}")
     return info.read(Path(root))
 
-
-#: ``vscrowd.open(root, dataset=None)``: the name the issue gave :func:`open_dataset`
-#: at the package top (it shadows the builtin only as ``vscrowd.open``).
-open = open_dataset

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dataset import VSCrowd
 from .info import DatasetInfo
+from .vscrowd import VSCrowd
 
 __all__ = ["INFO"]
 
@@ -13,12 +13,6 @@ __all__ = ["INFO"]
 def detect(root: Path) -> bool:
     folder = root / "annotations"
     return folder.is_dir() and next(folder.glob("*.txt"), None) is not None
-
-
-def _synth(out, seed: int = 0, overwrite: bool = False) -> Path:
-    from ..synth import synthesize
-
-    return synthesize(out, seed=seed, overwrite=overwrite)
 
 
 INFO = DatasetInfo(
@@ -29,4 +23,4 @@ INFO = DatasetInfo(
     licence="see the dataset README (research use)",
     expects="annotations/<video>.txt and videos/<video>/<FrameID>.jpg",
     facts_source="the GNANet paper, Sec. III and Table I (splits are videos)",
-    detect=detect, read=lambda root: VSCrowd(root), synth=_synth)
+    detect=detect, read=lambda root: VSCrowd(root))  # synth: vscrowd.synth

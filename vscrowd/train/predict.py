@@ -17,7 +17,7 @@ import torch
 
 from ..clipwindow import clip_window
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
-from ..dataset import VSCrowd
+from ..datasets.vscrowd import VSCrowd
 from ..errors import CheckpointError, ConfigError, DatasetError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks
@@ -125,9 +125,9 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
     if eval_samples is not None or eval_seed is not None:
         model.set_eval_sampling(eval_samples, eval_seed)
     if not isinstance(data, VSCrowd):
-        from ..datasets.registry import open_dataset  # any registered layout
+        from ..datasets.registry import open as open_registered  # any registered layout
 
-        data = open_dataset(data)
+        data = open_registered(data)
     ds = data
     if split is not None:
         ds = ds.select(split=split)

@@ -28,10 +28,10 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
-from ..dataset import VSCrowd
+from ..datasets.splits import holdout_videos
+from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, VSCrowdError
 from ..eval import GroundTruth
-from ..splits import holdout_videos
 from .building import build_model_from_config, model_options
 from .config import HOLDOUT, NO_CUDA, TrainConfig
 from .resume import TrainState, apply_resume, read_resume, resume_config, save_run
@@ -143,9 +143,9 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    from ..datasets.registry import open_dataset  # any registered layout (docs/datasets.md)
+    from ..datasets.registry import open as open_registered  # any layout (docs/datasets.md)
 
-    train_view, val_view = training_views(cfg, open_dataset(cfg.data.root))
+    train_view, val_view = training_views(cfg, open_registered(cfg.data.root))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
                             cache_frames=cfg.data.cache_frames, seed=cfg.seed)
