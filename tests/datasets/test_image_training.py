@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from vscrowd.cli.main import app
+
 from vscrowd.datasets import dataset_info
 
 pytest.importorskip("torch")

@@ -212,3 +212,26 @@ def test_cli_no_layout_is_one_line(tmp_path):
     (tmp_path / "x").mkdir()
     res = CliRunner().invoke(app, ["stats", str(tmp_path / "x")])
     assert res.exit_code == 2 and "matches no known dataset layout" in res.output
+
+
+def test_points_outside_the_image_warn_and_are_kept(roots, tmp_path):
+    import shutil
+
+    from vscrowd.errors import VSCrowdWarning
+
+    root = shutil.copytree(roots["jhu"], tmp_path / "j")
+    gt = root / "val" / "gt" / sorted(p.name for p in (root / "val" / "gt").iterdir())[0]
+    gt.write_text(gt.read_text() + "5000 10 8 8 1 0\n-3 10 8 8 1 0\n")
+    with pytest.warns(VSCrowdWarning, match="2 head point"):
+        ds = vscrowd.open(root)
+    assert (ds.heads["x"] == 5000).sum() == 1
+    check = next(c for c in verify_dataset(root).checks if c.name.startswith("heads inside"))
+    assert not check.passed and check.found == "2 outside"
+
+
+def test_coco_names_the_images_own_paths(roots, tmp_path):
+    res = CliRunner().invoke(app, ["convert", str(roots["qnrf"]), str(tmp_path / "c.json"),
+                                   "--to", "coco"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert all((roots["qnrf"] / im["file_name"]).is_file() for im in doc["images"])

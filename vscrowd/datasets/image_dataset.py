@@ -85,6 +85,10 @@ class ImageDataset(VSCrowd):
             "has_frames": [True] * len(order)})
         self.name = name
         self._set(root, False, ann, videos, missing)
+        outside = _outside(ann)
+        if outside:  # kept, as the dataset publishes them (verify counts them too)
+            warnings.warn(f"{outside} head point(s) of {name} lie outside their image "
+                          f"(kept): {root}", VSCrowdWarning, stacklevel=3)
         if missing:
             warnings.warn(f"{len(missing)} annotated image(s) are missing under {root}: "
                           + ", ".join(f"{v}/{f}" for v, f in missing[:5]),
@@ -118,6 +122,17 @@ class ImageDataset(VSCrowd):
     def __repr__(self) -> str:
         return (f"ImageDataset(name={self.name!r}, root={str(self.root)!r}, "
                 f"images={len(self.frames)}, heads={len(self.heads)})")
+
+
+def _outside(ann: Annotations) -> int:
+    """Heads outside their image's known size (images of unknown size are not judged)."""
+    fr, h = ann.frames, ann.heads
+    row = np.repeat(np.arange(len(fr)), fr["n_heads"].to_numpy())
+    w = fr["width"].astype("float64").to_numpy()[row]
+    hh = fr["height"].astype("float64").to_numpy()[row]
+    x, y = h["x"].to_numpy(), h["y"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        return int(((x < 0) | (y < 0) | (x > w) | (y > hh)).sum())
 
 
 def _tables(root: Path, records: Sequence[ImageRecord]
