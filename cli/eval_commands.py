@@ -81,6 +81,9 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     predictions = read_predictions(preds)
     if names:
         predictions = predictions.rename_videos(names)
+    if getattr(ds, "is_video", True) is False and split != "all":
+        # Leaderboard files (`id num x y ...`) name images only: they are the split's.
+        predictions = predictions.rename_videos({"": split})
     if predictions.track_ids is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions

@@ -235,3 +235,18 @@ def test_coco_names_the_images_own_paths(roots, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "c.json").read_text())
     assert all((roots["qnrf"] / im["file_name"]).is_file() for im in doc["images"])
+
+
+def test_leaderboard_txt_predictions_on_an_image_root(roots, tmp_path):
+    ds = vscrowd.open(roots["nwpu"]).select(split="val")
+    lines = []
+    for (_v, f), g in ds.heads.groupby([ds.heads["video"].astype(str),
+                                       ds.heads["frame"].astype(str)], observed=True):
+        xy = np.round(g[["x", "y"]].to_numpy()).astype(int)
+        lines.append(f"{f} {len(xy)} " + " ".join(map(str, xy.ravel())))
+    (tmp_path / "p.txt").write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(app, ["eval", str(tmp_path / "p.txt"), "--data",
+                                   str(roots["nwpu"]), "--split", "val", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] == 1.0
