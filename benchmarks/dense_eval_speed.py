@@ -88,13 +88,13 @@ def main() -> None:
             box = [(b.tp, b.fp, b.fn) for b in res.box_threshold]
     if args.no_reference:
         return
-    dt_f, dt_xy = pr.frame_index, pr.points
+    dt_f, dt_xy = pr.frame_index, pr.xy
 
     def reference():  # before #27: one search at the file's largest radius
         out = []
         for sig in gt.radius.T:
-            pairs = candidate_pairs(dt_f, dt_xy, gt.frame_index, gt.points, float(sig.max()))
-            b = box_threshold_counts(dt_f, dt_xy, gt.frame_index, gt.points, sig, pairs)
+            pairs = candidate_pairs(dt_f, dt_xy, gt.frame_index, gt.xy, float(sig.max()))
+            b = box_threshold_counts(dt_f, dt_xy, gt.frame_index, gt.xy, sig, pairs)
             out.append((b.tp, b.fp, b.fn))
         return out
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
+from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
     DATA_OPTION,
@@ -50,10 +51,13 @@ from .common import (
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(min=1),
+              help="Threads sharing the evaluation (1: none started); numbers never change.")
 @DATASET_OPTION
 def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
              plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv, track_sigma,
-             vic_interval, dataset):
+             vic_interval, threads, dataset):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
 
     --data may also be NWPU-Crowd's val_gt_loc.txt (predictions: 'id num x y ...'
@@ -84,7 +88,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
     if getattr(ds, "is_video", True) is False and split != "all":
         # Leaderboard files (`id num x y ...`) name images only: they are the split's.
         predictions = predictions.rename_videos({"": split})
-    if predictions.track_ids is not None:
+    if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
@@ -94,7 +98,8 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
                           split=None if split == "all" else split,
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
-                          bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
+                          bootstrap=bootstrap, seed=seed, threads=threads,
+                          progress=lambda _s: bar.update())
     emit(result.format(fmt), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
@@ -171,7 +176,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
                               progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
-                    tracks.track_ids.tolist())))
+                    tracks.track_id.tolist())))
     click.echo(f"wrote {out}: {n} tracks, {len(tracks)} points")
 
 

@@ -147,7 +147,7 @@ def test_eval_of_the_ground_truth_is_perfect(roots, name):
     ds = vscrowd.open(roots[name], dataset=name)
     split = ds.splits[-1]
     gt = GroundTruth.from_dataset(ds, split)
-    pr = Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index, gt.points,
+    pr = Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index, gt.xy,
                                  np.ones(len(gt)))
     r = evaluate(gt, pr, metrics=("sigma", "count", "box"))
     assert r.sigma(5).mar == pytest.approx(1.0) and r.counting.mae == 0
@@ -188,7 +188,7 @@ def test_cli_stats_show_verify_eval(roots, name, tmp_path):
     gt = GroundTruth.from_dataset(ds, split)
     preds = tmp_path / "p.json"
     write_predictions(Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index,
-                                              gt.points + 1.0, np.full(len(gt), 0.9)), preds)
+                                              gt.xy + 1.0, np.full(len(gt), 0.9)), preds)
     res = run(app, ["eval", str(preds), "--data", str(root), "--dataset", name, "--split",
                     split, "--metric", "box", "--json", "-"])
     assert res.exit_code == 0, res.output

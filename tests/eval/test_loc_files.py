@@ -73,7 +73,7 @@ def test_bad_predictions(tmp_path):
 
 def test_read_predictions_dispatches_txt_file(tmp_path):
     p = read_predictions(_write(tmp_path / "p.txt", "1 2 3 4 5 6\n"))
-    assert p.points.tolist() == [[3, 4], [5, 6]] and p.scores.tolist() == [1, 1]
+    assert p.xy.tolist() == [[3, 4], [5, 6]] and p.score.tolist() == [1, 1]
 
 
 @settings(max_examples=60, deadline=None)

@@ -69,7 +69,7 @@ def test_synthetic_videos_have_flows_and_the_protocols_differ(ds):
 
     for video, (s, e) in _video_slices(gt).items():
         sel = (gt.frame_index >= s) & (gt.frame_index < e)
-        ids = _frame_ids(gt.frame_index[sel], gt.head_ids[sel], s, e - s)
+        ids = _frame_ids(gt.frame_index[sel], gt.track_id[sel], s, e - s)
         c = video_count(ids, "drnet", 3)
         assert c.inflow.sum() > 0 and c.outflow.sum() > 0, video
 
