@@ -57,8 +57,9 @@ def detect(root: str | Path) -> DatasetInfo:
     if found:
         raise DatasetError(f"{root} matches the layouts of {[i.name for i in found]}; "
                            "pass --dataset NAME")
-    lines = "\n".join(f"  {i.name}: {i.expects}" for i in registered())
-    raise DatasetError(f"{root} matches no known dataset layout; expected one of:\n{lines}")
+    # One line (the CLI prints one line per error): each dataset and what it expects.
+    expected = "; ".join(f"{i.name}: {i.expects}" for i in registered())
+    raise DatasetError(f"{root} matches no known dataset layout; expected one of: {expected}")
 
 
 def open(root: str | Path, dataset: str | None = None):
