@@ -87,15 +87,30 @@ def progress(total: int | None, desc: str) -> Iterator:
         bar.close()
 
 
+DATASET_OPTION = click.option(
+    "--dataset", "dataset", default=None, envvar="VSCROWD_DATASET",
+    help="Registered dataset (vscrowd datasets) when the folder layout is ambiguous; "
+         "default: detected from the layout.")
+
+
 def open_data(root: Path, split_file: tuple[Path, ...] | list[Path] = (),
               no_cache: bool = False, split: str | None = None,
-              names: dict[str, str] | None = None, scene_labels: Path | None = None):
+              names: dict[str, str] | None = None, scene_labels: Path | None = None,
+              dataset: str | None = None):
     """Open a dataset root for a command (optionally one split of it); ``names`` maps
-    other video names (SenseCrowd's) in split files and scene labels to the root's."""
+    other video names (SenseCrowd's) in split files and scene labels to the root's. A
+    root in another dataset's own layout (NWPU-Crowd, ShanghaiTech, ...) opens through
+    the registry."""
     from vscrowd.datasets.vscrowd import VSCrowd
 
-    ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
-                 cache=not no_cache, names=names, scene_labels=scene_labels)
+    if dataset not in (None, "vscrowd") or (
+            dataset is None and root.is_dir() and not (root / "annotations").is_dir()):
+        from vscrowd.datasets.registry import open as open_registered
+
+        ds = open_registered(root, dataset)
+    else:
+        ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
+                     cache=not no_cache, names=names, scene_labels=scene_labels)
     return ds.select(split=split) if split else ds
 
 

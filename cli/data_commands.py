@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .common import (
+    DATASET_OPTION,
     FORMAT_OPTION,
     NAMES_OPTION,
     SPLITS_OPTION,
@@ -22,6 +23,9 @@ _ROOT = click.argument("root", type=click.Path(path_type=Path))
 _SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
                            help="Split list file(s); the split is the file stem.")
 _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation cache.")
+#: Registered datasets that ``synth --flavour`` writes in their own format (kept here,
+#: light, so --help loads no dataset module; tests/datasets check it against the registry).
+IMAGE_FLAVOURS = ("jhu", "nwpu", "qnrf", "shanghaitech_a", "shanghaitech_b")
 
 
 @click.command("synth")
@@ -34,9 +38,11 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation
 @click.option("--density", default=1.0, show_default=True, type=float,
               help="Multiplies the number of people per video.")
 @click.option("--no-images", is_flag=True, help="Write annotations only.")
-@click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd"]), default="vscrowd",
-              show_default=True, help="sensecrowd: the same videos under SenseCrowd's names "
-              "and label files (no images); synth.json holds the name map.")
+@click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd", *IMAGE_FLAVOURS]),
+              default="vscrowd", show_default=True,
+              help="sensecrowd: the same videos under SenseCrowd's names and label files "
+              "(no images); synth.json holds the name map. Another dataset's name: a small "
+              "copy in that dataset's own layout and format (--seed; other sizes fixed).")
 @click.option("--overwrite", is_flag=True,
               help="Allow a non-empty OUT (only files a previous synth wrote are replaced).")
 def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, flavour,
@@ -45,6 +51,13 @@ def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_image
     from vscrowd.synth.generator import synthesize
 
     w, h = parse_size(size)
+    if flavour in IMAGE_FLAVOURS:
+        from vscrowd.datasets.registry import dataset_info
+
+        info = dataset_info(flavour)
+        info.synth(out, seed=seed, overwrite=overwrite)
+        click.echo(f"wrote a synthetic {info.title} in its own format to {out}")
+        return
     if flavour == "sensecrowd":
         from vscrowd.synth.sensecrowd import synthesize_sensecrowd
 
@@ -70,8 +83,9 @@ def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_image
 @SPLITS_OPTION
 @NAMES_OPTION
 @_NO_CACHE
+@DATASET_OPTION
 def stats_cmd(root, split, per_video, json_out, fmt, split_file, splits_dir, names_csv,
-              no_cache):
+              no_cache, dataset):
     """Print the paper's Table I for each split (and overall)."""
     import json
 
@@ -79,7 +93,7 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, splits_dir, nam
 
     files, labels = split_sources(split_file, splits_dir)
     ds = open_data(root, files, no_cache, split, names=read_names(names_csv),
-                   scene_labels=labels)
+                   scene_labels=labels, dataset=dataset)
     table = stats.summary(ds)
     videos = stats.per_video(ds) if per_video else None
     doc = {"summary": json.loads(table.to_json(orient="records"))}
@@ -130,13 +144,14 @@ def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache):
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Output .png/.jpg (frame) or .mp4/.gif (clip).")
 @_NO_CACHE
-def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache):
+@DATASET_OPTION
+def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache, dataset):
     """Draw ground truth (and predictions) on a frame or a short clip."""
     from vscrowd.errors import ConfigError
     from vscrowd.eval import read_predictions
     from vscrowd.viz.show import write_clip, write_overlay
 
-    ds = open_data(root, (), no_cache)
+    ds = open_data(root, (), no_cache, dataset=dataset)
     p = read_predictions(preds) if preds else None
     kw = {"sigma": sigma, "boxes": boxes, "ids": ids, "tracks": tracks}
     if out.suffix in (".mp4", ".gif"):
@@ -174,7 +189,8 @@ def convert_cmd(root, to, out, split_file, split, no_cache):
               help="Expected counts: the paper's, or synth.json's (auto: synth.json if present).")
 @click.option("--json", "json_out", default=None, help="Write the report as JSON to a file or '-'.")
 @NAMES_OPTION
-def verify_cmd(root, reference, json_out, names_csv):
+@DATASET_OPTION
+def verify_cmd(root, reference, json_out, names_csv, dataset):
     """Check a copy of VSCrowd: complete (the paper's counts) and self-consistent.
 
     Exit status: 0 complete, 1 not complete (the table says why), 2 bad input."""
@@ -182,9 +198,15 @@ def verify_cmd(root, reference, json_out, names_csv):
 
     from vscrowd.acquire.verify import verify
 
-    with progress(None, "verify") as bar:
-        report = verify(root, reference=reference, progress=lambda _v: bar.update(),
-                        names_map=read_names(names_csv))
+    if dataset not in (None, "vscrowd") or (dataset is None and root.is_dir()
+                                            and not (root / "annotations").is_dir()):
+        from vscrowd.acquire.dataset_checks import verify_dataset
+
+        report = verify_dataset(root, dataset)  # another dataset's own layout
+    else:
+        with progress(None, "verify") as bar:
+            report = verify(root, reference=reference, progress=lambda _v: bar.update(),
+                            names_map=read_names(names_csv))
     text = json.dumps(report.to_dict(), indent=2) + "\n"
     emit(report.format(), text, json_out)
     if not report.complete:

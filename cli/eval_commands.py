@@ -11,6 +11,7 @@ from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
     DATA_OPTION,
+    DATASET_OPTION,
     FORMAT_OPTION,
     NAMES_OPTION,
     PREDS_ARGUMENT,
@@ -68,12 +69,16 @@ from .common import (
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
               help="Also write an HTML report folder (index.html; opens offline).")
 @click.option("--overwrite", is_flag=True, help="With --report: replace an earlier report.")
+@DATASET_OPTION
 def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, metrics,
              count_threshold, json_out, fmt, layout, plot_dir, bootstrap, seed,
              ignore_unknown, no_cache, names_csv, track_sigma, vic_interval, threads,
-             report_dir, overwrite):
+             report_dir, overwrite, dataset):
     """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth, or
     a video-counting results file (DRNet .npy, CGNet/OMAN JSON, vscrowd counts).
+
+    --data may also be NWPU-Crowd's val_gt_loc.txt (predictions: 'id num x y ...'
+    lines); the box family then scores the official P/R/F1 at sigma_s and sigma_l.
 
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
     Exit codes: 0 success, 2 bad input, 1 internal error.
@@ -97,10 +102,19 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
         return
     if data is None:
         raise click.UsageError("--data ROOT is required to score point predictions")
-    ds = open_data(data, files, no_cache, names=names, scene_labels=labels_file)
+    if data.is_file():  # NWPU-Crowd's val_gt_loc.txt: its own per-head radii, scored by box
+        from vscrowd.eval.loc_files import read_loc_groundtruth
+
+        ds, metrics = read_loc_groundtruth(data), (*metrics, "box")
+    else:
+        ds = open_data(data, files, no_cache, names=names, scene_labels=labels_file,
+                       dataset=dataset)
     predictions = read_predictions(preds)
-    if ds.name_map:
+    if getattr(ds, "name_map", None):
         predictions = predictions.rename_videos(ds.name_map)
+    if getattr(ds, "is_video", True) is False and split != "all":
+        # Leaderboard files (`id num x y ...`) name images only: they are the split's.
+        predictions = predictions.rename_videos({"": split})
     if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions

@@ -63,9 +63,9 @@ def app(debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import data_commands, eval_commands, train_commands, video_commands
+    from . import data_commands, dataset_commands, eval_commands, train_commands, video_commands
 
-    for mod in (data_commands, eval_commands, train_commands, video_commands):
+    for mod in (data_commands, dataset_commands, eval_commands, train_commands, video_commands):
         for cmd in mod.COMMANDS:
             app.add_command(cmd)
 

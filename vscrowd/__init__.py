@@ -38,6 +38,7 @@ _EXPORTS = {
     "FrameResolver": ".frameids", "Points": ".points",
     "read_sensecrowd_labels": ".datasets.sensecrowd",
     "synthesize": ".synth.generator",
+    "open": ".datasets.registry", "dataset_names": ".datasets.registry",
 }
 # Names load on first use, so `import vscrowd` pulls in neither pandas nor OpenCV.
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         read_annotations,
         write_annotations,
     )
+    from .datasets.registry import dataset_names, open
     from .datasets.sensecrowd import read_sensecrowd_labels
     from .datasets.vscrowd import VSCrowd, open_dataset
     from .errors import (
@@ -83,6 +85,8 @@ __all__ = [
     "VSCrowdError",
     "VSCrowdWarning",
     "__version__",
+    "dataset_names",
+    "open",
     "open_dataset",
     "parse_annotations",
     "read_annotations",

@@ -1,5 +1,8 @@
 """Datasets on disk: file formats, folder layouts, split lists, caches and the dataset
-objects built from them (:class:`VSCrowd`, and its SenseCrowd naming).
+objects built from them (:class:`VSCrowd`, and its SenseCrowd naming), and the
+registry of the other datasets of the paper's experiments read in their own formats
+(NWPU-Crowd, ShanghaiTech, UCF-QNRF, JHU-Crowd++: :func:`open` detects a root's layout;
+docs/datasets.md).
 
 Data flows one way: files -> readers here -> :class:`vscrowd.Points` and tables ->
 evaluation, statistics, plots, torch data. Names load on first use.
@@ -9,10 +12,13 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "Annotations": ".annotations",
+    "DatasetInfo": ".info",
     "FRAME_COLUMNS": ".annotations",
     "FrameAnnotation": ".annotations",
     "HEAD_COLUMNS": ".annotations",
     "IMAGE_EXT": ".layout",
+    "ImageDataset": ".image_dataset",
+    "ImageRecord": ".image_dataset",
     "ImageScan": ".images",
     "NameMap": ".namemap",
     "SPLIT_LIST_NAMES": ".splits",
@@ -21,7 +27,10 @@ _EXPORTS = {
     "cache_key": ".cache",
     "check_inside_images": ".images",
     "convert": ".convert",
+    "dataset_info": ".registry",
+    "dataset_names": ".registry",
     "default_cache_dir": ".cache",
+    "detect": ".registry",
     "find_split_files": ".splits",
     "first_readable_size": ".layout",
     "format_annotations": ".annotations",
@@ -33,6 +42,7 @@ _EXPORTS = {
     "load_annotations": ".cache",
     "load_cached": ".cache",
     "map_names": ".namemap",
+    "open": ".registry",
     "open_dataset": ".vscrowd",
     "parse_annotations": ".annotations",
     "read_annotations": ".annotations",
@@ -41,6 +51,7 @@ _EXPORTS = {
     "read_scene_labels": ".splits",
     "read_sensecrowd_labels": ".sensecrowd",
     "read_split_file": ".splits",
+    "registered": ".registry",
     "scan_images": ".images",
     "scene_key": ".splits",
     "split_from_name": ".splits",
@@ -58,10 +69,13 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "Annotations",
+    "DatasetInfo",
     "FRAME_COLUMNS",
     "FrameAnnotation",
     "HEAD_COLUMNS",
     "IMAGE_EXT",
+    "ImageDataset",
+    "ImageRecord",
     "ImageScan",
     "NameMap",
     "SPLIT_LIST_NAMES",
@@ -70,7 +84,10 @@ __all__ = [
     "cache_key",
     "check_inside_images",
     "convert",
+    "dataset_info",
+    "dataset_names",
     "default_cache_dir",
+    "detect",
     "find_split_files",
     "first_readable_size",
     "format_annotations",
@@ -82,6 +99,7 @@ __all__ = [
     "load_annotations",
     "load_cached",
     "map_names",
+    "open",
     "open_dataset",
     "parse_annotations",
     "read_annotations",
@@ -90,6 +108,7 @@ __all__ = [
     "read_scene_labels",
     "read_sensecrowd_labels",
     "read_split_file",
+    "registered",
     "scan_images",
     "scene_key",
     "split_from_name",

@@ -34,7 +34,9 @@ def to_coco(ds: VSCrowd, out: str | Path) -> Path:
     for i, row in enumerate(fr.itertuples(index=False), start=1):
         image_id[row.video, int(row.frame_index)] = i
         images.append({
-            "id": i, "file_name": f"videos/{row.video}/{row.frame}.jpg",
+            # An image dataset's own path (frames["path"]); VSCrowd's frame layout else.
+            "id": i, "file_name": getattr(row, "path", None) or
+            f"videos/{row.video}/{row.frame}.jpg",
             "width": None if pd.isna(row.width) else int(row.width),
             "height": None if pd.isna(row.height) else int(row.height),
             "video": row.video, "frame": row.frame, "frame_index": int(row.frame_index),

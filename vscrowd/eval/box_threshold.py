@@ -3,7 +3,12 @@
 A prediction may match a ground-truth head when ``d <= σ_gt``; matches are a
 one-to-one *maximum* bipartite matching per frame, and TP/FP/FN are summed over
 frames. VSCrowd has head-shoulder boxes, so each head gets ``σ_s = min(w, h) / 2``
-(strict) and ``σ_l = sqrt(w² + h²) / 2`` (loose).
+(strict) and ``σ_l = sqrt(w² + h²) / 2`` (loose); NWPU-Crowd's ``val_gt_loc.txt``
+gives both radii per head (``GroundTruth.radius``).
+
+Dense images (NWPU-Crowd: up to 20,033 heads, radii up to 1,106 px) make a search at
+the largest radius of the file quadratic; the candidates are searched per group of
+heads of similar radius instead (``radius_pairs``), each at its own largest radius.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import numpy as np
 from .family_results import BoxThresholdResult
 from .matching import candidate_pairs, max_bipartite_match, within
 
-__all__ = ["box_sigmas", "box_threshold_counts"]
+__all__ = ["box_sigmas", "box_threshold_counts", "radius_pairs"]
 
 
 def box_sigmas(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -29,19 +34,52 @@ def box_sigmas(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(w, h) / 2.0, np.sqrt(w**2 + h**2) / 2.0
 
 
+def radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius) -> tuple[np.ndarray, np.ndarray]:
+    """``(dt_idx, gt_idx)``: every pair of one frame with ``d <= gt_radius[gt]``.
+
+    Heads are grouped by radius in powers of two and each group is searched at its
+    own largest radius, so one giant head does not widen the search of every other
+    head (the pairs are the same as one search at the file's largest radius).
+
+    >>> radius_pairs(np.array([0, 0]), np.array([[0., 0.], [50., 0.]]), np.array([0, 0]),
+    ...              np.array([[1., 0.], [0., 0.]]), np.array([1.0, 60.0]))
+    (array([0, 0, 1]), array([0, 1, 1]))
+    """
+    r = np.asarray(gt_radius, np.float64)
+    if len(dt_xy) == 0 or len(gt_xy) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    group = np.ceil(np.log2(np.maximum(r, 1.0))).astype(np.int64)
+    parts_d, parts_g = [], []
+    for g in np.unique(group):
+        sel = np.flatnonzero(group == g)
+        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame[sel], gt_xy[sel],
+                                  float(r[sel].max()))
+        parts_d.append(pd_)
+        parts_g.append(sel[pg])
+    pd_, pg = np.concatenate(parts_d), np.concatenate(parts_g)
+    d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
+    ok = d <= r[pg]
+    order = np.lexsort((pg[ok], pd_[ok]))  # a fixed order, whatever the grouping
+    return pd_[ok][order], pg[ok][order]
+
+
 def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None, *,
                          radius: Literal["sigma_s", "sigma_l"] = "sigma_s"
                          ) -> BoxThresholdResult:
     """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``, labelled
-    ``radius`` (``pairs``: a wider candidate search to reuse, see ``matching.within``)."""
+    ``radius`` (``pairs``: a wider candidate search to reuse, see ``matching.within``;
+    None: searched per radius group, :func:`radius_pairs`)."""
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = 0
     if n_dt and n_gt:
-        reach = float(np.max(gt_sigma, initial=0.0))
-        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach) if pairs is None
-                   else within(pairs, dt_xy, gt_xy, reach, pad=True))
-        d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
-        ok = d <= gt_sigma[pg]
-        match = max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt)
+        if pairs is None:
+            pd_, pg = radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma)
+        else:
+            reach = float(np.max(gt_sigma, initial=0.0))
+            pd_, pg = within(pairs, dt_xy, gt_xy, reach, pad=True)
+            d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
+            ok = d <= gt_sigma[pg]
+            pd_, pg = pd_[ok], pg[ok]
+        match = max_bipartite_match(pd_, pg, n_dt, n_gt)
         tp = int((match >= 0).sum())
     return BoxThresholdResult(radius, tp, n_dt - tp, n_gt - tp)

@@ -183,7 +183,7 @@ def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
     return EvaluationResult(
         localization=tuple(localization) if "sigma" in wanted else (), counting=counting,
         frames=len(gt.frames), gt_points=len(gt), pred_points=len(al.dt),
-        box_threshold=_box(gt, al, pairs, step) if "box" in wanted else (),
+        box_threshold=_box(gt, al, step) if "box" in wanted else (),
         distance_ap=_distance(gt, al, o.radii, pairs, step) if "distance" in wanted else None,
         idrees=_idrees(gt, al, pairs, step) if "idrees" in wanted else None,
         tracking=tracking, video_counting=vic,
@@ -196,11 +196,9 @@ def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
 
 
 def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted: set[str]):
-    """One candidate search at the largest radius the box, distance and Idrees
-    families need; each keeps the pairs within its own radius (``matching.within``)."""
-    need = []  # σ matching searches block by block (_localization)
-    if "box" in wanted:
-        need.append(float(np.max(box_sigmas(gt.box)[1], initial=0.0)))
+    """One candidate search at the largest radius the distance and Idrees families
+    need; each keeps the pairs within its own radius (``matching.within``)."""
+    need = []  # σ matching searches block by block (_localization), box per radius group
     if "distance" in wanted:
         need.append(float(np.max(radii)))
     if "idrees" in wanted:
@@ -284,10 +282,11 @@ def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step
     return localization, matches
 
 
-def _box(gt: GroundTruth, al: _Aligned, pairs, step) -> tuple[BoxThresholdResult, ...]:
-    sig_s, sig_l = box_sigmas(gt.box)
+def _box(gt: GroundTruth, al: _Aligned, step) -> tuple[BoxThresholdResult, ...]:
+    # The radii the file gives (NWPU val_gt_loc.txt), else the boxes'.
+    sig_s, sig_l = box_sigmas(gt.box) if gt.radius is None else gt.radius.T
     out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
-                                     pairs, radius=name)
+                                     radius=name)
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     step("box")
     return out

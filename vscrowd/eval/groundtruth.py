@@ -26,12 +26,26 @@ class GroundTruth(Points):
     ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2`` (required here),
     ``track_id`` ``(G,)`` int64 HeadIDs or None. (0.1.0's ``points``, ``boxes`` and
     ``head_ids`` still read, with a DeprecationWarning, for one release.)
+    Per-head radii and levels where the file gives them: ``radius`` ``(G, 2)`` float64
+    ``(σ_s, σ_l)`` (NWPU-Crowd's ``val_gt_loc.txt``; None: the box family derives them
+    from the boxes) and ``level`` ``(G,)`` int64 (NWPU: head-size class 0-5), or None.
     """
+
+    radius: np.ndarray | None = None
+    level: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.box is None:
             raise ValueError("expected ground-truth boxes (G, 4), got None")
+        n = len(self.frame_index)
+        for name, shape, dtype in (("radius", (n, 2), np.float64), ("level", (n,), np.int64)):
+            value = getattr(self, name)
+            if value is not None:
+                arr = np.asarray(value, dtype)
+                if arr.shape != shape:
+                    raise ValueError(f"expected {name} of shape {shape}, got {arr.shape}")
+                object.__setattr__(self, name, arr)
 
     @classmethod
     def from_arrays(cls, frames: pd.DataFrame, frame_index: np.ndarray, points: np.ndarray,

@@ -140,7 +140,8 @@ def _concat(parts: list[Predictions], source: str) -> Predictions:
 
 
 def read_predictions(path: str | Path) -> Predictions:
-    """Read a prediction file: ``.json``, ``.jsonl`` or a folder of per-video ``.txt``.
+    """Read a prediction file: ``.json``, ``.jsonl``, a folder of per-video ``.txt``, or
+    one NWPU-Crowd localization ``.txt`` file (``id num (x y)*``, :mod:`.loc_files`).
 
     Raises:
         PredictionFormatError: Unreadable or malformed input (names file, line, field).
@@ -152,6 +153,10 @@ def read_predictions(path: str | Path) -> Predictions:
         raise PredictionFormatError("no such file or folder", path=path)
     if path.suffix == ".jsonl":
         return _read_jsonl(path)
+    from .loc_files import is_loc_predictions, read_loc_predictions
+
+    if is_loc_predictions(path):
+        return read_loc_predictions(path)
     return _read_json(path)
 
 

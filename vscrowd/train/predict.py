@@ -142,7 +142,11 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
     model, cfg, loaded = load_trained_model(checkpoint, device)
     if eval_samples is not None or eval_seed is not None:
         model.set_eval_sampling(eval_samples, eval_seed)
-    ds = data if isinstance(data, VSCrowd) else VSCrowd(data)
+    if not isinstance(data, VSCrowd):
+        from ..datasets.registry import open as open_registered  # any registered layout
+
+        data = open_registered(data)
+    ds = data
     if split is not None:
         ds = ds.select(split=split)
     m, stride = cfg.clip_length, cfg.data.clip_stride

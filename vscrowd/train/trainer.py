@@ -144,7 +144,9 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    train_view, val_view = training_views(cfg, VSCrowd(cfg.data.root))
+    from ..datasets.registry import open as open_registered  # any layout (docs/datasets.md)
+
+    train_view, val_view = training_views(cfg, open_registered(cfg.data.root))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale),
                                             cfg.data.flip, cfg.data.jitter),

@@ -18,11 +18,17 @@ def head_sizes(heads: pd.DataFrame) -> np.ndarray:
 
 
 def track_lengths(heads: pd.DataFrame) -> pd.Series:
-    """Frames per trajectory (distinct ``(video, head_id)``)."""
+    """Frames per trajectory (distinct ``(video, head_id)``; heads without a track ID,
+    ``-1`` as in the image datasets, belong to none)."""
+    heads = heads[heads["head_id"].to_numpy() >= 0]
     return heads.groupby(["video", "head_id"], observed=True).size()
 
 
-def _resolution(videos: pd.DataFrame) -> str:
+def _resolution(videos: pd.DataFrame, frames: pd.DataFrame | None = None) -> str:
+    if frames is not None and videos["width"].isna().all() and "width" in frames \
+            and frames["width"].notna().any():  # images of many sizes (image datasets)
+        w, h = frames["width"].astype("float64"), frames["height"].astype("float64")
+        return f"mixed {int(w.min())}-{int(w.max())} x {int(h.min())}-{int(h.max())}"
     sizes = sorted({f"{int(w)}x{int(h)}" for w, h in zip(videos["width"], videos["height"])
                     if not pd.isna(w)}, key=lambda s: -int(s.split("x")[0]))
     return ", ".join(sizes) if sizes else "unknown"
@@ -33,14 +39,16 @@ def _row(name: str, ds: VSCrowd) -> dict:
     per_frame = fr["n_heads"].to_numpy()
     tl = track_lengths(h)
     sz = head_sizes(h)
+    boxed = sz > 0  # point-only datasets store zero-size boxes: no head size to report
+    sz = sz[boxed]
     pct = np.percentile(sz, [5, 50, 95]) if len(sz) else [np.nan] * 3
     return {
         "split": name,
-        "resolution": _resolution(ds.videos),
+        "resolution": _resolution(ds.videos, fr),
         "videos": len(ds.videos),
         "frames": len(fr),
         "annotations": len(h),
-        "boxes": len(h),
+        "boxes": int(boxed.sum()),
         "min_per_frame": int(per_frame.min()) if len(fr) else 0,
         "max_per_frame": int(per_frame.max()) if len(fr) else 0,
         "avg_per_frame": float(per_frame.mean()) if len(fr) else float("nan"),

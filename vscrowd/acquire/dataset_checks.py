@@ -1,0 +1,86 @@
+"""``verify_dataset(root)``: is this copy of a registered image dataset complete and
+self-consistent? Counts are checked against the published facts of the registry (or,
+for a synthetic root, its ``synth.json``); every annotated image must exist with a
+readable header, no image is listed twice, and points outside their image are counted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._text import read_text
+from ..datasets.registry import dataset_info, detect
+from ..errors import DatasetError
+from .verify import Check, VerifyReport
+
+__all__ = ["verify_dataset"]
+
+
+def _expected(root: Path, name: str) -> tuple[str, dict]:
+    manifest = root / "synth.json"
+    if manifest.is_file():
+        try:
+            doc = json.loads(read_text(manifest, DatasetError, "synth manifest"))
+            return "synth.json", {"splits": dict(doc["splits"]), "heads": int(doc["heads"])}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{manifest}: not a vscrowd synth manifest ({exc})") from exc
+    info = dataset_info(name)
+    return "the published facts", {"splits": dict(info.splits), "heads": info.heads}
+
+
+def verify_dataset(root: str | Path, dataset: str | None = None) -> VerifyReport:
+    """Check a registered image dataset's root (see the module docstring).
+
+    Raises:
+        DatasetError: the root matches no registered layout.
+    """
+    root = Path(root)
+    info = detect(root) if dataset is None else dataset_info(dataset)
+    ds = info.read(root)
+    ref, exp = _expected(root, info.name)
+    checks = []
+    for split, n in exp["splits"].items():
+        found = int((ds.frames["video"].astype(str) == split).sum())
+        if split in ds.splits or found:
+            checks.append(_count(f"{split} images", n, found))
+        else:  # a split whose annotations are not published (NWPU test)
+            checks.append(Check(f"{split} images", True, f"{n:,} (not annotated)",
+                                "not read"))
+    annotated_all = set(exp["splits"]) <= set(ds.splits)
+    checks.append(_count("heads", exp["heads"] if annotated_all else None, len(ds.heads)))
+    fr = ds.frames
+    missing = fr.loc[~fr["has_image"].astype(bool), "path"].tolist()
+    checks.append(Check("images present", not missing, f"{len(fr):,}",
+                        f"{len(fr) - len(missing):,}", tuple(missing[:3])))
+    dup = fr.duplicated(["video", "frame"])
+    checks.append(Check("images listed once", not dup.any(), "0 duplicates",
+                        f"{int(dup.sum())} duplicates",
+                        tuple(fr.loc[dup, "frame"].astype(str)[:3])))
+    checks.append(_inside(ds))
+    return VerifyReport(root, f"{info.title}: {ref}", tuple(checks))
+
+
+def _count(name: str, expected: int | None, found: int) -> Check:
+    return Check(name, expected is None or expected == found,
+                 "(not comparable)" if expected is None else f"{expected:,}", f"{found:,}")
+
+
+def _inside(ds) -> Check:
+    """Heads inside their image (a count; the readers keep points outside, as the
+    datasets publish them)."""
+    h, fr = ds.heads, ds.frames
+    import pandas as pd
+
+    key = pd.DataFrame({"width": fr["width"], "height": fr["height"]}).set_axis(
+        pd.MultiIndex.from_arrays([fr["video"].astype(str), fr["frame"].astype(str)]))
+    wh = key.reindex(pd.MultiIndex.from_arrays([h["video"].astype(str),
+                                                h["frame"].astype(str)]))
+    w = wh["width"].astype("float64").to_numpy()
+    hh = wh["height"].astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        out = ((h["x"] < 0) | (h["y"] < 0) | (h["x"] > w) | (h["y"] > hh)).to_numpy()
+    n = int(out.sum())
+    return Check("heads inside their image", n == 0, "0 outside", f"{n:,} outside")

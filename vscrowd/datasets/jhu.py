@@ -1,0 +1,136 @@
+"""JHU-Crowd++ (v2.0) in its published layout (docs/datasets.md, "JHU-Crowd++").
+
+``ROOT/{train,val,test}/images/<id>.jpg``, ``ROOT/<split>/gt/<id>.txt`` with one head
+per line ``x y w h o b`` (integers: head centre, box width and height, occlusion
+1 visible / 2 partial / 3 full, blur 0/1) and ``ROOT/<split>/image_labels.txt`` with one
+image per line ``id,total_count,scene_type,weather,distractor`` (weather 0 none,
+1 fog/haze, 2 rain, 3 snow). As read by Graviti-AI/tensorbay-python-sdk
+``tensorbay/opendataset/JHU_CROWD/loader.py`` and taohan10200/IIM
+``prepare_JHU.py``. The head point is the stored centre ``(x, y)``; the box is
+``(x - w/2, y - h/2, x + w/2, y + h/2)``. Image labels become frame columns ``count``,
+``scene``, ``weather``, ``distractor``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_open
+from .._text import read_text
+from ..errors import AnnotationFormatError
+from .image_dataset import ImageDataset, ImageRecord
+from .info import DatasetInfo
+from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+
+__all__ = ["INFO", "read_jhu", "read_jhu_gt", "synth_jhu"]
+
+SPLITS = ("train", "val", "test")
+WEATHER = {0: "none", 1: "fog/haze", 2: "rain", 3: "snow"}
+
+
+def detect(root: Path) -> bool:
+    return any((root / s / "image_labels.txt").is_file() and (root / s / "gt").is_dir()
+               for s in SPLITS)
+
+
+def read_jhu_gt(path: Path) -> np.ndarray:
+    """``(n, 6)`` float64 rows ``x y w h o b`` of one ``gt/<id>.txt``.
+
+    Raises:
+        AnnotationFormatError: a line that is not six numbers (file and line).
+    """
+    text = read_text(path, AnnotationFormatError, "JHU-Crowd++ annotation")
+    rows = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        toks = line.split()
+        if not toks:
+            continue
+        if len(toks) != 6:
+            raise AnnotationFormatError(f"expected 'x y w h o b' (6 numbers), got "
+                                        f"{len(toks)} values", path=path, line=no)
+        try:
+            rows.append([float(t) for t in toks])
+        except ValueError:
+            raise AnnotationFormatError(f"expected numbers, got {line.strip()!r}",
+                                        path=path, line=no) from None
+    return np.array(rows, np.float64).reshape(-1, 6)
+
+
+def _labels(path: Path) -> dict[str, dict]:
+    out = {}
+    for no, line in enumerate(read_text(path, AnnotationFormatError, "image labels")
+                              .splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        try:
+            name, count, scene, weather, distractor = parts
+            out[name] = {"count": int(count), "scene": scene,
+                         "weather": WEATHER.get(int(weather), weather),
+                         "distractor": bool(int(distractor))}
+        except ValueError:
+            raise AnnotationFormatError("expected 'id,total_count,scene_type,weather,"
+                                        f"distractor', got {line.strip()!r}", path=path,
+                                        line=no) from None
+    return out
+
+
+def read_jhu(root: str | Path) -> ImageDataset:
+    """Every split of a JHU-Crowd++ root, images in ``image_labels.txt`` order."""
+    root = Path(root)
+    records = []
+    for split in SPLITS:
+        lab_file = root / split / "image_labels.txt"
+        if not lab_file.is_file():
+            continue
+        for image, labels in _labels(lab_file).items():
+            gt = read_jhu_gt(root / split / "gt" / f"{image}.txt")
+            xy, wh = gt[:, :2], gt[:, 2:4]
+            records.append(ImageRecord(split, image, f"{split}/images/{image}.jpg", xy,
+                                       np.column_stack([xy - wh / 2, xy + wh / 2]), labels))
+    return ImageDataset(root, records, name="jhu", splits=SPLITS)
+
+
+def synth_jhu(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
+    """A small JHU-Crowd++ copy: 4 train, 2 val, 2 test images (one distractor image
+    without heads; the first with 10,000 heads)."""
+    out = prepare_out(out, overwrite)
+    plan = plan_images(seed, {"train": 4, "val": 2, "test": 2}, dense=10_000,
+                       integer=True)
+    rng = np.random.default_rng(seed)
+    labels: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for i, im in enumerate(plan):
+        xy, wh = (im.xy, im.wh) if i != 1 else (im.xy[:0], im.wh[:0])  # a distractor
+        n = len(xy)
+        ob = np.column_stack([rng.integers(1, 4, n), rng.integers(0, 2, n)])
+        rows = np.column_stack([xy, wh, ob]).astype(np.int64)
+        image = f"{im.index:04d}"
+        (out / im.split / "gt").mkdir(parents=True, exist_ok=True)
+        with atomic_open(out / im.split / "gt" / f"{image}.txt", "w") as fh:
+            fh.write("".join(" ".join(map(str, r)) + "\n" for r in rows.tolist()))
+        write_jpeg(out / im.split / "images" / f"{image}.jpg", im.size, xy, seed + im.index)
+        labels[im.split].append(f"{image},{n},{['street', 'stadium'][i % 2]},{i % 4},"
+                                f"{int(n == 0)}")
+    for split, rows in labels.items():
+        with atomic_open(out / split / "image_labels.txt", "w") as fh:
+            fh.write("".join(r + "\n" for r in rows))
+    plan[1] = type(plan[1])(plan[1].split, plan[1].index, plan[1].size, plan[1].xy[:0],
+                            plan[1].wh[:0])
+    write_manifest(out, "jhu", plan, seed)
+    return out
+
+
+INFO = DatasetInfo(
+    name="jhu", title="JHU-Crowd++", kind="image", images=4372, heads=1_515_005,
+    splits={"train": 2272, "val": 500, "test": 1600},
+    resolution="mixed; 0-25,791 heads per image",
+    paper_tables="(none: not in the GNANet paper's tables; registered for the field)",
+    source="http://www.crowd-counting.com/",
+    licence="non-commercial research use (dataset page); images from the Internet",
+    expects="<split>/gt/<id>.txt, <split>/images/<id>.jpg and <split>/image_labels.txt "
+            "for train/val/test",
+    facts_source="Sindagi et al., JHU-CROWD++, arXiv:2004.03597 (abstract: 4,372 images, "
+                 "1.51 million heads; Sec. 3 splits)",
+    detect=detect, read=read_jhu, synth=synth_jhu)

@@ -1,0 +1,102 @@
+"""MATLAB ``.mat`` annotation files: one variable read by path, with errors that name
+the file and the variable.
+
+Files up to MATLAB v7 are read by SciPy (``scipy.io.loadmat``, already a core
+dependency). MATLAB v7.3 files are HDF5 and need h5py, which vscrowd does not install:
+such a file without h5py is a clear error (``pip install h5py``), never a guess.
+No file runs code: SciPy reads MATLAB data only (no MATLAB objects or functions).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._optional import optional_module
+from ..errors import AnnotationFormatError
+
+__all__ = ["is_hdf5_mat", "read_mat_points"]
+
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def is_hdf5_mat(path: Path) -> bool:
+    """Whether ``path`` is a MATLAB v7.3 (HDF5) file: its HDF5 signature sits at byte
+    512, after MATLAB's 512-byte text header."""
+    with open(path, "rb") as fh:
+        fh.seek(512)
+        return fh.read(8) == _HDF5_MAGIC
+
+
+def read_mat_points(path: str | Path, variable: str, nested: bool = False) -> np.ndarray:
+    """``(n, 2)`` float64 points stored in ``variable`` of a ``.mat`` file.
+
+    Args:
+        path: The file.
+        variable: ``annPoints`` (UCF-QNRF, NWPU ``mats/``) or ``image_info``
+            (ShanghaiTech: a 1x1 cell holding a struct with fields ``location``
+            ``(n, 2)`` and ``number``).
+        nested: Read ``variable{1}.location`` (ShanghaiTech) instead of the array.
+
+    Raises:
+        AnnotationFormatError: unreadable file, variable missing, wrong shape (names
+            the file and variable).
+    """
+    path = Path(path)
+    try:
+        if is_hdf5_mat(path):
+            return _read_hdf5(path, variable, nested)
+        from scipy.io import loadmat
+
+        mat = loadmat(path, variable_names=[variable])
+    except AnnotationFormatError:
+        raise
+    except (OSError, ValueError, TypeError, NotImplementedError) as exc:
+        raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
+    if variable not in mat:
+        raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in the file",
+                                    path=path, field=variable)
+    value = mat[variable]
+    if nested:
+        value = _shanghaitech_location(value, path, variable)
+    return _as_points(value, path, variable)
+
+
+def _shanghaitech_location(value, path: Path, variable: str) -> np.ndarray:
+    """``image_info{1}.location``: loadmat gives a (1, 1) object array holding a (1, 1)
+    struct array whose ``location`` field is an (n, 2) array."""
+    try:
+        info = value[0, 0]
+        return np.asarray(info["location"][0, 0])
+    except (IndexError, KeyError, ValueError, TypeError):
+        raise AnnotationFormatError(f"expected {variable}{{1}}.location (ShanghaiTech), "
+                                    f"got {type(value).__name__} {getattr(value, 'shape', '')}",
+                                    path=path, field=variable) from None
+
+
+def _as_points(value, path: Path, variable: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.size == 0:
+        return np.empty((0, 2))
+    if arr.ndim != 2 or arr.shape[1] < 2 or arr.dtype.kind not in "iuf":
+        raise AnnotationFormatError(f"expected an (n, 2) numeric array, got {arr.dtype} "
+                                    f"{arr.shape}", path=path, field=variable)
+    return arr[:, :2].astype(np.float64)
+
+
+def _read_hdf5(path: Path, variable: str, nested: bool) -> np.ndarray:
+    h5py = optional_module("h5py")
+    if h5py is None:
+        raise AnnotationFormatError("a MATLAB v7.3 (HDF5) file: reading it needs h5py "
+                                    "(pip install h5py)", path=path, field=variable)
+    with h5py.File(path, "r") as f:
+        if variable not in f:
+            raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in "
+                                        "the file", path=path, field=variable)
+        node = f[variable]
+        if nested:  # a cell holds references to the struct
+            node = f[node[0, 0]]["location"]
+        arr = np.asarray(node)
+    # HDF5 stores MATLAB's column-major (n, 2) as (2, n).
+    return _as_points(arr.T if arr.ndim == 2 and arr.shape[0] == 2 else arr, path, variable)

@@ -1,0 +1,144 @@
+"""NWPU-Crowd in its published layout (docs/datasets.md, "NWPU-Crowd").
+
+``ROOT/images/<id>.jpg`` (or the archives' ``images_part1..5/``), ``ROOT/jsons/<id>.json``
+for the 3,609 annotated train and val images, and the split lists ``train.txt``,
+``val.txt``, ``test.txt`` (one image id first on each line). A JSON holds ``img_id``,
+``human_num``, ``points`` (``[[x, y], ...]``) and ``boxes`` (``[[x1, y1, x2, y2], ...]``),
+as read by taohan10200/IIM ``datasets/dataset_prepare/prepare_NWPU.py``. The head
+point is ``points`` as stored (not the box centre). Test annotations are not published:
+the test split is left out. The columns after the id in the split lists are kept as
+``list_label_1``, ``list_label_2`` (their meaning is not stated in an official file).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_open
+from .._text import read_json, read_text
+from ..errors import AnnotationFormatError, VSCrowdWarning
+from .image_dataset import ImageDataset, ImageRecord
+from .info import DatasetInfo
+from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+
+__all__ = ["INFO", "read_nwpu", "read_nwpu_json", "synth_nwpu"]
+
+SPLITS = ("train", "val")
+
+
+def detect(root: Path) -> bool:
+    return (root / "jsons").is_dir() and any((root / f"{s}.txt").is_file() for s in SPLITS)
+
+
+def _split_ids(path: Path) -> list[tuple[str, list[str]]]:
+    rows = []
+    for no, line in enumerate(read_text(path, AnnotationFormatError, "split list")
+                              .splitlines(), start=1):
+        toks = line.split()
+        if toks:
+            if not toks[0].isdigit():
+                raise AnnotationFormatError(f"expected an image id first, got {toks[0]!r}",
+                                            path=path, line=no)
+            rows.append((toks[0], toks[1:]))
+    return rows
+
+
+def read_nwpu_json(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(points (n, 2), boxes (n, 4) or None)`` of one ``jsons/<id>.json``.
+
+    Raises:
+        AnnotationFormatError: not JSON (file and line), a key missing or malformed.
+    """
+    doc = read_json(path, AnnotationFormatError, "NWPU-Crowd annotation")
+    if not isinstance(doc, dict) or "points" not in doc:
+        raise AnnotationFormatError("expected a JSON object with 'points' (NWPU-Crowd)",
+                                    path=path, field="points")
+    pts = _array(doc["points"], 2, path, "points")
+    boxes = _array(doc["boxes"], 4, path, "boxes") if "boxes" in doc else None
+    if "human_num" in doc and doc["human_num"] != len(pts):
+        warnings.warn(f"{path}: human_num {doc['human_num']} != {len(pts)} points "
+                      "(the points are kept)", VSCrowdWarning, stacklevel=2)
+    if boxes is not None and len(boxes) != len(pts):
+        warnings.warn(f"{path}: {len(boxes)} boxes for {len(pts)} points; boxes dropped",
+                      VSCrowdWarning, stacklevel=2)
+        boxes = None
+    return pts, boxes
+
+
+def _array(value, width: int, path: Path, key: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value, np.float64).reshape(-1, width)
+    except (ValueError, TypeError):
+        raise AnnotationFormatError(f"expected a list of {width}-number lists", path=path,
+                                    field=key) from None
+    if len(value) and np.asarray(value, dtype=object).shape[-1:] != (width,):
+        raise AnnotationFormatError(f"expected a list of {width}-number lists", path=path,
+                                    field=key)
+    return arr
+
+
+def _image_rel(root: Path, image: str) -> str:
+    """``images/<id>.jpg``, or ``images_part<k>/<id>.jpg`` as the archives unpack."""
+    if (root / "images" / f"{image}.jpg").is_file():
+        return f"images/{image}.jpg"
+    for part in sorted(root.glob("images_part*")):
+        if (part / f"{image}.jpg").is_file():
+            return f"{part.name}/{image}.jpg"
+    return f"images/{image}.jpg"
+
+
+def read_nwpu(root: str | Path) -> ImageDataset:
+    """The annotated splits (train, val) of an NWPU-Crowd root."""
+    root = Path(root)
+    records = []
+    for split in SPLITS:
+        lst = root / f"{split}.txt"
+        if not lst.is_file():
+            continue
+        for image, extra in _split_ids(lst):
+            pts, boxes = read_nwpu_json(root / "jsons" / f"{image}.json")
+            labels = {f"list_label_{i}": v for i, v in enumerate(extra[:2], start=1)}
+            records.append(ImageRecord(split, image, _image_rel(root, image), pts, boxes,
+                                       labels))
+    return ImageDataset(root, records, name="nwpu", splits=SPLITS)
+
+
+def synth_nwpu(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
+    """A small NWPU-Crowd copy: 6 train + 3 val images, the first with 10,000 heads."""
+    out = prepare_out(out, overwrite)
+    plan = plan_images(seed, {"train": 6, "val": 3}, dense=10_000)
+    lists: dict[str, list[str]] = {"train": [], "val": [], "test": []}
+    for im in plan:
+        image = f"{im.index:04d}"
+        boxes = np.column_stack([im.xy - im.wh / 2, im.xy + im.wh / 2])
+        doc = {"img_id": f"{image}.jpg", "human_num": len(im.xy),
+               "points": im.xy.tolist(), "boxes": boxes.tolist()}
+        (out / "jsons").mkdir(exist_ok=True)
+        with atomic_open(out / "jsons" / f"{image}.json", "w") as fh:
+            json.dump(doc, fh)
+        write_jpeg(out / "images" / f"{image}.jpg", im.size, im.xy, seed + im.index)
+        lists[im.split].append(f"{image} 1 {min(len(im.xy) // 100, 4)}")
+    lists["test"].append(f"{len(plan) + 1:04d} 0 0")  # a test image: listed, not annotated
+    write_jpeg(out / "images" / f"{len(plan) + 1:04d}.jpg", (64, 48), np.empty((0, 2)), seed)
+    for split, rows in lists.items():
+        with atomic_open(out / f"{split}.txt", "w") as fh:
+            fh.write("".join(r + "\n" for r in rows))
+    write_manifest(out, "nwpu", plan, seed)
+    return out
+
+
+INFO = DatasetInfo(
+    name="nwpu", title="NWPU-Crowd", kind="image", images=5109, heads=2_133_238,
+    splits={"train": 3109, "val": 500, "test": 1500},
+    resolution="mixed, up to several thousand pixels a side; 0-20,033 heads per image",
+    paper_tables="XI (localization, val)",
+    source="https://www.crowdbenchmark.com/nwpucrowd.html",
+    licence="academic and non-commercial use only (dataset readme); images from the "
+            "Internet, removed on request",
+    expects="jsons/<id>.json and train.txt/val.txt (images/ or images_part*/)",
+    facts_source="Wang et al., NWPU-Crowd, arXiv:2001.03360 (abstract; splits in Sec. 3)",
+    detect=detect, read=read_nwpu, synth=synth_nwpu)
