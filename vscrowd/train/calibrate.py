@@ -21,7 +21,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .steps import validation_records
 
-__all__ = ["calibrate_count_threshold", "record_config"]
+__all__ = ["calibrate_count_threshold", "calibrate_run", "record_config"]
 
 
 def calibrate_count_threshold(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device,
@@ -59,3 +59,14 @@ def record_config(out: Path, cfg: TrainConfig) -> None:
             ckpt = load_checkpoint(path)
             ckpt["config"] = cfg.to_dict()
             save_checkpoint(path, ckpt)
+
+
+def calibrate_run(run) -> None:
+    """At the end of training (``run``: the trainer's state, duck-typed): the count
+    threshold chosen on validation with the weights predict will use (``best.pt`` when
+    written), recorded in ``run.cfg`` and the run's config files."""
+    best = run.out / "best.pt"
+    run.cfg = calibrate_count_threshold(run.model, run.val_ds, run.val_gt, run.cfg, run.device,
+                                        run.rank, run.world, best if best.is_file() else None)
+    if run.rank == 0:
+        record_config(run.out, run.cfg)

@@ -28,12 +28,13 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
+from ..datasets.registry import open as open_registered
 from ..datasets.splits import holdout_videos
 from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, VSCrowdError
 from ..eval import GroundTruth
 from .building import build_model_from_config, model_options
-from .calibrate import calibrate_count_threshold, record_config
+from .calibrate import calibrate_run
 from .config import HOLDOUT, NO_CUDA, TrainConfig
 from .resume import TrainState, apply_resume, read_resume, resume_config, save_run
 from .steps import make_optimizer, make_scheduler, train_step, validate
@@ -144,9 +145,7 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    from ..datasets.registry import open as open_registered  # any layout (docs/datasets.md)
-
-    train_view, val_view = training_views(cfg, open_registered(cfg.data.root))
+    train_view, val_view = training_views(cfg, open_registered(cfg.data.root))  # any layout
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale),
                                             cfg.data.flip, cfg.data.jitter),
@@ -350,15 +349,6 @@ def _loop(run: _Run, on_step) -> bool:
     return False
 
 
-def _choose_count_threshold(run: _Run) -> None:
-    """The count threshold, chosen on validation with the weights predict will use."""
-    best = run.out / "best.pt"
-    run.cfg = calibrate_count_threshold(run.model, run.val_ds, run.val_gt, run.cfg, run.device,
-                                        run.rank, run.world, best if best.is_file() else None)
-    if run.rank == 0:
-        record_config(run.out, run.cfg)
-
-
 def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
           allow_changes: bool = False,
           on_step: Callable[[int, float], None] | None = None) -> TrainResult:
@@ -391,7 +381,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
         try:
             interrupted = _loop(run, on_step)
             if not interrupted and run.val_ds is not None:
-                _choose_count_threshold(run)
+                calibrate_run(run)
         finally:
             for closing in (c for c in (run.bar, run.tb) if c is not None):
                 closing.close()
