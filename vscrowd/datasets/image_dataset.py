@@ -96,6 +96,7 @@ class ImageDataset(VSCrowd):
 
     def _set(self, root, strict, annotations, videos, missing_images) -> None:
         super()._set(root, strict, annotations, videos, missing_images)
+        self.name_map = {}  # one naming only: no SenseCrowd-style map applies
         self._paths = dict(zip(zip(annotations.frames["video"].astype(str),
                                    annotations.frames["frame"].astype(str)),
                                annotations.frames["path"].astype(str)))
