@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import torch
 
+from .._files import require_regular_file
 from .._io import atomic_path, atomic_write_text
 from .._optional import require_module
 from .._text import read_text
@@ -161,8 +162,9 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"no weights at {path}")
+    require_regular_file(path, CheckpointError, "weights file")
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
