@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
+from .._files import require_regular_file
 from .._version import __version__
 from ..errors import CheckpointError
 from ..models.pretrained import save_pretrained
@@ -34,8 +35,8 @@ def find_checkpoint(path: str | Path) -> Path:
         CheckpointError: Nothing to load at ``path``.
     """
     path = Path(path)
-    if path.is_file():
-        return path
+    if path.exists() and not path.is_dir():
+        return require_regular_file(path, CheckpointError, "checkpoint")
     if path.is_dir():
         for name in ("best.pt", "last.pt"):
             if (path / name).is_file():
