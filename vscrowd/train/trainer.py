@@ -29,7 +29,7 @@ from .._io import atomic_write_text
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
 from ..dataset import VSCrowd
-from ..errors import ConfigError, VSCrowdError
+from ..errors import ConfigError, OutputError, VSCrowdError
 from ..eval import GroundTruth
 from ..splits import holdout_videos
 from .building import build_model_from_config, model_options
@@ -202,6 +202,9 @@ class _Run:
 
 
 def _setup(cfg: TrainConfig, out: Path, resume: bool, allow_changes: bool) -> _Run:
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder; expected a run folder for "
+                          "--out")
     rank, world, local_rank = _init_distributed()
     device = _device(cfg, local_rank)
     resume_from = None
