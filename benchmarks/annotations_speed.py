@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from vscrowd import VSCrowd, synthesize
-from vscrowd.cache import cache_key, load_cached, store_cached
+from vscrowd.datasets.cache import cache_key, load_cached, store_cached
 
 VIDEOS, FRAMES, DENSITY = 634, 99, 0.197
 

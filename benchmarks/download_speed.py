@@ -2,7 +2,7 @@
 
 * Assembly is I/O-bound: a tar of synthetic frame files (random bytes named ``.jpg``,
   ~200 KB each, ``--gb`` GB in all, default 2) is assembled with
-  :func:`vscrowd.assemble.assemble` and extracted with ``tar -xf`` into the same disk;
+  :func:`vscrowd.acquire.assemble.assemble` and extracted with ``tar -xf`` into the same disk;
   the ratio is printed (target: at most 1.5x ``tar -xf``).
 * The name map over a VSCrowd-sized synthetic pair (634 videos, annotations only;
   target: at most 10 s).
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from vscrowd import synthesize
-from vscrowd.assemble import assemble
-from vscrowd.namemap import map_names
-from vscrowd.synth_sensecrowd import synthesize_sensecrowd
+from vscrowd.acquire.assemble import assemble
+from vscrowd.datasets.namemap import map_names
+from vscrowd.synth.sensecrowd import synthesize_sensecrowd
 
 
 def _archive(work: Path, gb: float) -> Path:

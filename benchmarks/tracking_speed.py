@@ -20,9 +20,9 @@ import pandas as pd
 
 from vscrowd.eval import GroundTruth
 from vscrowd.eval.tracking import TrackSequence, tracking_metrics
-from vscrowd.eval.tracks import score_counts, score_tracks
 from vscrowd.eval.vic import video_count
-from vscrowd.tracker import _link
+from vscrowd.eval.video_scores import score_counts, score_tracks
+from vscrowd.methods.tracker import _link
 
 
 def video(rng, frames=100, people=45):

@@ -54,7 +54,7 @@ def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = Fa
               split: str | None = None, names: dict[str, str] | None = None):
     """Open a dataset root for a command (optionally one split of it); ``names`` maps
     other video names (SenseCrowd's) in split files to the root's."""
-    from vscrowd.dataset import VSCrowd
+    from vscrowd.datasets.vscrowd import VSCrowd
 
     ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
                  cache=not no_cache, names=names)

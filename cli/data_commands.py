@@ -32,11 +32,11 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation
 def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, flavour,
               overwrite):
     """Write a seeded synthetic VSCrowd dataset in the official layout to OUT."""
-    from vscrowd.synth import synthesize
+    from vscrowd.synth.generator import synthesize
 
     w, h = parse_size(size)
     if flavour == "sensecrowd":
-        from vscrowd.synth_sensecrowd import synthesize_sensecrowd
+        from vscrowd.synth.sensecrowd import synthesize_sensecrowd
 
         synthesize_sensecrowd(out, videos=videos, frames=frames, size=(w, h), seed=seed,
                               train_fraction=train_fraction, overwrite=overwrite,
@@ -62,7 +62,7 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
     """Print the paper's Table I for each split (and overall)."""
     import json
 
-    from vscrowd import stats
+    from vscrowd.viz import stats
 
     ds = open_data(root, split_file, no_cache, split)
     table = stats.summary(ds)
@@ -90,7 +90,7 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
 def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache):
     """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
     from vscrowd.eval import read_predictions
-    from vscrowd.plots import plot_all
+    from vscrowd.viz.plots import plot_all
 
     ds = open_data(root, split_file, no_cache, split)
     tracks = read_predictions(preds) if preds else None
@@ -119,7 +119,7 @@ def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache
     """Draw ground truth (and predictions) on a frame or a short clip."""
     from vscrowd.errors import ConfigError
     from vscrowd.eval import read_predictions
-    from vscrowd.show import write_clip, write_overlay
+    from vscrowd.viz.show import write_clip, write_overlay
 
     ds = open_data(root, (), no_cache)
     p = read_predictions(preds) if preds else None
@@ -145,7 +145,7 @@ def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache
 @_NO_CACHE
 def convert_cmd(root, to, out, split_file, split, no_cache):
     """Convert annotations to COCO JSON (file), YOLO labels or Parquet (folders)."""
-    from vscrowd.convert import convert
+    from vscrowd.datasets.convert import convert
 
     ds = open_data(root, split_file, no_cache, split)
     convert(ds, to, out)
@@ -164,7 +164,7 @@ def verify_cmd(root, reference, json_out):
     Exit status: 0 complete, 1 not complete (the table says why), 2 bad input."""
     import json
 
-    from vscrowd.verify import verify
+    from vscrowd.acquire.verify import verify
 
     with progress(None, "verify") as bar:
         report = verify(root, reference=reference, progress=lambda _v: bar.update())
@@ -198,7 +198,7 @@ def download_cmd(root, from_dir, repo, revision, parts, force, reference, follow
     """Get VSCrowd into ROOT in the official layout, then verify it (see docs/getting-data.md).
 
     Exit status: 0 the copy verifies, 1 it does not (the table says why), 2 bad input."""
-    from vscrowd.download import download, download_summary
+    from vscrowd.acquire.download import download, download_summary
 
     bars = {}
 
@@ -229,7 +229,7 @@ def map_names_cmd(vscrowd_root, sensecrowd_root, out, tolerance):
     vscrowd_video,sensecrowd_video,frames,heads,match_quality.
 
     Exit status: 0 written; 1 fewer than half the videos match (nothing written)."""
-    from vscrowd.namemap import map_names, write_name_map
+    from vscrowd.datasets.namemap import map_names, write_name_map
 
     result = map_names(vscrowd_root, sensecrowd_root, tolerance=tolerance)
     for name in result.ambiguous:

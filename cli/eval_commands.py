@@ -61,7 +61,7 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
 
     names = None
     if names_csv is not None:
-        from vscrowd.namemap import read_name_map
+        from vscrowd.datasets.namemap import read_name_map
 
         names = read_name_map(names_csv)
     ds = open_data(data, split_file, no_cache, names=names)
@@ -104,8 +104,8 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
     from vscrowd.errors import VSCrowdWarning
     from vscrowd.eval import GroundTruth
     from vscrowd.eval.results import format_tracking
-    from vscrowd.eval.tracks import score_counts
     from vscrowd.eval.vic import read_video_counts
+    from vscrowd.eval.video_scores import score_counts
 
     counts = read_video_counts(path)
     if names:
@@ -148,7 +148,7 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
 def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
-    from vscrowd.tracker import TrackerConfig, track_points
+    from vscrowd.methods.tracker import TrackerConfig, track_points
 
     ds = open_data(data, split=None if split == "all" else split)
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
@@ -171,8 +171,8 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
 def baseline_cmd(data, split, out):
     """A first prediction file without training: the training-free baseline (per-video
     median background, blob peaks of the difference). Needs frame images, not torch."""
-    from vscrowd.baselines import background_blobs
     from vscrowd.eval import write_predictions
+    from vscrowd.methods.baselines import background_blobs
 
     ds = open_data(data, split=None if split == "all" else split)
     with progress(len(ds.videos), "baseline") as bar:

@@ -95,3 +95,42 @@ def test_modules_and_functions_stay_small(path):
                     getattr(body[0], "value", None), ast.Constant):
                 start = body[0].end_lineno + 1  # the docstring does not count
             assert node.end_lineno - start < 62, f"{path.name}:{node.name} needs helpers"
+
+
+# docs/contributing.md's layers: a module imports only from its own layer or lower ones.
+LAYERS = {
+    "vscrowd.errors": 0, "vscrowd._io": 0, "vscrowd._text": 0, "vscrowd._optional": 0,
+    "vscrowd._lazy": 0, "vscrowd._moved": 0, "vscrowd._version": 0, "vscrowd.frameids": 0,
+    "vscrowd.clipwindow": 0, "vscrowd.figures": 0,
+    "vscrowd.points": 1,
+    "vscrowd.datasets": 2,
+    "vscrowd.acquire": 3, "vscrowd.synth": 3,
+    "vscrowd.eval": 4,
+    "vscrowd.methods": 5, "vscrowd.viz": 5,
+    "vscrowd.data": 6,
+    "vscrowd.models": 7,
+    "vscrowd.train": 8, "vscrowd.demo": 8,
+}
+# Deliberate upward imports, each lazy (inside a function) and with its reason.
+UPWARD_ALLOWED = {
+    # VSCrowd(root, download=True) fetches a missing root first, torchvision's convention.
+    "vscrowd.datasets.vscrowd -> vscrowd.acquire.download",
+}
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in LAYERS:
+            return LAYERS[".".join(parts[:i])]
+    return None  # the package root re-exports everything
+
+
+def test_every_module_has_a_layer():
+    assert [m for m in _graph() if m != "vscrowd" and _layer(m) is None] == []
+
+
+def test_nothing_imports_upward():
+    upward = sorted(f"{m} -> {t}" for m, ts in _graph().items() for t in ts
+                    if m != "vscrowd" and _layer(t) is not None and _layer(t) > _layer(m))
+    assert [u for u in upward if u not in UPWARD_ALLOWED] == []

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import stats
 from ._optional import installed
-from .baselines import background_blobs
-from .dataset import VSCrowd
+from .datasets.vscrowd import VSCrowd
 from .eval import evaluate, write_predictions
 from .eval.results import format_tracking
-from .show import write_overlay
-from .synth import synthesize
-from .tracker import track_points
+from .methods.baselines import background_blobs
+from .methods.tracker import track_points
+from .synth.generator import synthesize
+from .viz import stats
+from .viz.show import write_overlay
 
 __all__ = ["run_demo"]
 

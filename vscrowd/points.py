@@ -1,6 +1,6 @@
 """``Points``: head points in frames, the one type that prediction readers, the
 evaluator, overlays and the tracker pass around (a frame's annotations keep their
-per-frame view, :class:`~vscrowd.annotations.FrameAnnotation`).
+per-frame view, :class:`~vscrowd.datasets.annotations.FrameAnnotation`).
 
 A point set is a frozen dataclass of aligned arrays (supervision's ``Detections``, for
 points): a frame table (one row per frame) and, per point, its frame row, position and

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from vscrowd.cli.main import app
 
 from vscrowd import __version__
-from vscrowd.baselines import background_blobs
 from vscrowd.eval import write_predictions
+from vscrowd.methods.baselines import background_blobs
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from vscrowd.cli.main import app
 
 from vscrowd import DatasetError, OutputError, synthesize
-from vscrowd.assemble import assemble
-from vscrowd.verify import verify
+from vscrowd.acquire.assemble import assemble
+from vscrowd.acquire.verify import verify
 
 ANN = b"0001 1 0 0 4 4 2 2\n0002 1 0 0 4 4 2 2\n"
 
@@ -276,7 +276,7 @@ def test_a_fifo_in_the_download_folder_is_refused(tmp_path):
 
 
 def test_the_annotation_check_streams_and_names_the_line(tmp_path):
-    from vscrowd.annotation_check import check_annotations_streaming
+    from vscrowd.datasets.annotation_check import check_annotations_streaming
 
     lines = [f"{i:04d} 1 0 0 4 4 2 2\n".encode() for i in range(1, 400)]
     path = tmp_path / "test_001.txt"

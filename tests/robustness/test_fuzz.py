@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vscrowd import VSCrowdError
-from vscrowd.annotations import parse_annotations
+from vscrowd.datasets.annotations import parse_annotations
 from vscrowd.eval import read_predictions
 
 pytestmark = pytest.mark.filterwarnings("ignore::vscrowd.VSCrowdWarning")

@@ -48,7 +48,7 @@ def test_train_out_an_existing_file(data, tmp_path):
 
 def test_convert_yolo_warns_about_an_empty_frame_image(data, tmp_path):
     from vscrowd import VSCrowd
-    from vscrowd.convert import convert
+    from vscrowd.datasets.convert import convert
 
     root = tmp_path / "root"
     shutil.copytree(data, root)

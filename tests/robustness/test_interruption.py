@@ -60,8 +60,8 @@ def _check_eval(out: Path, before: bytes) -> None:
 
 def _preds(data: Path, out: Path) -> Path:
     from vscrowd import VSCrowd
-    from vscrowd.baselines import background_blobs
     from vscrowd.eval import write_predictions
+    from vscrowd.methods.baselines import background_blobs
 
     write_predictions(background_blobs(VSCrowd(data).select(split="test")), out)
     return out

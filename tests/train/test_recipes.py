@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from vscrowd.cli.main import app
 
 from vscrowd import ConfigError, VSCrowd
-from vscrowd.splits import holdout_videos, scene_key
+from vscrowd.datasets.splits import holdout_videos, scene_key
 from vscrowd.train import TrainConfig, train
 from vscrowd.train.steps import make_optimizer, make_scheduler, weighted_bce
 from vscrowd.train.trainer import training_views

@@ -13,7 +13,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..clipwindow import check_clip_length, clip_window
-from ..dataset import VSCrowd
+from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, DatasetError
 from .targets import binary_map, density_map
 from .transforms import Clip, eval_transform

@@ -304,7 +304,7 @@ def _idrees(gt: GroundTruth, al: _Aligned, pairs, step) -> IdreesResult:
 
 
 def _tracking(gt: GroundTruth, al: _Aligned, source, sigma: float, interval: int, labels):
-    from .tracks import score_tracks  # SciPy's assignment solver: loaded when asked for
+    from .video_scores import score_tracks  # SciPy's assignment solver: loaded when asked for
 
     if al.dt.track_id is None:
         raise PredictionFormatError("tracking metrics need points with track IDs "

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations
-from ..dataset import VSCrowd
+from ..datasets.annotations import Annotations
+from ..datasets.vscrowd import VSCrowd
 from ..errors import PredictionFormatError, VSCrowdWarning
 from ..points import Points
 from .core import EvalOptions, score
@@ -132,7 +132,7 @@ def evaluate(
 
     Args:
         gt: Ground truth: a :class:`GroundTruth`, a :class:`~vscrowd.VSCrowd` (use
-            ``split``) or :class:`~vscrowd.annotations.Annotations`.
+            ``split``) or :class:`~vscrowd.datasets.annotations.Annotations`.
         preds: :class:`Predictions` or a prediction file path.
         sigmas: Positive ranges σ in pixels for AP/AR.
         metrics: Metric families, any of :data:`METRICS`.

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations
-from ..dataset import VSCrowd
+from ..datasets.annotations import Annotations
+from ..datasets.vscrowd import VSCrowd
 from ..points import Points
 
 __all__ = ["GroundTruth"]

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from ..dataset import VSCrowd
+from ..datasets.vscrowd import VSCrowd
 from ..eval import EvaluationResult, Predictions, evaluate
 from .config import TrainConfig
 from .export import export_model

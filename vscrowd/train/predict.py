@@ -17,7 +17,7 @@ import torch
 
 from ..clipwindow import clip_window
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
-from ..dataset import VSCrowd
+from ..datasets.vscrowd import VSCrowd
 from ..errors import CheckpointError, ConfigError, DatasetError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks

@@ -28,10 +28,10 @@ from torch.utils.data import DataLoader, DistributedSampler
 from .._io import atomic_write_text
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
-from ..dataset import VSCrowd
+from ..datasets.splits import holdout_videos
+from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, OutputError, VSCrowdError
 from ..eval import GroundTruth
-from ..splits import holdout_videos
 from .building import build_model_from_config, model_options
 from .config import HOLDOUT, NO_CUDA, TrainConfig
 from .resume import TrainState, apply_resume, read_resume, resume_config, save_run

@@ -1,0 +1,209 @@
+"""The fast text parser behind :func:`vscrowd.datasets.annotations.parse_annotations`.
+
+Token counts per line come from a byte mask (or, for single-spaced lines, from
+``bytes.count``), and all numbers of a file are converted in one C++ pass by Arrow's
+CSV reader (one number per line). Only when that fast path sees something wrong does a
+per-token pass run, to name the exact line and token.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._text import decode_utf8, strip_bom
+from ..errors import AnnotationFormatError, VSCrowdWarning
+
+HEAD_FIELDS = ("HeadID", "x1", "y1", "x2", "y2", "p1", "p2")
+VALUES_PER_HEAD = len(HEAD_FIELDS)
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[ord(c) for c in " \t\n\r\v\f"]] = True
+
+
+def _split_lines(data: bytes) -> tuple[list[bytes], list[int], list[bytes]]:
+    """FrameID tokens, 1-based line numbers and the rest of each non-blank line."""
+    if b"\r" in data:  # Windows (or old Mac) line endings
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    frame_ids: list[bytes] = []
+    line_nos: list[int] = []
+    rests: list[bytes] = []
+    for no, line in enumerate(data.split(b"\n"), start=1):
+        parts = line.split(None, 1)
+        if not parts:
+            continue
+        frame_ids.append(parts[0])
+        line_nos.append(no)
+        rests.append(parts[1] if len(parts) == 2 else b"")
+    return frame_ids, line_nos, rests
+
+
+def _token_counts(body: bytes, n_lines: int, rests: list[bytes] | None = None) -> np.ndarray:
+    """Number of whitespace-separated tokens on each ``\\n``-separated line of ``body``."""
+    if not body:
+        return np.zeros(n_lines, np.int64)
+    if rests is not None and b"  " not in body and b"\t" not in body and b" \n" not in body \
+            and not body.endswith(b" ") and b"\x0b" not in body and b"\x0c" not in body:
+        # Single-spaced lines (the norm): count separators at C speed per line.
+        return np.array([r.count(b" ") + 1 if r else 0 for r in rests], np.int64)
+    arr = np.frombuffer(body, dtype=np.uint8)
+    ws = _WHITESPACE[arr]
+    starts = ~ws
+    starts[1:] &= ws[:-1]
+    line_of_byte = np.cumsum(arr == 10)
+    return np.bincount(line_of_byte[starts], minlength=n_lines)
+
+
+def _frame_id(token: bytes, line: int, path) -> str:
+    if token.isascii():
+        return token.decode("ascii")
+    return decode_utf8(token, path or "<annotations>", AnnotationFormatError, first_line=line)
+
+
+def fail(path, line, msg, field=None):
+    raise AnnotationFormatError(msg, path=path or "<annotations>", line=line, field=field)
+
+
+# The numbers Arrow's CSV reader accepts (Python's float() accepts more: "1_0", non-ASCII
+# digits), so that the token reported is the one the fast path rejected.
+_NUMBER = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(?i:nan|inf|infinity)")
+
+
+def _slow_locate_bad_token(rests: list[bytes], line_nos: list[int], path) -> None:
+    """Find and report the first token that is not a number (only runs on error)."""
+    for rest, no in zip(rests, line_nos):
+        for pos, tok in enumerate(rest.split(), start=2):
+            if not _NUMBER.fullmatch(tok):
+                head, col = divmod(pos - 2, VALUES_PER_HEAD)
+                fail(path, no, f"expected a number, got {tok.decode(errors='replace')!r}",
+                      field=f"token {pos} ({HEAD_FIELDS[col]}, head {head + 1})")
+    fail(path, None, "could not parse the numbers of this file")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file's parse result as plain arrays (assembled into tables later)."""
+
+    video: str
+    frames: list[str]
+    heads_per_line: np.ndarray  # (L,) int64
+    table: np.ndarray  # (N, 7) float64: HeadID x1 y1 x2 y2 p1 p2
+
+
+def _parse_floats(body: bytes) -> np.ndarray | None:
+    """All whitespace-separated numbers of ``body``, or None if any token is bad."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    # One number per line lets Arrow's C++ CSV reader do the float conversion.
+    flat = body.replace(b" ", b"\n").replace(b"\t", b"\n")
+    try:
+        col = pacsv.read_csv(
+            io.BytesIO(flat),
+            read_options=pacsv.ReadOptions(column_names=["v"], use_threads=False),
+            parse_options=pacsv.ParseOptions(quote_char=False),
+            convert_options=pacsv.ConvertOptions(column_types={"v": pa.float64()},
+                                                 null_values=[], strings_can_be_null=False),
+        ).column(0)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return col.to_numpy()
+
+
+def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
+    """Validate and convert one file; see :func:`parse_annotations`."""
+    frame_ids, line_nos, rests = _split_lines(strip_bom(data))
+    if not frame_ids:
+        fail(path, None, "annotation file is empty (expected one line per frame)")
+    table, heads_per_line = _head_table(rests, line_nos, path)
+    line_of_head = np.repeat(np.arange(len(heads_per_line)), heads_per_line)
+    where = _locator(line_of_head, line_nos)
+    _check_heads(table, line_of_head, where, path)
+    frame_strs = [_frame_id(f, no, path) for f, no in zip(frame_ids, line_nos)]
+    if len(set(frame_strs)) != len(frame_strs):
+        seen: dict[str, int] = {}
+        for s, no in zip(frame_strs, line_nos):
+            if s in seen:
+                fail(path, no, f"FrameID {s!r} already used on line {seen[s]}",
+                     field="FrameID")
+            seen[s] = no
+    x1, y1, x2, y2, px, py = (table[:, k] for k in range(1, 7))
+    outside = (px < x1) | (px > x2) | (py < y1) | (py > y2)
+    n_out = int(outside.sum())
+    if n_out:
+        no, _ = where(int(np.flatnonzero(outside)[0]), 5)
+        msg = (f"{n_out} head center(s) lie outside their head-shoulder box "
+               f"(first on line {no})")
+        if strict:
+            fail(path, no, msg, field="p1 p2")
+        warnings.warn(f"{path or video}: {msg}", VSCrowdWarning, stacklevel=3)
+    return Parsed(video, frame_strs, heads_per_line, table)
+
+
+def _head_table(rests: list[bytes], line_nos: list[int], path
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, 7)`` float64 head values and heads per line, or a located error."""
+    body = b"\n".join(rests)
+    counts = _token_counts(body, len(rests), rests)
+    bad = np.flatnonzero(counts % VALUES_PER_HEAD)
+    if bad.size:
+        i = int(bad[0])
+        k = int(counts[i])
+        first = (k // VALUES_PER_HEAD) * VALUES_PER_HEAD + 2
+        fail(path, line_nos[i],
+             f"expected {VALUES_PER_HEAD} values per head (HeadID x1 y1 x2 y2 p1 p2) after "
+             f"the FrameID, got {k} values; the incomplete head starts at token {first}",
+             field="head fields")
+    total = int(counts.sum())
+    values = np.empty(0, np.float64)
+    if total:
+        values = _parse_floats(body)
+        if values is None or values.size != total:
+            _slow_locate_bad_token(rests, line_nos, path)
+    return values.reshape(-1, VALUES_PER_HEAD), counts // VALUES_PER_HEAD
+
+
+def _locator(line_of_head: np.ndarray, line_nos: list[int]):
+    """``where(head, column) -> (line, "token k (field, head j)")`` for error messages."""
+
+    def where(head: int, col: int) -> tuple[int, str]:
+        i = int(line_of_head[head])
+        within = head - int(np.searchsorted(line_of_head, i))
+        pos = 2 + within * VALUES_PER_HEAD + col
+        return line_nos[i], f"token {pos} ({HEAD_FIELDS[col]}, head {within + 1})"
+
+    return where
+
+
+def _check_heads(table: np.ndarray, line_of_head: np.ndarray, where, path) -> None:
+    """Finite values, integer HeadIDs, boxes not inverted, no HeadID twice in a frame."""
+    finite = np.isfinite(table)
+    if not finite.all():
+        h, c = np.argwhere(~finite)[0]
+        no, field = where(int(h), int(c))
+        fail(path, no, f"expected a finite number, got {table[h, c]}", field=field)
+    ids = table[:, 0]
+    nonint = ids != np.round(ids)
+    if nonint.any():
+        h = int(np.flatnonzero(nonint)[0])
+        no, field = where(h, 0)
+        fail(path, no, f"expected an integer HeadID, got {ids[h]}", field=field)
+    x1, y1, x2, y2 = (table[:, k] for k in range(1, 5))
+    for lo, hi, name, col in ((x1, x2, "x2 < x1", 3), (y1, y2, "y2 < y1", 4)):
+        inverted = hi < lo
+        if inverted.any():
+            h = int(np.flatnonzero(inverted)[0])
+            no, field = where(h, col)
+            fail(path, no, f"box has {name} ({hi[h]} < {lo[h]}); expected left <= right "
+                 "and top <= bottom", field=field)
+    head_ids = ids.astype(np.int64)
+    if head_ids.size:
+        order = np.lexsort((head_ids, line_of_head))
+        dup = (np.diff(line_of_head[order]) == 0) & (np.diff(head_ids[order]) == 0)
+        if dup.any():
+            h = int(order[np.flatnonzero(dup)[0] + 1])
+            no, field = where(h, 0)
+            fail(path, no, f"HeadID {head_ids[h]} appears twice in this frame", field=field)

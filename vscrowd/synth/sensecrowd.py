@@ -1,0 +1,75 @@
+"""A SenseCrowd-flavoured synthetic copy: the same videos as a synthetic VSCrowd of the
+same arguments, under SenseCrowd's names and files -- a pair with a known name map.
+
+Layout written to OUT: ``label_list_all/<name>.txt`` (per-frame label lines, 6-digit
+frame file names, coordinates rounded to 1 decimal as a re-release might),
+``train.txt`` / ``val.txt`` / ``test.txt`` (SenseCrowd names; val and test drawn from the
+VSCrowd test videos) and ``synth.json`` (with ``sensecrowd_names``: the answer).
+No frame images are written.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from pathlib import Path
+
+from .._io import atomic_write_text
+from ..datasets.annotations import read_annotations
+from ..datasets.layout import annotation_files
+from ..datasets.sensecrowd import format_sensecrowd_labels
+from ..errors import OutputError
+from .generator import synthesize
+
+__all__ = ["sensecrowd_names", "synthesize_sensecrowd"]
+
+
+def sensecrowd_names(n: int, seed: int) -> list[str]:
+    """``n`` distinct SenseCrowd-style names (``0817_1_cut_01_rot``, ``IMG_4696_cut_03``),
+    in a seeded order.
+
+    >>> sensecrowd_names(2, 0)
+    ['IMG_7890_cut_04_rot', '0516_3_cut_05']
+    """
+    rng = random.Random(seed)
+    names: set[str] = set()
+    while len(names) < n:
+        cut = rng.randint(1, 5)
+        if rng.random() < 0.5:
+            base = f"{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}_{rng.randint(1, 4)}"
+        else:
+            base = f"IMG_{rng.randint(1000, 9999)}"
+        names.add(f"{base}_cut_{cut:02d}" + ("_rot" if rng.random() < 0.3 else ""))
+    out = sorted(names)
+    rng.shuffle(out)
+    return out
+
+
+def synthesize_sensecrowd(out: str | Path, *, videos: int = 6, frames: int = 12,
+                          size: tuple[int, int] = (480, 270), seed: int = 0,
+                          train_fraction: float = 0.75, overwrite: bool = False,
+                          **options) -> Path:
+    """Write the SenseCrowd flavour of ``synthesize(...)`` with the same arguments."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputError(f"{out} exists and is not empty; pass --overwrite")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = synthesize(Path(tmp) / "v", videos=videos, frames=frames, size=size,
+                          seed=seed, train_fraction=train_fraction, images=False, **options)
+        files = annotation_files(root)
+        names = dict(zip([f.stem for f in files], sensecrowd_names(len(files), seed)))
+        for f in files:
+            atomic_write_text(out / "label_list_all" / f"{names[f.stem]}.txt",
+                              format_sensecrowd_labels(read_annotations(f), *size, decimals=1))
+    test = [v for v in names if v.startswith("test")]
+    lists = {"train": [v for v in names if v.startswith("train")],
+             "val": test[: len(test) // 2], "test": test[len(test) // 2:]}
+    for split, vids in lists.items():
+        atomic_write_text(out / f"{split}.txt", "".join(f"{names[v]}\n" for v in vids))
+    manifest = {"generator": "vscrowd.synth", "flavour": "sensecrowd",
+                "config": {"videos": videos, "frames": frames, "size": list(size),
+                           "seed": seed, "train_fraction": train_fraction, **options},
+                "sensecrowd_names": names}
+    atomic_write_text(out / "synth.json", json.dumps(manifest, indent=1) + "\n")
+    return out
