@@ -297,3 +297,11 @@ def test_existing_output_error_types_still_hold(tmp_path):
     (tmp_path / "R" / "annotations" / "test_001.txt").write_bytes(b"0009 1 0 0 4 4 2 2\n")
     with pytest.raises(OutputError, match="--force"):
         assemble(tmp_path / "S", tmp_path / "R")
+
+
+def test_a_bad_annotation_entry_is_named_as_the_archive_spells_it(tmp_path):
+    _zip(tmp_path / "S" / "a.zip", [("VSCrowd\\annotations\\test_001.txt",
+                                     ANN + b"0003 1 0 0 4 x 2 2\n")])
+    with pytest.raises(DatasetError, match=r"a.zip: 'VSCrowd\\\\annotations\\\\test_001.txt' "
+                                           r"is not a valid annotation file \(line 3"):
+        assemble(tmp_path / "S", tmp_path / "R")

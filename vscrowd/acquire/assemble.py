@@ -33,7 +33,7 @@ from typing import Literal
 
 from .._io import atomic_write_text, ensure_folder
 from ..datasets.annotation_check import check_annotations_streaming
-from ..errors import DatasetError, OutputError, VSCrowdError
+from ..errors import DatasetError, LocatedError, OutputError
 from .archive_entries import DEFAULT_MAX_RATIO
 from .archives import (
     Archive,
@@ -206,14 +206,16 @@ def _place(path: Path, dest: Path) -> None:
                           "file, or the file a folder?)") from exc
 
 
-def check_annotation_file(archive: str, path: Path, dest: Path) -> None:
+def check_annotation_file(source: str, path: Path, dest: Path) -> None:
     """Validate a staged annotation file in blocks of lines (bounded memory whatever
-    its size); errors name the archive, the file and the line."""
+    its size); errors name the archive entry (``source``), the line and the field."""
     try:
         check_annotations_streaming(path, video=dest.stem)
-    except VSCrowdError as exc:
-        raise DatasetError(f"{archive}: {dest.name} is not a valid annotation file "
-                           f"({exc}); nothing of this archive was moved") from exc
+    except LocatedError as exc:
+        where = ", ".join(x for x in (None if exc.line is None else f"line {exc.line}",
+                                      exc.field) if x)
+        raise DatasetError(f"{source} is not a valid annotation file ({where}: "
+                           f"{exc.reason}); nothing of this archive was moved") from exc
 
 
 def _assemble_one(a: Archive, root: Path, staging: Path, parts: Parts, force: bool,
@@ -238,9 +240,9 @@ def _assemble_one(a: Archive, root: Path, staging: Path, parts: Parts, force: bo
         raise DatasetError(f"{a.name}: {len(wanted - set(paths))} entries listed but not "
                            "found while extracting; corrupt archive")
     moves = [(p, root / d, src) for p, d, src in _dedupe(a, members, by_dest, paths, tally)]
-    for path, dest, _src in moves:
+    for path, dest, src in moves:
         if dest.parent.name == "annotations":
-            check_annotation_file(a.name, path, dest)
+            check_annotation_file(src, path, dest)
     same = {d for p, d, _ in moves if d.is_file() and filecmp.cmp(p, d, shallow=False)}
     for _p, d, src in moves:
         rel = d.relative_to(root).as_posix()

@@ -17,7 +17,7 @@ from ._annotation_text import parse
 
 __all__ = ["check_annotations_streaming"]
 
-_BLOCK = 16 * 2**20
+_BLOCK = 4 * 2**20  # parsing a block takes ~12x its size
 
 
 def _blocks(path: Path, block: int):
