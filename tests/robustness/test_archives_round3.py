@@ -84,12 +84,14 @@ def test_tar_of_dot_assembles_into_a_root_that_verifies(data, tmp_path):
 
 
 def test_windows_zip_assembles_into_a_root_that_verifies(data, tmp_path):
-    entries = [(str(p.relative_to(data)).replace("/", "\\"), p.read_bytes())
-               for p in sorted(data.rglob("*")) if p.is_file()]
+    entries = [(str(p.relative_to(data)).replace("/", "\\") + ("\\" if p.is_dir() else ""),
+                b"" if p.is_dir() else p.read_bytes()) for p in sorted(data.rglob("*"))]
     _zip(tmp_path / "S" / "win.zip", entries)
+    assert any(name.endswith("\\") for name, _ in entries)  # folder entries, as Windows writes
     res = _cli("download", tmp_path / "R", "--from", tmp_path / "S", "--reference", "synth")
     assert res.exit_code == 0, res.output
     assert verify(tmp_path / "R", reference="synth").complete
+    assert "annotations\\" not in res.stderr and "videos\\" not in res.stderr  # no folders
 
 
 @pytest.mark.parametrize(("entry", "placed"), [

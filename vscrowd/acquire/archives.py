@@ -182,7 +182,8 @@ class Archive:
 
 def _zip_entries(a: Archive, fh: BinaryIO, extract):
     with zipfile.ZipFile(fh) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
+        # a folder entry ends with a separator: "/" or, from Windows tools, "\\"
+        infos = [i for i in zf.infolist() if not i.is_dir() and not i.filename.endswith("\\")]
         members = [_zip_member(a.name, i) for i in infos]
         check_declared(a.name, sum(m.size for m in members), a.size, a.limit, True)
         if extract is None:
