@@ -88,8 +88,8 @@ def _md(value: Any) -> str:
     would start a heading or a list) become spaces, markdown punctuation is escaped
     and backticks cannot close a code span.
 
-    >>> _md("data\\n# injected `x`")
-    'data \\# injected \\`x\\`'
+    >>> print(_md("data\\n# injected `x`"))
+    data \\# injected \\`x\\`
     """
     text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", str(value))
     return re.sub(r"([\\`*_{}\[\]()<>#+!|~-])", r"\\\1", text)
