@@ -5,7 +5,8 @@ with pixel noise plus ~6 false positives per frame, random scores.
 
 Prints, each with its target (issue #21, 2-core machine):
 
-1. in-process, the full workload, σ = 5/20/40 (all ten thresholds) + counting;
+1. in-process, the full workload, σ = 5/20/40 (all ten thresholds) + counting, with the
+   default threads and with ``threads=1`` (which chooses the default);
 2. in-process, a 300-frame subset for ONE σ, against pycocotools and
    faster-coco-eval in the same run (vscrowd's AP/AR must equal pycocotools' to
    1e-9): target >= 200x faster-coco-eval;
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate, write_predictions
+from vscrowd.eval.tuning import DEFAULT_THREADS
 
 
 def workload(n_frames: int, seed: int = 0) -> tuple[GroundTruth, Predictions]:
@@ -73,10 +75,10 @@ def coco_dicts(gt: GroundTruth, preds: Predictions, sigma: float):
     anns = [{"id": k + 1, "image_id": int(f) + 1, "category_id": 1,
              "keypoints": [float(x), float(y), 2], "num_keypoints": 1,
              "area": float(sigma) ** 2, "bbox": [float(x), float(y), 1.0, 1.0], "iscrowd": 0}
-            for k, (f, (x, y)) in enumerate(zip(gt.frame_index, gt.points))]
+            for k, (f, (x, y)) in enumerate(zip(gt.frame_index, gt.xy))]
     dets = [{"image_id": int(f) + 1, "category_id": 1, "keypoints": [float(x), float(y), 1],
-             "score": float(s)} for f, (x, y), s in zip(preds.frame_index, preds.points,
-                                                        preds.scores)]
+             "score": float(s)} for f, (x, y), s in zip(preds.frame_index, preds.xy,
+                                                        preds.score)]
     return {"images": images, "annotations": anns,
             "categories": [{"id": 1, "name": "head", "keypoints": ["c"]}]}, dets
 
@@ -213,6 +215,11 @@ def main() -> None:
           f"{len(preds):,} predicted points")
     print(res.format("table").split("\n\n")[0])
     print(f"vscrowd in-process, full workload, σ = 5/20/40 + counting: {t_full:.2f} s")
+    t_one, res_one = best_of(args.repeats, lambda: evaluate(
+        gt, preds, sigmas=(5, 20, 40), metrics=("sigma", "count"), threads=1))
+    assert res_one.to_dict() == res.to_dict(), "threads=1 changed a number"
+    print(f"the same with threads=1 (no pool): {t_one:.2f} s = {t_one / t_full:.2f}x the "
+          f"default threads={DEFAULT_THREADS} (the default must be the faster one here)")
 
     sigma = 20.0
     sg, sp = subset(gt, preds, args.subset)

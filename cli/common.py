@@ -23,6 +23,43 @@ def split_option(help: str):
     return click.option("--split", default="test", show_default=True, help=help)
 
 
+SPLITS_OPTION = click.option(
+    "--splits", "splits_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="Folder of split lists train.txt/val.txt/test.txt (either naming; e.g. DRNet's "
+         "SenseCrowd split) and, when there, its scene_label.txt.")
+NAMES_OPTION = click.option(
+    "--names", "names_csv", type=click.Path(path_type=Path), default=None,
+    help="SenseCrowd->VSCrowd name map (vscrowd map-names) for split lists, scene labels "
+         "and results in SenseCrowd names. Default: ROOT/names.csv when it exists.")
+
+
+def split_sources(split_file: tuple[Path, ...], splits_dir: Path | None
+                  ) -> tuple[list[Path], Path | None]:
+    """(split list files, scene label file) from ``--split-file`` and ``--splits DIR``."""
+    from vscrowd.datasets.splits import SCENE_LABEL_FILE, find_split_files
+
+    files = list(split_file)
+    labels = None
+    if splits_dir is not None:
+        found = find_split_files(splits_dir)
+        if not found:
+            raise click.BadParameter(f"no train.txt, val.txt or test.txt in {splits_dir}",
+                                     param_hint="--splits")
+        files += found
+        if (splits_dir / SCENE_LABEL_FILE).is_file():
+            labels = splits_dir / SCENE_LABEL_FILE
+    return files, labels
+
+
+def read_names(names_csv: Path | None) -> dict[str, str] | None:
+    """The name map of ``--names`` (None: the dataset's own, ROOT/names.csv)."""
+    if names_csv is None:
+        return None
+    from vscrowd.datasets.namemap import read_name_map
+
+    return read_name_map(names_csv)
+
+
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "markdown", "csv"]), default="table",
     show_default=True, help="How to print tables.")
@@ -50,14 +87,15 @@ def progress(total: int | None, desc: str) -> Iterator:
         bar.close()
 
 
-def open_data(root: Path, split_file: tuple[Path, ...] = (), no_cache: bool = False,
-              split: str | None = None, names: dict[str, str] | None = None):
+def open_data(root: Path, split_file: tuple[Path, ...] | list[Path] = (),
+              no_cache: bool = False, split: str | None = None,
+              names: dict[str, str] | None = None, scene_labels: Path | None = None):
     """Open a dataset root for a command (optionally one split of it); ``names`` maps
-    other video names (SenseCrowd's) in split files to the root's."""
+    other video names (SenseCrowd's) in split files and scene labels to the root's."""
     from vscrowd.datasets.vscrowd import VSCrowd
 
     ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
-                 cache=not no_cache, names=names)
+                 cache=not no_cache, names=names, scene_labels=scene_labels)
     return ds.select(split=split) if split else ds
 
 

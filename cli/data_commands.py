@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from .common import FORMAT_OPTION, emit, open_data, parse_size, progress
+from .common import (
+    FORMAT_OPTION,
+    NAMES_OPTION,
+    SPLITS_OPTION,
+    emit,
+    open_data,
+    parse_size,
+    progress,
+    read_names,
+    split_sources,
+)
 
 _ROOT = click.argument("root", type=click.Path(path_type=Path))
 _SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
@@ -57,14 +67,19 @@ def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_image
 @click.option("--json", "json_out", default=None, help="Write JSON to a file or '-'.")
 @FORMAT_OPTION
 @_SPLIT_FILE
+@SPLITS_OPTION
+@NAMES_OPTION
 @_NO_CACHE
-def stats_cmd(root, split, per_video, json_out, fmt, split_file, no_cache):
+def stats_cmd(root, split, per_video, json_out, fmt, split_file, splits_dir, names_csv,
+              no_cache):
     """Print the paper's Table I for each split (and overall)."""
     import json
 
     from vscrowd.viz import stats
 
-    ds = open_data(root, split_file, no_cache, split)
+    files, labels = split_sources(split_file, splits_dir)
+    ds = open_data(root, files, no_cache, split, names=read_names(names_csv),
+                   scene_labels=labels)
     table = stats.summary(ds)
     videos = stats.per_video(ds) if per_video else None
     doc = {"summary": json.loads(table.to_json(orient="records"))}
@@ -158,7 +173,8 @@ def convert_cmd(root, to, out, split_file, split, no_cache):
               show_default=True,
               help="Expected counts: the paper's, or synth.json's (auto: synth.json if present).")
 @click.option("--json", "json_out", default=None, help="Write the report as JSON to a file or '-'.")
-def verify_cmd(root, reference, json_out):
+@NAMES_OPTION
+def verify_cmd(root, reference, json_out, names_csv):
     """Check a copy of VSCrowd: complete (the paper's counts) and self-consistent.
 
     Exit status: 0 complete, 1 not complete (the table says why), 2 bad input."""
@@ -167,7 +183,8 @@ def verify_cmd(root, reference, json_out):
     from vscrowd.acquire.verify import verify
 
     with progress(None, "verify") as bar:
-        report = verify(root, reference=reference, progress=lambda _v: bar.update())
+        report = verify(root, reference=reference, progress=lambda _v: bar.update(),
+                        names_map=read_names(names_csv))
     text = json.dumps(report.to_dict(), indent=2) + "\n"
     emit(report.format(), text, json_out)
     if not report.complete:

@@ -7,24 +7,37 @@ from pathlib import Path
 import click
 
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
+from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
     DATA_OPTION,
     FORMAT_OPTION,
+    NAMES_OPTION,
     PREDS_ARGUMENT,
+    SPLITS_OPTION,
     emit,
     open_data,
     progress,
+    read_names,
     split_option,
+    split_sources,
 )
 
 
 @click.command("eval")
 @PREDS_ARGUMENT
-@DATA_OPTION
-@split_option("Split to score; 'all' scores every frame.")
+@click.option("--data", "data", default=None, envvar="VSCROWD_DATA", show_envvar=True,
+              type=click.Path(path_type=Path),
+              help="Dataset root (ROOT/annotations, ROOT/videos). Not needed for a DRNet "
+                   "[pred, gt] array, which carries its own ground truth.")
+@split_option("Split to score; 'all' scores every frame. For a DRNet array: the list "
+              "that orders its rows.")
 @click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
               help="Split list file(s) (SenseCrowd style); the split is the file stem.")
+@SPLITS_OPTION
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Scene labels (scene_label.txt, either naming) for the "
+                                 "video-counting breakdowns.")
 @click.option("--sigma", "sigmas", multiple=True, type=float,
               help="Positive range σ in px (repeatable). Default: 5, 20, 40.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(METRICS),
@@ -34,6 +47,8 @@ from .common import (
 @click.option("--json", "json_out", type=str, default=None,
               help="Write results as JSON to this file, or '-' for stdout.")
 @FORMAT_OPTION
+@click.option("--layout", type=click.Choice(["vscrowd", "drnet"]), default="vscrowd",
+              show_default=True, help="drnet: video-counting groups as DRNet prints them.")
 @click.option("--plot-dir", type=click.Path(path_type=Path), default=None,
               help="Write precision-recall curves (PNG) here.")
 @click.option("--bootstrap", default=0, show_default=True, type=int,
@@ -42,36 +57,44 @@ from .common import (
 @click.option("--ignore-unknown", is_flag=True,
               help="Drop predicted frames that are not in the split instead of failing.")
 @click.option("--no-cache", is_flag=True, help="Do not read/write the annotation cache.")
-@click.option("--names", "names_csv", type=click.Path(path_type=Path), default=None,
-              help="SenseCrowd->VSCrowd name map (vscrowd map-names): translates the video "
-                   "names of the predictions and split files.")
+@NAMES_OPTION
 @click.option("--track-sigma", default=20.0, show_default=True, type=float,
               help="σ (px) of the point similarity of the tracking metrics.")
 @click.option("--vic-interval", default=15, show_default=True, type=click.IntRange(min=1),
               help="Frame interval of the drnet video-counting protocol.")
-def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, json_out, fmt,
-             plot_dir, bootstrap, seed, ignore_unknown, no_cache, names_csv, track_sigma,
-             vic_interval):
-    """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth.
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(min=1),
+              help="Threads sharing the evaluation (1: none started); numbers never change.")
+def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, metrics,
+             count_threshold, json_out, fmt, layout, plot_dir, bootstrap, seed,
+             ignore_unknown, no_cache, names_csv, track_sigma, vic_interval, threads):
+    """Score a prediction file (JSON, JSONL or TXT folder) against the ground truth, or
+    a video-counting results file (DRNet .npy, CGNet/OMAN JSON, vscrowd counts).
 
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
     Exit codes: 0 success, 2 bad input, 1 internal error.
     """
     from vscrowd.eval import evaluate, read_predictions
+    from vscrowd.eval.vic_files import score_results_file, sniff_results_file
 
-    names = None
-    if names_csv is not None:
-        from vscrowd.datasets.namemap import read_name_map
-
-        names = read_name_map(names_csv)
-    ds = open_data(data, split_file, no_cache, names=names)
-    if _is_counts_file(preds):
-        _eval_counts(ds, preds, split, names, json_out, fmt, vic_interval)
+    names = read_names(names_csv)
+    files, dir_labels = split_sources(split_file, splits_dir)
+    labels_file = labels_file or dir_labels
+    if sniff_results_file(preds) != "points":
+        ds = (open_data(data, files, no_cache, names=names, scene_labels=labels_file)
+              if data is not None else None)
+        report = score_results_file(preds, data=ds, split=split, split_files=files,
+                                    labels_file=labels_file, names=names,
+                                    interval=vic_interval)
+        emit(report.format(fmt, layout), report.to_json(), json_out)
         return
+    if data is None:
+        raise click.UsageError("--data ROOT is required to score point predictions")
+    ds = open_data(data, files, no_cache, names=names, scene_labels=labels_file)
     predictions = read_predictions(preds)
-    if names:
-        predictions = predictions.rename_videos(names)
-    if predictions.track_ids is not None:
+    if ds.name_map:
+        predictions = predictions.rename_videos(ds.name_map)
+    if predictions.track_id is not None:
         metrics = (*metrics, "track")  # the points carry track IDs: score the tracks too
     metrics = tuple(dict.fromkeys((*DEFAULT_METRICS, *metrics)))  # defaults + additions
     sig = sigmas or DEFAULT_SIGMAS
@@ -81,54 +104,12 @@ def eval_cmd(preds, data, split, split_file, sigmas, metrics, count_threshold, j
                           split=None if split == "all" else split,
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
-                          bootstrap=bootstrap, seed=seed, progress=lambda _s: bar.update())
-    emit(result.format(fmt), result.to_json(), json_out)
+                          bootstrap=bootstrap, seed=seed, threads=threads,
+                          progress=lambda _s: bar.update())
+    emit(result.format(fmt, layout), result.to_json(), json_out)
     if plot_dir is not None:
         for p in result.plot(plot_dir):
             click.echo(f"wrote {p}", err=True)
-
-
-def _is_counts_file(path: Path) -> bool:
-    """A ``vscrowd-video-counts`` file (recognised by its format field)."""
-    if not path.is_file() or path.suffix != ".json":
-        return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return b'"vscrowd-video-counts"' in head
-
-
-def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int) -> None:
-    import json
-    import warnings
-
-    from vscrowd.errors import VSCrowdWarning
-    from vscrowd.eval import GroundTruth
-    from vscrowd.eval.results import format_tracking
-    from vscrowd.eval.vic import read_video_counts
-    from vscrowd.eval.video_scores import score_counts
-
-    counts = read_video_counts(path)
-    if names:
-        counts = {names.get(v, v): c for v, c in counts.items()}
-    view = ds if split == "all" else ds.select(split=split)
-    gt = GroundTruth.from_dataset(view)
-    unknown = sorted(set(counts) - set(gt.frames["video"]))
-    if unknown:
-        from vscrowd.errors import PredictionFormatError
-
-        raise PredictionFormatError(f"names {len(unknown)} video(s) not in the evaluated "
-                                    f"split, e.g. {unknown[0]} (check --split or --names)",
-                                    path=path)
-    labels = (dict(zip(view.videos["video"], view.videos["scene_labels"]))
-              if "scene_labels" in view.videos else None)
-    vic = score_counts(gt, counts, interval=interval, labels=labels)
-    missing = next(iter(vic.values())).missing
-    if missing:
-        warnings.warn(f"{len(missing)} video(s) of the split are missing from {path} and "
-                      f"count as 0: {', '.join(missing[:5])}", VSCrowdWarning, stacklevel=2)
-    doc = {"video_counting": {k: v.to_dict() for k, v in vic.items()}}
-    text = json.dumps(doc, indent=2) + "\n"
-    emit("\n".join(format_tracking(None, vic, fmt)).strip("\n"), text, json_out)
 
 
 @click.command("track")
@@ -145,20 +126,29 @@ def _eval_counts(ds, path: Path, split: str, names, json_out, fmt, interval: int
               help="Tracks seen in fewer frames are dropped.")
 @click.option("--score-threshold", default=0.5, show_default=True, type=float,
               help="Points below this score are not tracked.")
-def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold):
+@click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
+              help="Split list file(s); the split is the file stem.")
+@SPLITS_OPTION
+@NAMES_OPTION
+def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold,
+              split_file, splits_dir, names_csv):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
     from vscrowd.methods.tracker import TrackerConfig, track_points
 
-    ds = open_data(data, split=None if split == "all" else split)
+    files, _labels = split_sources(split_file, splits_dir)
+    ds = open_data(data, files, split=None if split == "all" else split,
+                   names=read_names(names_csv))
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
                         score_threshold=score_threshold)
     with progress(len(ds.videos), "track") as bar:
-        tracks = track_points(read_predictions(preds), ds, cfg,
-                              progress=lambda _v: bar.update())
+        points = read_predictions(preds)
+        if ds.name_map:
+            points = points.rename_videos(ds.name_map)
+        tracks = track_points(points, ds, cfg, progress=lambda _v: bar.update())
     write_predictions(tracks, out)
     n = len(set(zip(tracks.frames["video"].to_numpy()[tracks.frame_index],
-                    tracks.track_ids.tolist())))
+                    tracks.track_id.tolist())))
     click.echo(f"wrote {out}: {n} tracks, {len(tracks)} points")
 
 

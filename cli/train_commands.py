@@ -16,6 +16,17 @@ def _require_torch(feature: str) -> None:
     require_torch(feature)
 
 
+def _parse_range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected LO,HI (e.g. 0.8,1.2), got {text!r}",
+                                 param_hint="--scale") from None
+    if not 0 < lo <= hi:
+        raise click.BadParameter(f"expected 0 < LO <= HI, got {text!r}", param_hint="--scale")
+    return lo, hi
+
+
 @click.command("train")
 @DATA_OPTION
 @click.option("--model", "model", default=None,
@@ -33,6 +44,14 @@ def _require_torch(feature: str) -> None:
               help="Learning rate (default: the preset's; 1e-3 with --optimizer adam).")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None)
 @click.option("--crop", default=None, help="Training crop HxW (multiples of 8).")
+@click.option("--scale", default=None, help="Random scale range LO,HI (1,1: none).")
+@click.option("--flip", type=click.FloatRange(0, 1), default=None,
+              help="Horizontal flip probability (0: none).")
+@click.option("--jitter", type=click.FloatRange(min=0), default=None,
+              help="Colour jitter strength (0: none).")
+@click.option("--amp/--no-amp", default=None, help="bf16 autocast on CUDA.")
+@click.option("--loss-reduction", type=click.Choice(["sum", "mean"]), default=None,
+              help="Weighted BCE summed or averaged over pixels (paper: silent).")
 @click.option("--clip-length", type=int, default=None,
               help="Frames per clip (odd; default: the model's).")
 @click.option("--width", type=float, default=None,
@@ -64,8 +83,8 @@ def _require_torch(feature: str) -> None:
 @click.option("--allow-changes", is_flag=True,
               help="With --resume: accept flags that change the run (recorded in config.json).")
 def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
-              crop, clip_length, width, backbone, border, device, backend, deterministic,
-              workers, seed, val_every,
+              crop, scale, flip, jitter, amp, loss_reduction, clip_length, width, backbone,
+              border, device, backend, deterministic, workers, seed, val_every,
               val_split, select_on_test, backbone_weights, checkpoint_every, resume,
               allow_changes):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
@@ -92,6 +111,8 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
         "data.root": str(data), "model.name": model, "epochs": epochs, "max_steps": max_steps,
         "batch_size": batch_size, "optim.lr": lr, "optim.optimizer": optimizer,
         "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
+        "data.scale": _parse_range(scale) if scale else None, "data.flip": flip,
+        "data.jitter": jitter, "amp": amp, "optim.loss_reduction": loss_reduction,
         "model.width": width, "model.backbone": backbone, "model.border": border,
         "device": device, "model.backend": backend, "deterministic": deterministic or None,
         "data.workers": workers, "seed": seed, "val_every": val_every,
@@ -115,11 +136,14 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 @click.option("--split", default="test", show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Prediction file (.json or .jsonl).")
-@click.option("--threshold", default=0.5, show_default=True, type=float,
-              help="Peak threshold on the smoothed probability map.")
+@click.option("--threshold", default=None, type=float,
+              help="Count threshold on a peak's own probability (default: the model's, "
+                   "chosen on validation at the end of training).")
+@click.option("--score-floor", default=None, type=float,
+              help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(["auto", "cpu", "cuda"]))
-def predict_cmd(model_source, data, split, out, threshold, device):
+def predict_cmd(model_source, data, split, out, threshold, score_floor, device):
     """Run a trained model over a split and write leaderboard predictions.
 
     MODEL is a training checkpoint, a run folder (best.pt, else last.pt), a folder
@@ -134,9 +158,10 @@ def predict_cmd(model_source, data, split, out, threshold, device):
     ds = open_data(data, split=split)
     with progress(len(ds.videos), "predict") as bar:
         preds = predict(model_source, ds, split=None, out=out, threshold=threshold,
-                        device=device, progress=lambda _v: bar.update())
+                        score_floor=score_floor, device=device,
+                        progress=lambda _v: bar.update())
     click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points, model "
-               f"{preds.method}")
+               f"{preds.method}; count with vscrowd eval --count-threshold (the value above)")
 
 
 @click.command("export")

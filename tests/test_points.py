@@ -49,7 +49,13 @@ def test_ground_truth_and_predictions_are_point_sets():
     gt = GroundTruth.from_points({("v", "0001"): [[1.0, 2.0]]})
     pr = Predictions.from_records([{"video": "v", "frame": 1, "points": [[1, 2, 0.5, 7]]}])
     assert isinstance(gt, Points) and isinstance(pr, Points)
-    assert gt.points is gt.xy and pr.scores is pr.score and pr.track_ids.tolist() == [7]
+    assert pr.track_id.tolist() == [7]
+    # The 0.1.0 alias properties still read, with a warning, for one release.
+    for obj, old, new in [(gt, "points", "xy"), (gt, "boxes", "box"), (gt, "head_ids", "track_id"),
+                          (pr, "points", "xy"), (pr, "scores", "score"),
+                          (pr, "track_ids", "track_id")]:
+        with pytest.warns(DeprecationWarning, match=f"{old} is now {new}"):
+            assert getattr(obj, old) is getattr(obj, new)
     sub = pr[np.array([False])]
     assert isinstance(sub, Predictions) and sub.method == pr.method and len(sub) == 0
 

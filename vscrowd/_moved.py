@@ -1,4 +1,5 @@
-"""Old import paths of modules that moved into sub-packages, kept for one release.
+"""Old names kept for one release: import paths of modules that moved into sub-packages,
+and attribute aliases retired for one name per field.
 
 ``import vscrowd.plots`` (0.1.0) still works and warns; it yields a thin proxy of the
 module's new home (:mod:`vscrowd.viz.plots`), so attribute reads reach the real module.
@@ -14,7 +15,7 @@ import sys
 import warnings
 from types import ModuleType
 
-__all__ = ["MOVED", "install_moved_modules"]
+__all__ = ["MOVED", "install_moved_modules", "renamed_attribute"]
 
 # old dotted name -> new dotted name (0.1.0 -> 0.2.0); removed in the release after.
 MOVED: dict[str, str] = {
@@ -65,6 +66,17 @@ class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 _FINDER = _MovedFinder()
+
+
+def renamed_attribute(old: str, new: str) -> property:
+    """A read-only property ``old`` that warns and returns ``self.<new>`` (0.1.0 alias)."""
+
+    def get(self):
+        warnings.warn(f"{type(self).__name__}.{old} is now {new}; the old name goes in the "
+                      "next release", DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated alias of ``{new}``.")
 
 
 def install_moved_modules() -> None:

@@ -21,10 +21,16 @@ def test_train_predict_eval_end_to_end(synth_root, tmp_path):
     assert stored["deterministic"] is True and stored["model"]["backend"] == "torch"
     preds = tmp_path / "p.json"
     res = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root), "--out",
-                         str(preds), "--threshold", "0.2", "--device", "cpu"])
+                         str(preds), "--threshold", "0.2", "--score-floor", "0.01",
+                         "--device", "cpu"])
     assert res.exit_code == 0, res.output
     doc = json.loads(preds.read_text())
     assert doc["format"] == "vscrowd-predictions" and len(doc["predictions"]) == 6
+    assert "score floor 0.01, count threshold 0.2" in doc["method"]
+    assert all(p[2] >= 0.01 for r in doc["predictions"] for p in r["points"])
+    bad = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root),
+                         "--out", str(preds), "--threshold", "1.5", "--device", "cpu"])
+    assert bad.exit_code == 2 and "count_threshold in [0, 1]" in bad.output
     res = r.invoke(app, ["eval", str(preds), "--data", str(synth_root), "--json", "-"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["frames"] == 6

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from vscrowd.eval import GroundTruth, Predictions, evaluate
+from vscrowd.eval import GroundTruth, Predictions, evaluate, tuning
 from vscrowd.eval.ap import interpolated_precision
 
 from ._coco import coco_reference
@@ -91,7 +91,7 @@ def test_perfect_predictions_give_one(synth_ds):
     recs = {}
     for (v, f), fi in zip(gt.frames[["video", "frame"]].itertuples(index=False, name=None),
                           range(len(gt.frames))):
-        recs[v, f] = gt.points[gt.frame_index == fi].tolist()
+        recs[v, f] = gt.xy[gt.frame_index == fi].tolist()
     preds = Predictions.from_records([{"video": v, "frame": f, "points": p}
                                       for (v, f), p in recs.items()])
     res = evaluate(gt, preds)
@@ -191,16 +191,17 @@ def test_interpolated_precision_equals_the_pycocotools_loop(flags, extra):
 def test_chunked_curves_equal_the_whole_curve(rows, seed, extra, chunk):
     """Reading the pooled order chunk by chunk (any chunk size) gives the numbers of
     the curve over the reordered matrix."""
-    from vscrowd.eval import ap
 
     matched = np.array(rows)
     order = np.random.default_rng(seed).permutation(matched.shape[1])
     n_gt = int(matched.sum(1).max()) + extra
     want = interpolated_precision(np.take(matched, order, axis=1), n_gt)
-    old = ap._CHUNK
-    ap._CHUNK = chunk
+    old = tuning.CURVE_CHUNK
+    tuning.CURVE_CHUNK = chunk
     try:
         got = interpolated_precision(matched, n_gt, order=order)
+        alone = interpolated_precision(matched, n_gt, order=order, threads=1)
     finally:
-        ap._CHUNK = old
+        tuning.CURVE_CHUNK = old
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert np.array_equal(alone[0], want[0]) and np.array_equal(alone[1], want[1])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from vscrowd import ConfigError, PredictionFormatError, VSCrowdWarning
-from vscrowd.eval import GroundTruth, LocalizationMetric, Predictions, evaluate
+from vscrowd.eval import GroundTruth, LocalizationMetric, Predictions, evaluate, tuning
 from vscrowd.eval.distance_ap import distance_ap
 
 GT = GroundTruth.from_points({("a", "0001"): np.array([[10.0, 10.0], [40.0, 40.0]]),
@@ -54,10 +54,10 @@ def test_frame_tables_compared_by_name_whatever_their_dtype(dtype):
             for v, f in (("a", "0001"), ("a", "0002"), ("b", "0001"))]
     preds = _p(base)
     frames = preds.frames.astype({"video": dtype, "frame": dtype})
-    same = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    same = Predictions.from_arrays(frames, preds.frame_index, preds.xy, preds.score)
     assert evaluate(GT, same, sigmas=[5]).to_dict() == evaluate(GT, preds, sigmas=[5]).to_dict()
     frames.loc[2, "frame"] = "0003"
-    other = Predictions.from_arrays(frames, preds.frame_index, preds.points, preds.scores)
+    other = Predictions.from_arrays(frames, preds.frame_index, preds.xy, preds.score)
     with pytest.raises(PredictionFormatError, match="b/0003"):
         evaluate(GT, other)
 
@@ -84,7 +84,7 @@ def test_bad_options():
 
 def test_out_of_image_points_are_counted():
     gt = GroundTruth.from_arrays(GT.frames.assign(width=50.0, height=50.0), GT.frame_index,
-                                 GT.points, GT.boxes)
+                                 GT.xy, GT.box)
     preds = _p([{"video": "a", "frame": "0001", "points": [[-1, 10], [60, 10], [10, 10]]},
                 {"video": "a", "frame": "0002", "points": []},
                 {"video": "b", "frame": "0001", "points": []}])
@@ -188,11 +188,14 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     preds = Predictions.from_arrays(frames[["video", "frame"]], dt_frame, dt_xy, scores)
     kw = {"sigmas": [5, 20], "metrics": ["sigma", "count", "size", "video"], "bootstrap": 3}
     whole = evaluate(gt, preds, **kw).to_dict()
-    monkeypatch.setattr(core, "BLOCK_POINTS", 17)
+    monkeypatch.setattr(tuning, "BLOCK_POINTS", 17)
     assert len(core._blocks(preds.frame_index, gt.frame_index, n)) > 5
     assert evaluate(gt, preds, **kw).to_dict() == whole
-    monkeypatch.setattr(core, "BACKGROUND_SORT", 1)  # the pooled sort in a thread too
+    monkeypatch.setattr(tuning, "BACKGROUND_SORT", 1)  # the pooled sort in a thread too
     assert evaluate(gt, preds, **kw).to_dict() == whole
+    # No pool at all, and more threads than blocks: the same numbers.
+    assert evaluate(gt, preds, threads=1, **kw).to_dict() == whole
+    assert evaluate(gt, preds, threads=7, **kw).to_dict() == whole
     # The matches themselves (which ground truth each prediction took), per σ.
     from vscrowd.eval.localization import sigma_matches
     from vscrowd.points import Points
@@ -203,3 +206,15 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
         dt_gt, gt_matched = sigma_matches(dt_frame, dt_xy, al.dt_rank, gt_frame, gt_xy, s)
         assert np.array_equal(blocked[s][0], dt_gt >= 0) and np.array_equal(blocked[s][1],
                                                                        gt_matched)
+
+
+def test_eval_options_are_keyword_only_and_validated_when_made():
+    from vscrowd.eval.core import EvalOptions
+
+    with pytest.raises(TypeError):
+        EvalOptions((5.0,), ("sigma",))  # positional values could shift silently
+    for bad in ({"threads": 0}, {"sigmas": (0.0,)}, {"metrics": ("nope",)},
+                {"bootstrap": -1}, {"count_threshold": float("nan")}):
+        with pytest.raises(ConfigError):
+            EvalOptions(**bad)
+    assert EvalOptions(threads=1).threads == 1

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vscrowd.eval import GroundTruth, Predictions, evaluate, matching
+from vscrowd.eval import GroundTruth, Predictions, evaluate, tuning
 from vscrowd.eval.box_threshold import box_threshold_counts
 from vscrowd.eval.matching import (
     candidate_pairs,
@@ -68,7 +68,7 @@ def test_candidate_pairs_equal_brute_force(cell_table, seed, r):
     rng = np.random.default_rng(seed)
     dt_f, gt_f = rng.integers(0, 3, 15) + 5, rng.integers(0, 3, 12) + 5
     dt, gt = rng.integers(0, 12, (15, 2)).astype(float), rng.integers(0, 12, (12, 2)).astype(float)
-    with mock.patch.object(matching, "_DENSE_CELLS", matching._DENSE_CELLS if cell_table else 0):
+    with mock.patch.object(tuning, "DENSE_CELLS", tuning.DENSE_CELLS if cell_table else 0):
         pd_, pg = candidate_pairs(dt_f, dt, gt_f, gt, r)
     d = np.hypot(*(dt[:, None, :] - gt[None, :, :]).transpose(2, 0, 1))
     want = {(i, j) for i, j in zip(*np.nonzero((d <= r) & (dt_f[:, None] == gt_f[None, :])))}

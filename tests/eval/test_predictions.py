@@ -18,8 +18,8 @@ def test_write_read_round_trip(tmp_path, name, fmt):
     p = Predictions.from_records(RECS, method="m")
     path = write_predictions(p, tmp_path / name, format=fmt)
     q = read_predictions(path)
-    np.testing.assert_array_equal(q.points, p.points)
-    np.testing.assert_array_equal(q.scores, p.scores)
+    np.testing.assert_array_equal(q.xy, p.xy)
+    np.testing.assert_array_equal(q.score, p.score)
     assert q.frames["frame"].tolist() == ["0001", "0002", "7"]
     if fmt != "txt":
         assert q.method == "m"
@@ -70,7 +70,7 @@ def test_truncated_json_says_where(tmp_path):
 
 def test_mixed_point_lengths_ok():
     p = Predictions.from_records([{"video": "v", "frame": "1", "points": [[1, 2], [3, 4, .5]]}])
-    assert p.scores.tolist() == [1.0, 0.5]
+    assert p.score.tolist() == [1.0, 0.5]
 
 
 def test_jsonl_bad_line(tmp_path):

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vscrowd import PredictionFormatError
 from vscrowd.eval.vic import VideoCount, read_video_counts, vic_metrics, video_count
@@ -56,8 +58,30 @@ def test_missing_videos_count_as_full_errors_and_breakdowns():
     r = vic_metrics(gt, {"a": VideoCount(10, 10)}, protocol="unique",
                     labels={"a": (0, 1, 2, 3), "b": (1, 0, 2, 3)})
     assert r.missing == ("b",) and pytest.approx(2.0) == r.MAE
-    assert r.breakdowns["place"] == {"indoor": 0.0, "outdoor": 4.0}
-    assert r.breakdowns["density"] == {"D3": 2.0}
+    b = r.breakdowns
+    assert (b["in"]["MAE"], b["out"]["MAE"], b["day"]["MAE"], b["night"]["MAE"]) == \
+        (0.0, 4.0, 4.0, 0.0)
+    assert b["density3"]["MAE"] == 2.0 and b["density3"]["videos"] == 2
+    assert b["scenic2"]["RMSE"] == pytest.approx(np.sqrt(8.0))
+    # WRAE per group (b: |0 - 4| / 4 = 1), weights within the group; empty groups are None
+    assert b["out"]["WRAE"] == 1.0 and b["all"]["WRAE"] == 0.5
+    assert b["scenic0"] == {"videos": 0, "MAE": None, "RMSE": None, "WRAE": None,
+                            "MIAE": None, "MOAE": None}
+    assert list(b)[:5] == ["all", "in", "out", "day", "night"] and len(b) == 16
+
+
+def test_wrae_is_unknown_without_frame_counts_and_drnet_layout():
+    from vscrowd.eval.vic_groups import format_drnet
+
+    gt = {"a": VideoCount(10, 0), "b": VideoCount(4, 0)}
+    r = vic_metrics(gt, {"a": VideoCount(12, 0), "b": VideoCount(4, 0)}, protocol="drnet",
+                    labels={"a": (0, 1, 2, 3), "b": (1, 0, 2, 3)})
+    assert r.WRAE is None and r.breakdowns["all"]["WRAE"] is None
+    text = format_drnet(r.breakdowns).splitlines()
+    assert text[0] == "=" * 20 + " all " + "=" * 20
+    assert text[1] == "MAE: 1.00, MSE: 1.41  WRAE: n/a WIAE: n/a WOAE: n/a"
+    assert text[3] == "MAE: 2.00, MSE: 2.00  WRAE: n/a WIAE: n/a WOAE: n/a"  # in = a
+    assert text[11] == "MAE: nan, MSE: nan  WRAE: nan WIAE: nan WOAE: nan"  # scenic0
 
 
 @pytest.mark.parametrize(("doc", "says"), [
@@ -90,3 +114,51 @@ def test_published_results_readers_round_trip(tmp_path):
     assert d["a"].count == 10.0 and d["b"].count == 3.0
     with pytest.raises(PredictionFormatError, match=r"\(3, 2\)"):
         read_drnet_counts(tmp_path / "15_SENSE_cnt.py.npy", ["a", "b", "c"])
+
+
+def _drnet_reference(names, pred, gt, time, labels):
+    """DRNet's test_SENSE.py / compute_metrics_all_scenes, transcribed loop for loop
+    (group membership by ``scene_l[i] == value``, WRAE with DRNet's 1e-10)."""
+    keys = ["all", "in", "out", "day", "night", *[f"scenic{k}" for k in range(6)],
+            *[f"density{k}" for k in range(5)]]
+    rows = {k: [] for k in keys}
+    for n in names:
+        lab = labels[n]
+        member = {"all": True, "in": lab[0] == 0, "out": lab[0] == 1, "day": lab[1] == 0,
+                  "night": lab[1] == 1, **{f"scenic{k}": lab[2] == k for k in range(6)},
+                  **{f"density{k}": lab[3] == k for k in range(5)}}
+        for k in keys:
+            if member[k]:
+                rows[k].append((pred[n], gt[n], time[n]))
+    out = {}
+    for k, r in rows.items():
+        if not r:
+            continue
+        p, g, t = (np.array(c, np.float64) for c in zip(*r))
+        wrae = np.sum(np.abs(p - g) / (g + 1e-10) * (t / (t.sum() + 1e-10))) * 100
+        out[k] = (np.mean(np.abs(p - g)), np.sqrt(np.mean((p - g) ** 2)), wrae)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 300), st.floats(0, 400), st.integers(16, 200),
+                          st.integers(0, 1), st.integers(0, 1), st.integers(0, 5),
+                          st.integers(0, 4)), min_size=1, max_size=30))
+def test_groups_equal_drnets_own_loops(rows):
+    names = [f"v{i}" for i in range(len(rows))]
+    gt = {n: float(r[0]) for n, r in zip(names, rows)}
+    pred = {n: r[1] for n, r in zip(names, rows)}
+    time = {n: r[2] for n, r in zip(names, rows)}
+    labels = {n: r[3:] for n, r in zip(names, rows)}
+    r = vic_metrics({n: VideoCount(gt[n], time[n]) for n in names},
+                    {n: VideoCount(pred[n], time[n]) for n in names}, protocol="drnet",
+                    labels=labels)
+    ref = _drnet_reference(names, pred, gt, time, labels)
+    for group, m in r.breakdowns.items():
+        if group not in ref:
+            assert m["videos"] == 0 and m["MAE"] is None
+            continue
+        mae, rmse, wrae = ref[group]
+        assert m["MAE"] == pytest.approx(mae, rel=1e-9, abs=1e-9)
+        assert m["RMSE"] == pytest.approx(rmse, rel=1e-9, abs=1e-9)
+        assert 100 * m["WRAE"] == pytest.approx(wrae, rel=1e-6, abs=1e-6)

@@ -27,8 +27,8 @@ def test_background_blobs_finds_what_moves(tmp_path):
     assert preds.method == "background-blobs" and len(preds.frames) == 3
     for row, (x, y) in enumerate([(8, 8), (20, 12), (30, 20)]):
         here = preds.in_frame(row)
-        best = here.points[np.argmax(here.scores)]
-        assert np.hypot(*(best - (x, y))) <= 2.0, (row, here.points.tolist())
+        best = here.xy[np.argmax(here.score)]
+        assert np.hypot(*(best - (x, y))) <= 2.0, (row, here.xy.tolist())
 
 
 def test_background_blobs_names_a_missing_image(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -69,7 +70,7 @@ def test_synthetic_videos_have_flows_and_the_protocols_differ(ds):
 
     for video, (s, e) in _video_slices(gt).items():
         sel = (gt.frame_index >= s) & (gt.frame_index < e)
-        ids = _frame_ids(gt.frame_index[sel], gt.head_ids[sel], s, e - s)
+        ids = _frame_ids(gt.frame_index[sel], gt.track_id[sel], s, e - s)
         c = video_count(ids, "drnet", 3)
         assert c.inflow.sum() > 0 and c.outflow.sum() > 0, video
 
@@ -93,6 +94,20 @@ def test_cli_track_then_eval_writes_the_documented_keys(ds, tmp_path):
     assert set(doc["video_counting"]["drnet"]) >= {"MAE", "RMSE", "WRAE", "MIAE", "MOAE"}
     text = r.invoke(app, ["eval", str(tmp_path / "t.json"), "--data", str(ds.root)]).stdout
     assert "tracking" in text and "video individual counting" in text
+    # With scene labels: DRNet's groups in the table, the JSON and the drnet layout.
+    labels = tmp_path / "scene_label.txt"
+    labels.write_text("".join(f"{v} {i % 2} 0 {i} 1\n" for i, v in
+                              enumerate(ds.select(split="test").videos["video"])))
+    args = ["eval", str(tmp_path / "t.json"), "--data", str(ds.root), "--labels", str(labels)]
+    res = r.invoke(app, [*args, "--json", "-"])
+    groups = json.loads(res.stdout)["video_counting"]["drnet"]["breakdowns"]
+    assert groups["density1"]["videos"] == groups["all"]["videos"] > 0
+    assert groups["all"]["MIAE"] is not None and groups["night"]["videos"] == 0
+    assert "by group, protocol drnet" in r.invoke(app, args).stdout
+    lines = r.invoke(app, [*args, "--layout", "drnet"]).stdout.splitlines()
+    assert len(lines) == 32 and lines[0] == "=" * 20 + " all " + "=" * 20
+    assert re.fullmatch(r"MAE: [\d.]+, MSE: [\d.]+  WRAE: [\d.]+ WIAE: [\d.]+ WOAE: [\d.]+",
+                        lines[1])
 
 
 def test_cli_counts_file(ds, tmp_path):

@@ -183,7 +183,12 @@ def test_export_round_trip_identical_outputs(trained_run, tmp_path):
     assert config["model"]["name"] == "gnanet"
     assert config["training"]["checkpoint"] == "best.pt"
     assert config["validation"]["mAP@20"] is not None
-    assert "## Results" in (folder / "README.md").read_text()
+    card = (folder / "README.md").read_text()
+    assert "## Results" in card
+    # The thresholds travel with the model, and the card says how they were chosen.
+    post = config["train_config"]["post"]
+    assert post["chosen_on"].startswith("minimum count MAE") and "best.pt" in post["chosen_on"]
+    assert f"count threshold: {post['count_threshold']:g}" in card and post["chosen_on"] in card
     original = from_pretrained(folder)  # weights as exported
     ckpt = load_checkpoint(trained_run / "best.pt")
     ref = build_model("gnanet", **config["model"]["options"]).eval()
@@ -204,7 +209,7 @@ def test_export_bf16_within_tolerance(trained_run, tmp_path):
 
 def test_predict_accepts_checkpoint_run_folder_and_export(trained_run, synth_root, tmp_path):
     folder = export_model(trained_run / "best.pt", tmp_path / "m")
-    outs = [predict(src, synth_root, threshold=0.005)
+    outs = [predict(src, synth_root, score_floor=0.005)
             for src in (trained_run / "best.pt", trained_run, folder)]
     assert all(list(o.records()) == list(outs[0].records()) for o in outs[1:])
     assert len(outs[0]) > 0

@@ -175,3 +175,88 @@ def test_resume_refuses_changes_that_change_the_run(synth_root, tmp_path):
     res = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(run),
                                    "--resume", "--preset", "paper"])
     assert res.exit_code == 2 and "--resume continues" in res.stderr
+
+
+def test_paper_preset_leaves_out_what_the_paper_does_not_say():
+    from vscrowd.train.config import PAPER_SILENT
+
+    cfg = TrainConfig.from_preset("paper")
+    assert cfg.data.scale == (1.0, 1.0) and cfg.data.flip == 0 and cfg.data.jitter == 0
+    assert cfg.amp is False and cfg.val_every == 0  # no autocast, no hold-out
+    flat = json.dumps(cfg.to_dict())
+    for key in PAPER_SILENT:  # every silent choice is a visible option
+        node = cfg.to_dict()
+        for part in key.split("."):
+            node = node[part]
+        assert part in flat
+    # The vscrowd recipe keeps its augmentation.
+    v = TrainConfig()
+    assert v.data.flip == 0.5 and v.data.jitter == 0.2 and v.data.scale == (0.8, 1.2)
+
+
+def test_train_transform_without_flip_and_jitter_only_crops():
+    from vscrowd.data.transforms import ColorJitter, RandomFlip, train_transform
+
+    steps = train_transform((64, 64), (1.0, 1.0), 0.0, 0.0).transforms
+    assert not any(isinstance(t, (RandomFlip, ColorJitter)) for t in steps)
+    steps = train_transform((64, 64)).transforms
+    assert any(isinstance(t, RandomFlip) for t in steps)
+
+
+def test_silent_options_have_switches_recorded_in_config_json(synth_root, tmp_path):
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, [
+        "train", "--data", str(synth_root), "--out", str(out), "--preset", "paper",
+        "--width", "0.0625", "--crop", "64x96", "--batch-size", "2", "--max-steps", "1",
+        "--workers", "0", "--scale", "0.9,1.1", "--flip", "0.5", "--jitter", "0.1",
+        "--amp", "--loss-reduction", "mean", "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["preset"] == "paper" and cfg["optim"]["lr"] == 2e-6
+    assert cfg["data"]["scale"] == [0.9, 1.1] and cfg["data"]["flip"] == 0.5
+    assert cfg["data"]["jitter"] == 0.1 and cfg["amp"] is True
+    assert cfg["optim"]["loss_reduction"] == "mean"
+    bad = CliRunner().invoke(app, ["train", "--data", str(synth_root), "--out", str(out),
+                                   "--scale", "1.2,0.8"])
+    assert bad.exit_code == 2 and "LO <= HI" in bad.output
+
+
+def test_count_threshold_chosen_on_validation_and_stored(synth_root, tmp_path):
+    from vscrowd.train.checkpoint import load_checkpoint
+
+    cfg = TrainConfig().override(**{
+        "data.root": str(synth_root), "data.crop": (64, 96), "data.workers": 0,
+        "model.width": 0.0625, "model.n_samples": 4, "model.eval_samples": 1,
+        "batch_size": 2, "epochs": 1, "val_every": 1, "optim.optimizer": "adam",
+        "optim.lr": 2e-3, "post.score_floor": 0.0})
+    train(cfg, tmp_path / "run")
+    stored = json.loads((tmp_path / "run" / "config.json").read_text())["post"]
+    assert stored["chosen_on"].startswith("minimum count MAE") and "best.pt" in stored[
+        "chosen_on"]
+    for name in ("best.pt", "last.pt"):
+        assert load_checkpoint(tmp_path / "run" / name)["config"]["post"] == stored
+    # The stored threshold is the MAE minimiser over the validation predictions.
+    from vscrowd.data import VSCrowdClips
+    from vscrowd.eval import GroundTruth, Predictions, evaluate
+    from vscrowd.train.predict import load_trained_model
+    from vscrowd.train.steps import validation_records
+
+    model, run_cfg, _ = load_trained_model(tmp_path / "run")
+    _, val_view = training_views(run_cfg, VSCrowd(synth_root))
+    val_ds = VSCrowdClips(val_view, None, run_cfg.clip_length, 1, target="points")
+    records = validation_records(model, val_ds, run_cfg, "cpu", 0, 1)
+    gt = GroundTruth.from_dataset(val_view)
+    preds = Predictions.from_records(records)
+    mae = [evaluate(gt, preds, sigmas=[20], count_threshold=t).counting.mae
+           for t in (0.0, 0.01, 0.1, 0.3, 0.5, 0.9, 1.01)]
+    chosen = evaluate(gt, preds, sigmas=[20],
+                      count_threshold=stored["count_threshold"]).counting.mae
+    assert chosen <= min(mae) + 1e-9
+
+
+def test_old_configs_with_a_peak_threshold_still_load():
+    # vscrowd <= 0.1 stored "threshold" (on the smoothed map); the post defaults replace it.
+    cfg = TrainConfig.from_dict({"threshold": 0.5, "epochs": 2})
+    assert cfg.epochs == 2 and cfg.post.count_threshold == 0.5 and cfg.post.chosen_on == ""
+    with pytest.raises(ConfigError, match="score_floor"):
+        TrainConfig.from_dict({"post": {"score_floor": 2.0}}).validate()

@@ -11,7 +11,7 @@ coordinates, no frame is annotated twice, split lists name existing videos once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +21,14 @@ import numpy as np
 from .._text import read_json
 from ..datasets.annotations import read_annotations
 from ..datasets.layout import IMAGE_EXT, annotation_files, image_size
-from ..datasets.splits import find_split_files, read_split_file, split_from_name
+from ..datasets.namemap import read_name_map
+from ..datasets.naming import NAME_MAP_FILE, naming_of
+from ..datasets.splits import (
+    find_split_files,
+    identify_split,
+    read_split_file,
+    split_from_name,
+)
 from ..errors import DatasetError, VSCrowdError
 from ..frameids import frame_number
 
@@ -151,9 +158,11 @@ def _count(name: str, expected: int | None, found: int) -> Check:
 
 
 def verify(root: str | Path, *, reference: Reference = "auto", images: bool = True,
-           progress: Callable[[str], None] | None = None) -> VerifyReport:
+           progress: Callable[[str], None] | None = None,
+           names_map: Mapping[str, str] | None = None) -> VerifyReport:
     """Check a dataset root; see the module docstring (``images=False``: annotations
-    only, for a copy without frames). Never raises on a damaged copy (that is a failed
+    only, for a copy without frames; ``names_map``: translates split lists in SenseCrowd
+    names, default ``ROOT/names.csv``). Never raises on a damaged copy (that is a failed
     check); raises :class:`DatasetError` only when ``root`` has no annotations at all."""
     root = Path(root)
     files = annotation_files(root)
@@ -179,9 +188,11 @@ def verify(root: str | Path, *, reference: Reference = "auto", images: bool = Tr
     checks += _duplicate_frames(parsed)
     if exp["images"] and images:
         checks += _image_checks(root, parsed, exp["max_size"])
-    checks += _split_list_checks(root, names)
-    notes = (README_NOTE,) if ref == "the paper" else ()
-    return VerifyReport(root, ref, tuple(checks), notes)
+    if names_map is None and (root / NAME_MAP_FILE).is_file():
+        names_map = read_name_map(root / NAME_MAP_FILE)
+    list_checks, list_notes = _split_list_checks(root, names, names_map)
+    notes = ((README_NOTE,) if ref == "the paper" else ()) + tuple(list_notes)
+    return VerifyReport(root, ref, tuple(checks + list_checks), notes)
 
 
 def _duplicate_frames(parsed) -> list[Check]:
@@ -242,23 +253,40 @@ def _image_checks(root: Path, parsed, max_size: tuple[int, int]) -> list[Check]:
     ]
 
 
-def _split_list_checks(root: Path, names: list[str]) -> list[Check]:
+def _split_list_checks(root: Path, names: list[str],
+                       aliases: Mapping[str, str] | None) -> tuple[list[Check], list[str]]:
+    """The split lists of ``root`` (either naming, translated by ``aliases``): known
+    videos, each once; and a note naming the published split they are, if any."""
     lists = find_split_files(root)
     if not lists:
-        return []
-    problems, seen = [], {}
+        return [], []
+    problems, seen, read, notes = [], {}, {}, []
+    known = set(names)
     for sf in lists:
         try:
             split, listed = read_split_file(sf)
         except VSCrowdError as exc:
             problems.append(str(exc))
             continue
-        for v in listed:
-            if v not in set(names):
-                problems.append(f"{sf.name} lists unknown video {v}")
+        read[split] = listed
+        for raw in listed:
+            v = raw if raw in known or not aliases else aliases.get(raw, raw)
+            if v not in known:
+                problems.append(f"{sf.name} lists unknown video {raw}")
             elif v in seen:
                 problems.append(f"{v} in both {seen[v]} and {sf.name}")
             seen.setdefault(v, sf.name)
+    desc = identify_split(read, aliases)
+    if desc:
+        notes.append(f"split lists: {desc}")
+    listed = [v for vids in read.values() for v in vids]
+    if listed and not aliases and not known.intersection(listed) and \
+            naming_of(listed) not in (naming_of(names[:50]), "mixed"):
+        notes.append(f"the split lists use {naming_of(listed)} names and no name map was "
+                     f"given: not checked (give --names MAP or put it at ROOT/"
+                     f"{NAME_MAP_FILE})")
+        return [Check("split lists consistent", True, "known videos, each once",
+                      f"not checked ({naming_of(listed)} names, no name map)")], notes
     return [Check("split lists consistent", not problems,
                   f"{', '.join(p.name for p in lists)}: known videos, each once",
-                  f"{len(problems)} problem(s)", tuple(problems[:3]))]
+                  f"{len(problems)} problem(s)", tuple(problems[:3]))], notes

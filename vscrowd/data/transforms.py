@@ -212,9 +212,14 @@ class EvalPad:
 
 def train_transform(crop: tuple[int, int] = (256, 256), scale: tuple[float, float] = (0.8, 1.2),
                     flip: float = 0.5, jitter: float = 0.2) -> Compose:
-    """Scale -> crop (fused) -> flip -> colour jitter (the training recipe)."""
-    return Compose([RandomScaleCrop(crop, *scale), RandomFlip(flip),
-                    ColorJitter(jitter, jitter, jitter)])
+    """Scale -> crop (fused) -> flip -> colour jitter (the training recipe); ``flip=0``
+    or ``jitter=0`` leaves that step out."""
+    steps = [RandomScaleCrop(crop, *scale)]
+    if flip > 0:
+        steps.append(RandomFlip(flip))
+    if jitter > 0:
+        steps.append(ColorJitter(jitter, jitter, jitter))
+    return Compose(steps)
 
 
 def eval_transform(multiple: int = 8) -> Compose:

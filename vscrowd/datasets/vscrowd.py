@@ -17,6 +17,8 @@ from .annotations import Annotations, FrameAnnotation, iter_frame_annotations
 from .cache import load_annotations
 from .images import check_inside_images, scan_images
 from .layout import IMAGE_EXT, annotation_files
+from .namemap import read_name_map
+from .naming import NAME_MAP_FILE
 from .splits import video_table
 
 __all__ = ["VSCrowd", "open_dataset"]
@@ -50,10 +52,14 @@ class VSCrowd:
             Face mirror into it first (:func:`vscrowd.acquire.download.download`; needs the
             ``hub`` extra), like torchvision's ``download=True``.
         names: Other names of the videos (``{sensecrowd_name: vscrowd_name}``, from
-            ``vscrowd map-names``), translated when split files are read.
+            ``vscrowd map-names``), translated when split files and scene labels are
+            read. Default: ``ROOT/names.csv`` when it exists (:mod:`vscrowd.datasets.naming`).
+        scene_labels: A ``scene_label.txt`` (either naming); default
+            ``ROOT/scene_label.txt`` when it exists.
 
     Attributes:
         root: The root folder.
+        name_map: The name map in use (``{sensecrowd_name: vscrowd_name}``; empty: none).
         annotations: :class:`~vscrowd.datasets.annotations.Annotations` of the selected videos.
         videos: One row per video: ``video, split, n_frames, n_heads, width, height,
             has_frames`` and ``scene_labels`` when ``scene_label.txt`` exists.
@@ -78,6 +84,7 @@ class VSCrowd:
         strict: bool = False,
         download: bool = False,
         names: Mapping[str, str] | None = None,
+        scene_labels: str | Path | None = None,
     ) -> None:
         self.root = Path(root)
         if download and not (self.root / "annotations").is_dir():
@@ -90,8 +97,11 @@ class VSCrowd:
         files = annotation_files(self.root)
         ann = load_annotations(self.root, files, strict=strict, cache=cache,
                                cache_dir=cache_dir)
+        if names is None and (self.root / NAME_MAP_FILE).is_file():
+            names = read_name_map(self.root / NAME_MAP_FILE)
         videos = video_table(self.root, [f.stem for f in files], ann.frames, split_files,
-                             aliases=names or {})
+                             aliases=names or {}, labels_file=scene_labels)
+        self.name_map: dict[str, str] = dict(names or {})
         scan = scan_images(self.root, ann, videos)
         check_inside_images(scan.annotations.heads, scan.videos, strict,
                             self.root / "annotations")
@@ -109,6 +119,7 @@ class VSCrowd:
         """A dataset over part of ``parent``'s tables (nothing is read again)."""
         view = cls.__new__(cls)
         view._set(parent.root, parent.strict, annotations, videos, missing_images)
+        view.name_map = parent.name_map
         return view
 
     # ------------------------------------------------------------------ tables

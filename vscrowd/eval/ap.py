@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import tuning
+
 __all__ = ["COCO_THRESHOLDS", "RECALL_THRESHOLDS", "interpolated_precision"]
 
 #: OKS thresholds 0.50:0.05:0.95, computed exactly as pycocotools does.
@@ -27,7 +29,7 @@ RECALL_THRESHOLDS.flags.writeable = False
 
 def interpolated_precision(
     matched: np.ndarray, n_gt: float, weights: np.ndarray | None = None,
-    order: np.ndarray | None = None,
+    order: np.ndarray | None = None, threads: int = tuning.DEFAULT_THREADS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """101-point interpolated precision and final recall per threshold.
 
@@ -39,6 +41,7 @@ def interpolated_precision(
         weights: Optional ``(D,)`` weight per prediction (bootstrap resampling).
         order: Optional ``(D,)`` pooled order when ``matched`` is in input order (the
             curve then reads it chunk by chunk, without a reordered copy).
+        threads: Threads for long curves (rows are independent); same values.
 
     Returns:
         ``precision`` ``(T, 101)`` and ``recall`` ``(T,)`` float64.
@@ -49,8 +52,8 @@ def interpolated_precision(
         (0.834983, 1.0)
     """
     matched = np.atleast_2d(matched)
-    if order is not None and weights is None and len(order) > _CHUNK:
-        return _chunked_curves(matched, n_gt, order)
+    if order is not None and weights is None and len(order) > tuning.CURVE_CHUNK:
+        return _chunked_curves(matched, n_gt, order, threads)
     if order is not None:
         matched = np.take(matched, order, axis=1)
     n_t, nd = matched.shape
@@ -104,15 +107,11 @@ def _envelope_at(pr: np.ndarray, inds: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Predictions per chunk of :func:`_chunked_curves`: its arrays stay in the caches.
-_CHUNK = 1 << 16
-
-
-def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray
+def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray, threads: int
                     ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`interpolated_precision` without weights for long curves: the rows are
-    independent, so they run on two threads (NumPy's gathers and sums release the
-    GIL); each is one pass over the pooled order in chunks. Same values."""
+    independent, so they run on ``threads`` threads (NumPy's gathers and sums release
+    the GIL); each is one pass over the pooled order in chunks. Same values."""
     counts = _recall_counts(n_gt)
     precision = np.zeros((len(matched), len(counts)))
     recall = np.zeros(len(matched))
@@ -122,10 +121,21 @@ def _chunked_curves(matched: np.ndarray, n_gt: float, order: np.ndarray
     def row(t: int) -> None:
         precision[t], recall[t] = _chunked_row(matched[t], order, counts, n_gt)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vscrowd-curve") as pool:
-        for f in [pool.submit(row, t) for t in range(len(matched))]:
-            f.result()
+    run_all(row, range(len(matched)), threads, "vscrowd-curve")
     return precision, recall
+
+
+def run_all(fn, items, threads: int, name: str) -> None:
+    """``fn(item)`` for each item, on ``threads`` threads (1: here, no pool); the first
+    exception is raised."""
+    items = list(items)
+    if threads <= 1 or len(items) <= 1:
+        for item in items:
+            fn(item)
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name) as pool:
+        for f in [pool.submit(fn, item) for item in items]:
+            f.result()
 
 
 def _chunked_row(row: np.ndarray, order: np.ndarray, counts: np.ndarray, n_gt: float
@@ -137,14 +147,15 @@ def _chunked_row(row: np.ndarray, order: np.ndarray, counts: np.ndarray, n_gt: f
     positives (the very divisions pycocotools makes there), the thresholds whose count
     is reached in it, and their maxima to the chunk end; a running maximum over later
     chunks completes the envelope."""
-    n_chunks = -(-len(order) // _CHUNK)
+    size = tuning.CURVE_CHUNK
+    n_chunks = -(-len(order) // size)
     within = np.zeros(len(counts))  # max of pr from a threshold's index to its chunk's end
     chunk_of = np.full(len(counts), n_chunks, np.int64)
     chunk_max = np.zeros(n_chunks)
     carry, lower = 0, -1
     for c in range(n_chunks):
-        a = c * _CHUNK
-        pos = np.flatnonzero(row[order[a:a + _CHUNK]])
+        a = c * size
+        pos = np.flatnonzero(row[order[a:a + size]])
         if not len(pos):
             continue
         pr = (np.arange(carry + 1, carry + len(pos) + 1, dtype=np.int64)

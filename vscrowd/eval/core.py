@@ -1,7 +1,8 @@
 """The evaluation core: ``score(gt, dt, options)`` computes every requested metric
 family from point sets already on one frame table (``evaluate`` reads and aligns
-files first; ``LocalizationMetric`` builds the point sets itself). One KD-tree
-candidate search serves every family."""
+files first; ``LocalizationMetric`` builds the point sets itself). One grid candidate
+search (:func:`~vscrowd.eval.matching.candidate_pairs`) serves the families that share
+it; the σ matching runs in blocks of whole frames on ``options.threads`` threads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pandas as pd
 
 from ..errors import ConfigError, PredictionFormatError
 from ..points import Points
-from .ap import COCO_THRESHOLDS, interpolated_precision
+from . import tuning
+from .ap import COCO_THRESHOLDS, interpolated_precision, run_all
 from .box_threshold import box_sigmas, box_threshold_counts
 from .breakdowns import bootstrap_over_videos, per_video_table, size_recall
 from .counting import count_errors
@@ -36,9 +38,14 @@ from .results import EvaluationResult
 __all__ = ["EvalOptions", "score"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvalOptions:
-    """What to compute (``evaluate``'s keyword arguments; defaults as there)."""
+    """What to compute (``evaluate``'s keyword arguments; defaults as there).
+
+    Keyword-only, so that a field added later can never shift the others; validated
+    once, when made (a :class:`~vscrowd.errors.ConfigError` names the bad option).
+    ``threads`` changes how the work is shared, never a number.
+    """
 
     sigmas: tuple[float, ...] = DEFAULT_SIGMAS
     metrics: tuple[Metric, ...] = DEFAULT_METRICS
@@ -49,9 +56,15 @@ class EvalOptions:
     radii: tuple[float, ...] = tuple(DEFAULT_RADII)
     track_sigma: float = 20.0
     vic_interval: int = 15
+    threads: int = tuning.DEFAULT_THREADS
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def validate(self) -> EvalOptions:
         """``self``, or a ConfigError naming the bad option."""
+        if not isinstance(self.threads, int) or self.threads < 1:
+            raise ConfigError(f"expected threads >= 1, got {self.threads!r}")
         for s in self.sigmas:
             if not 0 < s < float("inf"):
                 raise ConfigError(f"expected a finite sigma > 0, got {s}")
@@ -109,15 +122,11 @@ def _aligned(dt: Points, pool: ThreadPoolExecutor | None = None) -> _Aligned:
          else np.full(len(frames), np.nan))[dt.frame_index]
     with np.errstate(invalid="ignore"):
         out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
-    if pool is not None and len(dt) >= BACKGROUND_SORT:
+    if pool is not None and len(dt) >= tuning.BACKGROUND_SORT:
         return _Aligned(dt, pool.submit(pooled_order, dt.frame_index, dt.score),
                         int(out.sum()))
     rank, pooled = score_orders(dt.frame_index, dt.score)  # small: one sort for both
     return _Aligned(dt, pooled, int(out.sum()), rank)
-
-
-#: Predictions from which the pooled score sort runs in a background thread.
-BACKGROUND_SORT = 1 << 17
 
 
 def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
@@ -132,6 +141,9 @@ def score(gt: GroundTruth, dt: Points, options: EvalOptions = EvalOptions(), *,
     # NumPy's sort releases the GIL: for large inputs the one global step (the pooled
     # score sort) runs on another core while the block-wise matching runs here; the
     # thread ends with the call. Same result either way.
+    if options.threads <= 1:
+        return _score(gt, _aligned(dt), options, missing_frames, scene_labels, source,
+                      progress)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vscrowd-sort") as pool:
         return _score(gt, _aligned(dt, pool), options, missing_frames, scene_labels,
                       source, progress)
@@ -144,7 +156,8 @@ def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
     pairs = _shared_pairs(gt, al, o.radii, wanted)
     localization, matches = ((), {})
     if {"sigma", "size", "video"} & wanted or o.bootstrap:
-        localization, matches = _localization(gt, al, o.sigmas, step, "size" in wanted)
+        localization, matches = _localization(gt, al, o.sigmas, step, "size" in wanted,
+                                              o.threads)
     gt_counts = gt.counts()
     pred_counts = al.dt.counts(min_score=o.count_threshold)
     counting = None
@@ -174,7 +187,7 @@ def _score(gt: GroundTruth, al: _Aligned, o: EvalOptions, missing_frames: int,
         distance_ap=_distance(gt, al, o.radii, pairs, step) if "distance" in wanted else None,
         idrees=_idrees(gt, al, pairs, step) if "idrees" in wanted else None,
         tracking=tracking, video_counting=vic,
-        size_recall=(tuple(size_recall(gt.boxes, matches[s][1], s, o.size_edges)
+        size_recall=(tuple(size_recall(gt.box, matches[s][1], s, o.size_edges)
                            for s in o.sigmas) if "size" in wanted else ()),
         per_video=per_video, bootstrap=boot, notes=notes,
     )
@@ -187,7 +200,7 @@ def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted:
     families need; each keeps the pairs within its own radius (``matching.within``)."""
     need = []  # σ matching searches block by block (_localization)
     if "box" in wanted:
-        need.append(float(np.max(box_sigmas(gt.boxes)[1], initial=0.0)))
+        need.append(float(np.max(box_sigmas(gt.box)[1], initial=0.0)))
     if "distance" in wanted:
         need.append(float(np.max(radii)))
     if "idrees" in wanted:
@@ -195,26 +208,23 @@ def _shared_pairs(gt: GroundTruth, al: _Aligned, radii: Sequence[float], wanted:
     if not need:
         return None
     radius = max(need)
-    return candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.points,
+    return candidate_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy,
                            radius + radius * 1e-9 + 1e-9)
-
-
-#: Points (predictions + ground truth) per block of whole frames in the σ matching:
-#: a block's arrays stay in cache, so the time grows linearly with the split size.
-BLOCK_POINTS = 1 << 17
 
 
 def _blocks(dt_frame: np.ndarray, gt_frame: np.ndarray, n_frames: int
             ) -> list[tuple[np.ndarray | slice, np.ndarray | slice]]:
     """(prediction indices, ground-truth indices) of consecutive frame ranges holding
-    about :data:`BLOCK_POINTS` points each (slices where the points are in frame order)."""
+    about :data:`~vscrowd.eval.tuning.BLOCK_POINTS` points each (slices where the points
+    are in frame order)."""
     orders = []
     for f in (dt_frame, gt_frame):
         orders.append(None if bool(np.all(f[1:] >= f[:-1])) else np.argsort(f, kind="stable"))
     cum = np.cumsum(np.bincount(dt_frame, minlength=n_frames)
                     + np.bincount(gt_frame, minlength=n_frames))
     total = int(cum[-1]) if n_frames else 0
-    cuts = np.searchsorted(cum, np.arange(BLOCK_POINTS, total, BLOCK_POINTS))
+    step = tuning.BLOCK_POINTS
+    cuts = np.searchsorted(cum, np.arange(step, total, step))
     edges = np.unique(np.r_[0, cuts + 1, n_frames]).clip(0, n_frames)
     spans = []
     for f, order in zip((dt_frame, gt_frame), orders):
@@ -225,7 +235,7 @@ def _blocks(dt_frame: np.ndarray, gt_frame: np.ndarray, n_frames: int
 
 
 def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...],
-                           heads: bool = True
+                           heads: bool = True, threads: int = tuning.DEFAULT_THREADS
                            ) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
     """Per σ: ``(dt_matched (T, D), gt_matched (T, G))`` bool -- which predictions and
     which heads are matched at each threshold -- from ``sigma_matches`` run block by
@@ -243,7 +253,7 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
         # Whole frames: ranks are local (and already known for small inputs).
         rank = (al.known_rank[d] if al.known_rank is not None
                 else rank_in_frame(df, al.dt_score[d]))
-        gf, gxy = gt.frame_index[g], gt.points[g]
+        gf, gxy = gt.frame_index[g], gt.xy[g]
         pairs = candidate_pairs(df, dxy, gf, gxy, radius)
         for s in sigmas:
             local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
@@ -253,34 +263,30 @@ def _sigma_matches_blocked(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, .
                 gt_matched[:, g] = matched
 
     blocks = _blocks(al.dt_frame, gt.frame_index, len(gt.frames))
-    if len(blocks) > 1:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vscrowd-match") as pool:
-            for f in [pool.submit(block, d, g) for d, g in blocks]:
-                f.result()
-    else:
-        for d, g in blocks:
-            block(d, g)
+    run_all(lambda b: block(*b), blocks, threads, "vscrowd-match")
     return out
 
 
 def _localization(gt: GroundTruth, al: _Aligned, sigmas: tuple[float, ...], step,
-                  heads: bool = True) -> tuple[list[LocalizationResult], dict]:
+                  heads: bool = True, threads: int = tuning.DEFAULT_THREADS
+                  ) -> tuple[list[LocalizationResult], dict]:
     """σ-AP/AR per σ and the matches the size, per-video and bootstrap tables reuse."""
     localization = []
-    matches = _sigma_matches_blocked(gt, al, sigmas, heads) if sigmas else {}
+    matches = _sigma_matches_blocked(gt, al, sigmas, heads, threads) if sigmas else {}
     for s in sigmas:
         dt_matched, _ = matches[s]
         prec = rec = None
         if len(gt):
-            prec, rec = interpolated_precision(dt_matched, len(gt), order=al.order)
+            prec, rec = interpolated_precision(dt_matched, len(gt), order=al.order,
+                                               threads=threads)
         localization.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
         step(f"σ={s:g}")
     return localization, matches
 
 
 def _box(gt: GroundTruth, al: _Aligned, pairs, step) -> tuple[BoxThresholdResult, ...]:
-    sig_s, sig_l = box_sigmas(gt.boxes)
-    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.points, sig,
+    sig_s, sig_l = box_sigmas(gt.box)
+    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
                                      pairs, radius=name)
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     step("box")
@@ -291,14 +297,14 @@ def _distance(gt: GroundTruth, al: _Aligned, radii: Sequence[float], pairs, step
               ) -> DistanceAPResult:
     r = np.asarray(radii, np.float64)
     out = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
-                                          gt.frame_index, gt.points, r, pairs))
+                                          gt.frame_index, gt.xy, r, pairs))
     step("distance")
     return out
 
 
 def _idrees(gt: GroundTruth, al: _Aligned, pairs, step) -> IdreesResult:
     out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
-        al.dt_frame, al.dt_xy, gt.frame_index, gt.points, IDREES_THRESHOLDS, pairs))
+        al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, IDREES_THRESHOLDS, pairs))
     step("idrees")
     return out
 

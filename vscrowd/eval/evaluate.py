@@ -23,6 +23,7 @@ from .groundtruth import GroundTruth
 from .prediction_files import read_predictions
 from .predictions import Predictions
 from .results import EvaluationResult
+from .tuning import DEFAULT_THREADS
 
 __all__ = ["DEFAULT_METRICS", "DEFAULT_SIGMAS", "METRICS", "evaluate"]
 
@@ -127,6 +128,7 @@ def evaluate(
     vic_interval: int = 15,
     scene_labels: Mapping[str, Sequence[int] | None] | None = None,
     progress: Callable[[str], None] | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> EvaluationResult:
     """Score predictions against ground truth (see docs/metrics.md).
 
@@ -148,13 +150,14 @@ def evaluate(
         vic_interval: Frame interval of the ``drnet`` counting protocol ("track").
         scene_labels: SenseCrowd scene labels per video, for VIC breakdowns.
         progress: Called with a short label after each stage.
+        threads: Threads sharing the work (1: none started); never changes a number.
 
     Returns:
         :class:`EvaluationResult`; AP/AR are None where the split has no heads.
 
     Raises:
         PredictionFormatError: Empty predictions, unknown frames, duplicates.
-        ConfigError: Unknown metric or non-positive σ.
+        ConfigError: Unknown metric, non-positive σ, threads < 1.
 
     Example:
         >>> gt = GroundTruth.from_points({("v", "1"): np.array([[10.0, 10.0]])})
@@ -164,9 +167,11 @@ def evaluate(
         >>> round(r.map, 6), r.mar
         (1.0, 1.0)
     """
-    options = EvalOptions(tuple(float(s) for s in sigmas), tuple(metrics), count_threshold,
-                          bootstrap, seed, tuple(size_edges), tuple(radii), track_sigma,
-                          vic_interval).validate()
+    options = EvalOptions(sigmas=tuple(float(s) for s in sigmas), metrics=tuple(metrics),
+                          count_threshold=count_threshold, bootstrap=bootstrap, seed=seed,
+                          size_edges=tuple(size_edges), radii=tuple(radii),
+                          track_sigma=track_sigma, vic_interval=vic_interval,
+                          threads=threads)
     gt_in, gt = gt, _as_gt(gt, split)
     if not isinstance(preds, Predictions):
         preds = read_predictions(preds)

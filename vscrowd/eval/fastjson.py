@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PredictionFormatError
+from . import tuning
 from .predictions import MAX_COORDINATE
 
 __all__ = ["decode_common"]
@@ -40,7 +41,6 @@ class _Document(msgspec.Struct):
 
 _DECODER = msgspec.json.Decoder(_Document)
 _POINTS = msgspec.json.Decoder(list[list[tuple[float, float, float]]])
-_CHUNK = 2048  # records per chunk of points
 
 
 def decode_common(data: str | bytes, source: str | None = None):
@@ -90,8 +90,8 @@ def _decode(data: str | bytes, source: str | None):
 def _points(recs: list[_Record]) -> tuple[np.ndarray, np.ndarray]:
     """Points per record ``(R,)`` and all points ``(N, 3)``, decoded chunk by chunk."""
     counts, parts = [], []
-    for start in range(0, len(recs), _CHUNK):
-        chunk = recs[start:start + _CHUNK]
+    for start in range(0, len(recs), tuning.JSON_CHUNK):
+        chunk = recs[start:start + tuning.JSON_CHUNK]
         pts = _POINTS.decode(b"[" + b",".join(bytes(r.points) for r in chunk) + b"]")
         n = [len(p) for p in pts]
         counts += n

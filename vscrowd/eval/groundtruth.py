@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._moved import renamed_attribute
 from ..datasets.annotations import Annotations
 from ..datasets.vscrowd import VSCrowd
 from ..points import Points
@@ -21,10 +22,10 @@ class GroundTruth(Points):
     Frames are in (video, frame) order; this order breaks exact score ties between
     frames, as image ids do in pycocotools.
 
-    Attributes (besides the point set's):
-        points: ``(G, 2)`` float64 head centers (= ``xy``).
-        boxes: ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2`` (= ``box``).
-        head_ids: ``(G,)`` int64 track IDs (HeadID, = ``track_id``), or None.
+    Fields are the point set's: ``xy`` ``(G, 2)`` float64 head centers, ``box``
+    ``(G, 4)`` float64 head-shoulder boxes ``x1, y1, x2, y2`` (required here),
+    ``track_id`` ``(G,)`` int64 HeadIDs or None. (0.1.0's ``points``, ``boxes`` and
+    ``head_ids`` still read, with a DeprecationWarning, for one release.)
     """
 
     def __post_init__(self) -> None:
@@ -39,17 +40,9 @@ class GroundTruth(Points):
         per-head arrays."""
         return cls(frames, frame_index, points, track_id=head_ids, box=boxes)
 
-    @property
-    def points(self) -> np.ndarray:
-        return self.xy
-
-    @property
-    def boxes(self) -> np.ndarray:
-        return self.box
-
-    @property
-    def head_ids(self) -> np.ndarray | None:
-        return self.track_id
+    points = renamed_attribute("points", "xy")
+    boxes = renamed_attribute("boxes", "box")
+    head_ids = renamed_attribute("head_ids", "track_id")
 
     @property
     def videos(self) -> np.ndarray:

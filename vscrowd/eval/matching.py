@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
+from . import tuning
 from .sorting import sort_ints, stable_argsort
 
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "pooled_order",
@@ -88,7 +89,7 @@ def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: 
     """Positions in the sorted keys of the first key >= ``lo`` and the first >= ``hi``:
     read from a table of where each cell starts when the cells are few enough (a
     frame block's worth), else two binary searches."""
-    if n_cells > min(_DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
+    if n_cells > min(tuning.DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
         return np.searchsorted(g_sorted, lo), np.searchsorted(g_sorted, hi)
     # Cells present and their sizes from the sorted keys, summed in place: no int64
     # bincount of every cell beside the table.
@@ -97,11 +98,6 @@ def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: 
     start[g_sorted[new] + 1] = np.diff(np.r_[new, len(g_sorted)])
     np.cumsum(start, out=start)
     return start[lo].astype(np.int64), start[hi].astype(np.int64)
-
-
-#: The cell-start table is used up to this many cells (16 MB; a block of frames of the
-#: σ matching needs about 2M), and up to 8 cells per point.
-_DENSE_CELLS = 1 << 22
 
 
 def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float

@@ -36,7 +36,8 @@ class LocalizationMetric:
         self.sigmas = tuple(float(s) for s in sigmas)
         self.count_threshold = count_threshold
         self.metrics = tuple(metrics)
-        self.options = EvalOptions(self.sigmas, self.metrics, count_threshold).validate()
+        self.options = EvalOptions(sigmas=self.sigmas, metrics=self.metrics,
+                                   count_threshold=count_threshold)
         self.reset()
 
     def reset(self) -> LocalizationMetric:

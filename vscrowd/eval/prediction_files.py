@@ -153,7 +153,7 @@ def _concat(parts: list[Predictions], source: str) -> Predictions:
     return Predictions.from_arrays(
         pd.concat([p.frames for p in parts], ignore_index=True),
         np.concatenate([p.frame_index + o for p, o in zip(parts, offsets)]),
-        np.concatenate([p.points for p in parts]), np.concatenate([p.scores for p in parts]),
+        np.concatenate([p.xy for p in parts]), np.concatenate([p.score for p in parts]),
         source=source)
 
 

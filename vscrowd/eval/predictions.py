@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._moved import renamed_attribute
 from ..errors import PredictionFormatError
 from ..points import Points
 
@@ -27,19 +28,18 @@ class Predictions(Points):
     ``frames`` has one row per frame record (columns ``video`` and ``frame``, str); a
     frame listed with no points is an explicit "no heads" answer.
 
-    Attributes (besides the point set's):
-        points: ``(N, 2)`` float64 ``(x, y)`` in original image pixels (= ``xy``).
-        scores: ``(N,)`` float64 confidence, 1.0 where the file gives none (= ``score``).
-        track_ids: ``(N,)`` int64 track ID of each point (``[x, y, score, track_id]``;
-            -1 in videos whose points carry none), or None when no point has one
-            (= ``track_id``).
+    Fields (besides the point set's ``frames`` and ``frame_index``):
+        xy: ``(N, 2)`` float64 ``(x, y)`` in original image pixels.
+        score: ``(N,)`` float64 confidence, 1.0 where the file gives none.
+        track_id: ``(N,)`` int64 track ID of each point (``[x, y, score, track_id]``;
+            -1 in videos whose points carry none), or None when no point has one.
         method: Optional method name from the file.
         source: The file read (named in errors).
 
     Example:
         >>> p = Predictions.from_records([{"video": "test_001", "frame": "0001",
         ...                               "points": [[1, 2, 0.9], [3, 4]]}])
-        >>> p.points.tolist(), p.scores.tolist()
+        >>> p.xy.tolist(), p.score.tolist()
         ([[1.0, 2.0], [3.0, 4.0]], [0.9, 1.0])
     """
 
@@ -58,17 +58,10 @@ class Predictions(Points):
         """From a frame table (``video``, ``frame``) and aligned per-point arrays."""
         return cls(frames, frame_index, points, scores, track_ids, None, method, source)
 
-    @property
-    def points(self) -> np.ndarray:
-        return self.xy
-
-    @property
-    def scores(self) -> np.ndarray:
-        return self.score
-
-    @property
-    def track_ids(self) -> np.ndarray | None:
-        return self.track_id
+    # 0.1.0's names, read with a DeprecationWarning for one release.
+    points = renamed_attribute("points", "xy")
+    scores = renamed_attribute("scores", "score")
+    track_ids = renamed_attribute("track_ids", "track_id")
 
     @classmethod
     def empty(cls) -> Predictions:
@@ -116,9 +109,9 @@ class Predictions(Points):
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the JSON records (``points`` as ``[x, y, score]`` lists)."""
-        table = np.column_stack([self.points, self.scores]).tolist()
-        if self.track_ids is not None:
-            ids = self.track_ids.tolist()
+        table = np.column_stack([self.xy, self.score]).tolist()
+        if self.track_id is not None:
+            ids = self.track_id.tolist()
             table = [[*row, int(t)] if t >= 0 else row for row, t in zip(table, ids)]
         for r, (video, frame) in enumerate(zip(self.frames["video"], self.frames["frame"])):
             rows = self.frame_rows(r)
@@ -135,7 +128,7 @@ class RecordBuilder:
 
     >>> b = RecordBuilder()
     >>> b.add({"video": "test_001", "frame": 1, "points": [[1, 2]]})
-    >>> b.build().points.tolist()
+    >>> b.build().xy.tolist()
     [[1.0, 2.0]]
     """
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from .family_results import (
     BoxThresholdResult,
     CountingResult,
@@ -19,6 +20,7 @@ from .family_results import (
     LocalizationResult,
     SizeRecallResult,
 )
+from .vic_groups import format_drnet
 
 __all__ = ["EvaluationResult", "format_tracking"]
 
@@ -89,8 +91,15 @@ class EvaluationResult:
                 for r in self.localization]
         return pd.DataFrame(rows).set_index("sigma") if rows else pd.DataFrame()
 
-    def format(self, fmt: TableFormat = "table") -> str:
-        """Render the summary as an aligned text table, Markdown or CSV."""
+    def format(self, fmt: TableFormat = "table", layout: str = "vscrowd") -> str:
+        """Render the summary as an aligned text table, Markdown or CSV; ``layout="drnet"``:
+        only the video-counting groups of the ``drnet`` protocol, as DRNet prints them."""
+        if layout == "drnet":
+            v = (self.video_counting or {}).get("drnet")
+            if v is None:
+                raise ConfigError("the drnet layout needs video-counting results: "
+                                  "predictions with track IDs, or a results file")
+            return format_drnet(v.groups())
         if fmt == "csv":
             return _csv_summary(self.to_pandas(), self.counting)
         if fmt not in ("table", "markdown"):
@@ -140,6 +149,13 @@ def format_tracking(tracking, video_counting, fmt: str = "table") -> list[str]:
             rows.append([label, _num(v.MAE), _num(v.RMSE), _pct(v.WRAE), _num(v.MIAE),
                          _num(v.MOAE)])
         lines += _render(rows, fmt)
+        for name, v in video_counting.items():
+            if v.breakdowns:  # DRNet's groups (scene labels known)
+                lines += ["", f"video individual counting by group, protocol {name}"]
+                lines += _render([["group", "videos", "MAE", "RMSE", "WRAE", "MIAE", "MOAE"]]
+                                 + [[g, str(m["videos"]), _num(m["MAE"]), _num(m["RMSE"]),
+                                     _pct(m["WRAE"]), _num(m["MIAE"]), _num(m["MOAE"])]
+                                    for g, m in v.breakdowns.items()], fmt)
         missing = next(iter(video_counting.values())).missing
         if missing:
             lines.append(f"note: {len(missing)} video(s) have no prediction and count as 0: "

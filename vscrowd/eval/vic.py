@@ -27,10 +27,11 @@ import pandas as pd
 
 from .._text import read_json
 from ..errors import ConfigError, PredictionFormatError
+from .vic_groups import group_metrics
 
-__all__ = ["COUNTS_FORMAT", "PROTOCOLS", "VICResult", "VideoCount", "read_cgnet_results",
-           "read_drnet_counts", "read_video_counts", "video_count", "vic_metrics",
-           "write_video_counts"]
+__all__ = ["COUNTS_FORMAT", "PROTOCOLS", "VICResult", "VideoCount", "load_drnet_array",
+           "read_cgnet_results", "read_drnet_counts", "read_video_counts", "video_count",
+           "vic_metrics", "write_video_counts"]
 
 Protocol = Literal["unique", "drnet"]
 PROTOCOLS: tuple[Protocol, ...] = ("unique", "drnet")
@@ -82,12 +83,18 @@ class VICResult:
     interval: int
     MAE: float
     RMSE: float
-    WRAE: float  # a fraction (papers print it in percent)
+    WRAE: float | None  # a fraction (papers print it in percent); None: frames unknown
     MIAE: float | None
     MOAE: float | None
     per_video: pd.DataFrame
-    breakdowns: dict[str, dict[str, float]]
+    breakdowns: dict[str, dict[str, Any]]  # DRNet's groups, with scene labels
     missing: tuple[str, ...] = ()
+
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """DRNet's groups (:attr:`breakdowns`), or only ``all`` without scene labels."""
+        return self.breakdowns or {"all": {
+            "videos": len(self.per_video), "MAE": self.MAE, "RMSE": self.RMSE,
+            "WRAE": self.WRAE, "MIAE": self.MIAE, "MOAE": self.MOAE}}
 
     def to_dict(self) -> dict[str, Any]:
         return {"protocol": self.protocol, "interval": self.interval, "MAE": self.MAE,
@@ -102,47 +109,32 @@ def vic_metrics(gt: Mapping[str, VideoCount], pred: Mapping[str, VideoCount], *,
     """MAE, RMSE, WRAE (weighted by frame count), MIAE, MOAE over the videos of ``gt``.
 
     A video missing from ``pred`` counts as a prediction of 0 (an error of the full
-    count) and is listed in ``missing``. ``labels`` (SenseCrowd ``scene_label.txt``)
-    adds breakdowns: indoor/outdoor (label 0), day/night (label 1), density D0-D4
-    (label 3), each the MAE over its videos.
+    count) and is listed in ``missing``. WRAE is None when a video's frame count is
+    unknown (0). ``labels`` (SenseCrowd ``scene_label.txt``) adds DRNet's breakdowns:
+    every metric for the groups of :data:`~vscrowd.eval.vic_groups.GROUPS`.
     """
     videos = list(gt)
     missing = tuple(v for v in videos if v not in pred)
     g = np.array([gt[v].count for v in videos], np.float64)
     p = np.array([pred[v].count if v in pred else 0.0 for v in videos], np.float64)
     t = np.array([gt[v].frames for v in videos], np.float64)
-    err = np.abs(p - g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wrae = float(np.sum(np.where(g > 0, err / g, 0.0) * t / max(t.sum(), 1.0)))
-    miae = moae = None
-    pairs = [(gt[v], pred[v]) for v in videos if v in pred and pred[v].inflow is not None
-             and len(pred[v].inflow) == len(gt[v].inflow)]
-    if pairs and sum(len(a.inflow) for a, _ in pairs):
-        miae = float(np.mean(np.concatenate([np.abs(b.inflow - a.inflow) for a, b in pairs])))
-        moae = float(np.mean(np.concatenate([np.abs(b.outflow - a.outflow)
-                                             for a, b in pairs])))
+    flows = [_flow_errors(gt[v], pred.get(v)) for v in videos]
+    groups = group_metrics(videos, np.abs(p - g), g, t, flows, labels or {})
+    a = groups["all"]
     table = pd.DataFrame({"video": videos, "frames": t.astype(int), "gt": g, "pred": p,
                           "error": p - g})
-    return VICResult(protocol, interval, float(err.mean()) if len(err) else 0.0,
-                     float(np.sqrt(np.mean((p - g) ** 2))) if len(err) else 0.0, wrae, miae,
-                     moae, table, _breakdowns(videos, err, labels), missing)
+    mae, rmse = (a["MAE"], a["RMSE"]) if videos else (0.0, 0.0)
+    return VICResult(protocol, interval, mae, rmse, a["WRAE"], a["MIAE"], a["MOAE"], table,
+                     groups if labels else {}, missing)
 
 
-def _breakdowns(videos, err, labels) -> dict[str, dict[str, float]]:
-    if not labels:
-        return {}
-    groups: dict[str, dict[str, list[float]]] = {"place": {}, "time": {}, "density": {}}
-    names = {0: ("place", {0: "indoor", 1: "outdoor"}), 1: ("time", {0: "day", 1: "night"}),
-             3: ("density", {k: f"D{k}" for k in range(5)})}
-    for v, e in zip(videos, err):
-        lab = labels.get(v)
-        if not lab:
-            continue
-        for pos, (group, values) in names.items():
-            if pos < len(lab) and lab[pos] in values:
-                groups[group].setdefault(values[lab[pos]], []).append(float(e))
-    return {g: {k: float(np.mean(v)) for k, v in sorted(d.items())}
-            for g, d in groups.items() if d}
+def _flow_errors(gt: VideoCount, pred: VideoCount | None
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per pair |inflow error| and |outflow error|, when both sides have the pairs."""
+    if pred is None or pred.inflow is None or pred.outflow is None or gt.inflow is None \
+            or gt.outflow is None or len(pred.inflow) != len(gt.inflow):
+        return None
+    return np.abs(pred.inflow - gt.inflow), np.abs(pred.outflow - gt.outflow)
 
 
 # ------------------------------------------------------------------ files
@@ -212,17 +204,48 @@ def read_cgnet_results(path: str | Path) -> dict[str, VideoCount]:
     return out
 
 
-def read_drnet_counts(path: str | Path, videos: Sequence[str]) -> dict[str, VideoCount]:
-    """DRNet's saved per-scene ``[pred, gt]`` array (``results/<k>_SENSE_cnt.py.npy``):
-    the prediction column, in the order of ``videos`` (its test list's order; the file
-    has no names). The ground-truth column is ignored: vscrowd recomputes it."""
+def load_drnet_array(path: str | Path, videos: Sequence[str] | None = None) -> np.ndarray:
+    """DRNet's saved per-scene ``[pred, gt]`` array (``results/<k>_SENSE_cnt.py.npy``) as
+    float64 ``(n, 2)``; with ``videos`` (its test list, which orders the rows) ``n`` must
+    be their number.
+
+    Raises:
+        PredictionFormatError: Not a ``.npy`` file, an array of pickled objects (never
+            unpickled: that would run code from the file), or another shape.
+    """
+    path = Path(path)
     try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+        with open(path, "rb") as fh:
+            major, _minor = np.lib.format.read_magic(fh)
+            read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                           else np.lib.format.read_array_header_2_0)
+            _shape, _order, dtype = read_header(fh)
+            if dtype.hasobject:
+                raise PredictionFormatError(
+                    "holds pickled Python objects (dtype object), which vscrowd never "
+                    "unpickles (loading them would run code from the file); save plain "
+                    "numbers instead: np.save(path, np.asarray(rows, np.float32)) with one "
+                    "[pred, gt] row per video, or a vscrowd-video-counts JSON "
+                    "(vscrowd.eval.vic.write_video_counts)", path=path)
+            fh.seek(0)
+            arr = np.load(fh, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
         raise PredictionFormatError(f"not a NumPy array file ({exc})", path=path) from exc
-    if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) != len(videos):
-        raise PredictionFormatError(f"expected a ({len(videos)}, 2) [pred, gt] array, got "
-                                    f"{arr.shape}", path=path)
+    want = f"({len(videos)}, 2)" if videos is not None else "(n, 2)"
+    if arr.ndim != 2 or arr.shape[1] != 2 or (videos is not None and len(arr) != len(videos)):
+        raise PredictionFormatError(f"expected a {want} [pred, gt] array, got {arr.shape}"
+                                    + ("" if videos is None else
+                                       " (is the split list the one that orders its rows?)"),
+                                    path=path)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise PredictionFormatError("expected finite, non-negative counts", path=path)
+    return arr.astype(np.float64)
+
+
+def read_drnet_counts(path: str | Path, videos: Sequence[str]) -> dict[str, VideoCount]:
+    """The prediction column of DRNet's ``[pred, gt]`` array (:func:`load_drnet_array`),
+    in the order of ``videos`` (its test list's order; the file has no names)."""
+    arr = load_drnet_array(path, videos)
     return {v: VideoCount(float(p), 0) for v, (p, _g) in zip(videos, arr)}
 
 

@@ -15,7 +15,7 @@ from .groundtruth import GroundTruth
 from .tracking import TrackingResult, TrackSequence, tracking_metrics
 from .vic import PROTOCOLS, VICResult, VideoCount, vic_metrics, video_count
 
-__all__ = ["score_counts", "score_tracks"]
+__all__ = ["score_counts", "score_tracks", "truth_counts"]
 
 
 def _video_slices(gt: GroundTruth) -> dict[str, tuple[int, int]]:
@@ -38,7 +38,7 @@ def _gt_counts(gt: GroundTruth, slices, interval: int) -> dict[str, dict[str, Vi
     out: dict[str, dict[str, VideoCount]] = {p: {} for p in PROTOCOLS}
     for video, (s, e) in slices.items():
         sel = (gt.frame_index >= s) & (gt.frame_index < e)
-        per_frame = _frame_ids(gt.frame_index[sel], gt.head_ids[sel], s, e - s)
+        per_frame = _frame_ids(gt.frame_index[sel], gt.track_id[sel], s, e - s)
         for p in PROTOCOLS:
             out[p][video] = video_count(per_frame, p, interval)
     return out
@@ -51,7 +51,7 @@ def score_tracks(gt: GroundTruth, dt_frame: np.ndarray, dt_xy: np.ndarray,
     """Tracking metrics and VIC metrics (both protocols) of predictions with track IDs
     (``dt_track`` -1 marks videos without IDs: their points do not enter the tracking
     metrics, and their VIC prediction counts as missing)."""
-    if gt.head_ids is None:
+    if gt.track_id is None:
         raise ValueError("ground truth without head IDs cannot score tracks")
     slices = _video_slices(gt)
     sequences, pred_counts = [], {p: {} for p in PROTOCOLS}
@@ -60,8 +60,8 @@ def score_tracks(gt: GroundTruth, dt_frame: np.ndarray, dt_xy: np.ndarray,
         d = (dt_frame >= s) & (dt_frame < e) & (dt_track >= 0)
         if not d.any() and ((dt_frame >= s) & (dt_frame < e)).any():
             continue  # this video's points carry no IDs
-        sequences.append(TrackSequence(e - s, gt.frame_index[g] - s, gt.head_ids[g],
-                                       gt.points[g], dt_frame[d] - s, dt_track[d], dt_xy[d]))
+        sequences.append(TrackSequence(e - s, gt.frame_index[g] - s, gt.track_id[g],
+                                       gt.xy[g], dt_frame[d] - s, dt_track[d], dt_xy[d]))
         per_frame = _frame_ids(dt_frame[d], dt_track[d], s, e - s)
         for p in PROTOCOLS:
             pred_counts[p][video] = video_count(per_frame, p, interval)
@@ -70,6 +70,12 @@ def score_tracks(gt: GroundTruth, dt_frame: np.ndarray, dt_xy: np.ndarray,
     vic = {p: vic_metrics(truth[p], pred_counts[p], protocol=p, interval=interval,
                           labels=labels) for p in PROTOCOLS}
     return tracking, vic
+
+
+def truth_counts(gt: GroundTruth, interval: int = 15) -> dict[str, dict[str, VideoCount]]:
+    """``{protocol: {video: VideoCount}}`` of the ground truth (with frame counts and
+    per-pair inflow/outflow)."""
+    return _gt_counts(gt, _video_slices(gt), interval)
 
 
 def score_counts(gt: GroundTruth, counts: Mapping[str, VideoCount], *, interval: int = 15,

@@ -99,12 +99,12 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
         >>> recs = [{"video": fa.video, "frame": fa.frame, "points": fa.points.tolist()}
         ...         for fa in ds.iter_frames()]
         >>> tracked = track_points(Predictions.from_records(recs), ds)
-        >>> tracked.track_ids is not None
+        >>> tracked.track_id is not None
         True
     """
     cfg = (config or TrackerConfig()).validate()
     resolver = preds.resolver()
-    keep = preds.scores >= cfg.score_threshold
+    keep = preds.score >= cfg.score_threshold
     everyone = np.arange(len(preds))  # frame_rows gives a slice or indices into this
     videos, frames, chunks, ids_out, scores_out = [], [], [], [], []
     for video in ds.videos["video"]:
@@ -115,13 +115,13 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
             idx = (np.empty(0, np.int64) if r is None
                    else everyone[preds.frame_rows(r)])
             per_frame.append(idx[keep[idx]])
-        ids = _link([preds.points[i] for i in per_frame], cfg)
+        ids = _link([preds.xy[i] for i in per_frame], cfg)
         for fid, idx, tid in zip(fids, per_frame, ids):
             ok = tid >= 0
             videos.append(video)
             frames.append(fid)
-            chunks.append(preds.points[idx[ok]])
-            scores_out.append(preds.scores[idx[ok]])
+            chunks.append(preds.xy[idx[ok]])
+            scores_out.append(preds.score[idx[ok]])
             ids_out.append(tid[ok])
         if progress:
             progress(video)

@@ -7,7 +7,8 @@ As in the paper, Q, K and V are the input maps themselves ("Q, K, V ... are all
 defined as F"); learned 1×1 projections are an option (``projections=True``).
 Multi-focus GNA averages the outputs for several γ. Training draws fresh samples at
 every forward; evaluation averages ``eval_samples`` draws from a generator seeded
-with ``eval_seed``, so it is reproducible.
+with ``eval_seed``, so it is reproducible, and independent of the chunk size (all
+queries' positions are drawn at once: 4 bytes per query, key frame and sample).
 
 Two backends follow one sampling law (``backend``):
 
@@ -333,10 +334,20 @@ class GaussianNeighborhoodAttention(nn.Module):
             per_query = m * (self.window ** 2 if self.sampler == "local" else self.n_samples)
             chunk = inference_chunk(chunk, n, per_query, v.shape[1], v.element_size(),
                                      q.device)
+        drawn = None
+        if gen is not None:
+            # Evaluation: every query's positions drawn in one call, so the draws do not
+            # depend on the chunk size (which, on CUDA, follows the free memory).
+            with torch.no_grad():
+                drawn = self._rows(torch.arange(n, device=q.device), B, m, H, W, gamma,
+                                   gen).to(torch.int32)
         for s in range(0, n, chunk):
             qi = torch.arange(s, min(n, s + chunk), device=q.device)
-            with torch.no_grad():
-                rows = self._rows(qi, B, m, H, W, gamma, gen)
+            if drawn is not None:
+                rows = drawn[s:s + len(qi)].long()
+            else:
+                with torch.no_grad():
+                    rows = self._rows(qi, B, m, H, W, gamma, gen)
             if grad and self.use_checkpoint:
                 o = checkpoint(chunk_attention, q[s:s + len(qi)], k, v, rows, self.heads,
                                use_reentrant=False)

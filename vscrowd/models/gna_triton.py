@@ -7,7 +7,8 @@ cache lines) and loops over (pass, key frame, sample); a sample's position is dr
 and brought back onto the map by the border policy, so no index tensor and no gathered
 key/value rows ever reach global memory. Logits and the (online) softmax are fp32
 whatever the input dtype; the output is the average over the passes, accumulated in
-registers. Memory: O(B·m·H·W·C) plus an fp32 log-sum-exp per query and pass.
+registers. Memory: O(B·m·H·W·C) plus the softmax's fp32 max and denominator per query
+and pass (kept apart, not as one log-sum-exp: see ``_fwd_kernel``).
 
 The backward pass regenerates the same positions from the same seed: dQ is written by
 its program, dK and dV are accumulated with fp32 atomics (as Deformable DETR's
@@ -32,13 +33,39 @@ import torch
 import triton
 import triton.language as tl
 
-__all__ = ["KernelSampling", "SUPPORTED_DTYPES", "gna_triton"]
+__all__ = ["AUTOTUNE_CONFIGS", "KernelConfig", "KernelSampling", "PHILOX_VERIFIED",
+           "SUPPORTED_DTYPES", "gna_triton"]
 
 #: Input dtypes the kernel takes (accumulation is fp32 for all of them).
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 _MODES = {"gaussian": 0, "disk": 1, "uniform": 2, "local": 3, "given": 4}
 _BORDERS = {"clamp": 0, "reflect": 1, "resample": 2}
 _RESAMPLE_ROUNDS = 8  # as the PyTorch path: then reflect
+#: Triton versions whose in-kernel Philox/Box-Muller stream (``tl.randn4x``,
+#: ``tl.rand4x``) this module's evaluation draws were checked with: the stream is pinned
+#: by ``tests/models/test_gna_chunks.py::test_philox_stream_fingerprint``, which fails on
+#: a triton whose stream differs (then evaluation draws differ from these versions').
+PHILOX_VERIFIED = ("3.9.0",)
+
+
+@dataclass(frozen=True)
+class KernelConfig:
+    """Launch configuration: queries per program and warps (the output does not
+    depend on it: each query is computed alone, its draws keyed by its index).
+
+    ``block_q`` None: fp32 tiles near 8K values (32 queries at C <= 256, 16 at 512);
+    ``num_warps``/``num_stages`` None: triton's defaults.
+    """
+
+    block_q: int | None = None
+    num_warps: int | None = None
+    num_stages: int | None = None
+
+
+#: The configurations ``benchmarks/gna_kernel_sweep.py`` times on a GPU (the default
+#: stays until a measured sweep says otherwise).
+AUTOTUNE_CONFIGS: tuple[KernelConfig, ...] = tuple(
+    KernelConfig(bq, w, st) for bq in (4, 8, 16, 32, 64) for w in (2, 4, 8) for st in (1, 2))
 
 
 @dataclass(frozen=True)
@@ -153,7 +180,22 @@ def _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs, tile, g
 
 
 @triton.jit
-def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
+def _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs, tile, gamma,
+               disk, p, qmask, P: tl.constexpr, M: tl.constexpr, G: tl.constexpr,
+               MODE: tl.constexpr, BORDER: tl.constexpr, ROUNDS: tl.constexpr,
+               WINDOW: tl.constexpr):
+    """The key and value rows of pass p's first sample: every logit and value of the
+    pass is taken relative to them. Softmax is shift-invariant and its weights sum to 1,
+    so the result is the same; but the large component that unprojected features share
+    (Q = K = V = F) cancels before the fp32 dot products instead of after them."""
+    _, kref, vref = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C, cs,
+                            tile, gamma, disk, p, 0, 0, qmask, P, M, G, MODE, BORDER,
+                            ROUNDS, WINDOW)
+    return kref, vref
+
+
+@triton.jit
+def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, mx_ptr, den_ptr,
                 seed, NQ, HW, H, W, C, scale, disk,
                 M: tl.constexpr, G: tl.constexpr, P: tl.constexpr, NF: tl.constexpr,
                 MODE: tl.constexpr, BORDER: tl.constexpr, ROUNDS: tl.constexpr,
@@ -163,6 +205,9 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
     total = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
     for p in range(P):
         gamma = tl.load(gam_ptr + p % NF)
+        kref, vref = _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C,
+                                cs, tile, gamma, disk, p, qmask, P, M, G, MODE, BORDER,
+                                ROUNDS, WINDOW)
         mx = tl.full((BLOCK_Q,), float("-inf"), tl.float32)
         den = tl.zeros((BLOCK_Q,), tl.float32)
         acc = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
@@ -171,21 +216,25 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, out_ptr, lse_ptr,
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                s = tl.sum(qv * kk, 1) * scale
+                s = tl.sum(qv * (kk - kref), 1) * scale
                 new = tl.maximum(mx, s)
                 alpha = tl.exp(mx - new)
                 w = tl.exp(s - new)
-                acc = acc * alpha[:, None] + w[:, None] * vv
+                acc = acc * alpha[:, None] + w[:, None] * (vv - vref)
                 den = den * alpha + w
                 mx = new
-        total += acc / den[:, None]
-        tl.store(lse_ptr + qi.to(tl.int64) * P + p, mx + tl.log(den), mask=qmask)
+        total += vref + acc / den[:, None]
+        # The softmax's max and denominator, kept apart: mx + log(den) in fp32 loses
+        # log(den) once |mx| is large (ulp(1e4) ~ 1e-3), and the backward's weights
+        # exp(s - lse) stop summing to 1.
+        tl.store(mx_ptr + qi.to(tl.int64) * P + p, mx, mask=qmask)
+        tl.store(den_ptr + qi.to(tl.int64) * P + p, den, mask=qmask)
     out = total / P
     tl.store(out_ptr + own, out.to(out_ptr.dtype.element_ty), mask=tile)
 
 
 @triton.jit
-def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, lse_ptr,
+def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, mx_ptr, den_ptr,
                 dq_ptr, dk_ptr, dv_ptr,
                 seed, NQ, HW, H, W, C, scale, disk,
                 M: tl.constexpr, G: tl.constexpr, P: tl.constexpr, NF: tl.constexpr,
@@ -198,37 +247,43 @@ def _bwd_kernel(q_ptr, k_ptr, v_ptr, pos_ptr, gam_ptr, do_ptr, lse_ptr,
     dq = tl.zeros((BLOCK_Q, BLOCK_C), tl.float32)
     for p in range(P):
         gamma = tl.load(gam_ptr + p % NF)
-        lse = tl.load(lse_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=0.0)
-        # D = Σ_s a_s (dO·v_s) = dO·out_p: the softmax backward's row term.
+        kref, vref = _reference(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW, C,
+                                cs, tile, gamma, disk, p, qmask, P, M, G, MODE, BORDER,
+                                ROUNDS, WINDOW)
+        mx = tl.load(mx_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=0.0)
+        inv = 1.0 / tl.load(den_ptr + qi.to(tl.int64) * P + p, mask=qmask, other=1.0)
+        # D = Σ_s a_s dO·(v_s - v_ref): the softmax backward's row term, centred (the
+        # weights sum to 1, so the reference row drops out of g_s - D exactly).
         dsum = tl.zeros((BLOCK_Q,), tl.float32)
         for f in range(M):
             for g in range(G):
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                a = tl.exp(tl.sum(qv * kk, 1) * scale - lse)
-                dsum += a * tl.sum(dout * vv, 1)
+                a = tl.exp(tl.sum(qv * (kk - kref), 1) * scale - mx) * inv
+                dsum += a * tl.sum(dout * (vv - vref), 1)
         for f in range(M):
             for g in range(G):
                 rows, kk, vv = _sample(k_ptr, v_ptr, pos_ptr, seed, qi, qy, qx, b, H, W, HW,
                                        C, cs, tile, gamma, disk, p, f, g, qmask, P, M, G,
                                        MODE, BORDER, ROUNDS, WINDOW)
-                a = tl.exp(tl.sum(qv * kk, 1) * scale - lse)
-                ds = a * (tl.sum(dout * vv, 1) - dsum) * scale
-                dq += ds[:, None] * kk
+                a = tl.exp(tl.sum(qv * (kk - kref), 1) * scale - mx) * inv
+                ds = a * (tl.sum(dout * (vv - vref), 1) - dsum) * scale
+                dq += ds[:, None] * (kk - kref)  # Σ_s ds_s = 0: the same dq, centred
                 tl.atomic_add(dk_ptr + rows, ds[:, None] * qv, mask=tile)
                 tl.atomic_add(dv_ptr + rows, a[:, None] * dout, mask=tile)
     tl.store(dq_ptr + own, dq.to(dq_ptr.dtype.element_ty), mask=tile)
 
 
 def _launch_args(q: torch.Tensor, k: torch.Tensor, HW: int, H: int, W: int,
-                 spec: KernelSampling, positions: torch.Tensor | None, seed: int):
+                 spec: KernelSampling, positions: torch.Tensor | None, seed: int,
+                 config: KernelConfig):
     NQ, C = q.shape
     M = k.shape[0] // NQ
     block_c = triton.next_power_of_2(C)
     # Keep a program's fp32 tiles (query, accumulators, one key and value row per
     # query) near 8K values; wider C gets fewer queries per program.
-    block_q = max(1, min(32, 8192 // block_c))
+    block_q = config.block_q or max(1, min(32, 8192 // block_c))
     gam = torch.tensor(spec.gammas, dtype=torch.float32, device=q.device)
     pos = (positions.to(device=q.device, dtype=torch.int32).contiguous()
            if positions is not None else gam)  # an unused pointer when drawing
@@ -241,37 +296,42 @@ def _launch_args(q: torch.Tensor, k: torch.Tensor, HW: int, H: int, W: int,
     consts = dict(M=M, G=samples, P=spec.passes, NF=len(spec.gammas),
                   MODE=_MODES[spec.sampler], BORDER=_BORDERS[border], ROUNDS=rounds,
                   WINDOW=spec.window, BLOCK_Q=block_q, BLOCK_C=block_c)
+    for name in ("num_warps", "num_stages"):
+        if getattr(config, name) is not None:
+            consts[name] = getattr(config, name)
     return grid, gam, pos, scalars, consts
 
 
 class _GNAFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, q, k, v, H, W, spec, positions, seed):
+    def forward(ctx, q, k, v, H, W, spec, positions, seed, config):
         q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
         grid, gam, pos, scalars, consts = _launch_args(q, k, H * W, H, W, spec, positions,
-                                                       seed)
+                                                       seed, config)
         out = torch.empty_like(v[: q.shape[0]])
-        lse = torch.empty((q.shape[0], spec.passes), dtype=torch.float32, device=q.device)
-        _fwd_kernel[grid](q, k, v, pos, gam, out, lse, *scalars, **consts)
-        ctx.save_for_backward(q, k, v, lse, pos, gam)
+        mx = torch.empty((q.shape[0], spec.passes), dtype=torch.float32, device=q.device)
+        den = torch.empty_like(mx)
+        _fwd_kernel[grid](q, k, v, pos, gam, out, mx, den, *scalars, **consts)
+        ctx.save_for_backward(q, k, v, mx, den, pos, gam)
         ctx.launch = (grid, scalars, consts)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        q, k, v, lse, pos, gam = ctx.saved_tensors
+        q, k, v, mx, den, pos, gam = ctx.saved_tensors
         grid, scalars, consts = ctx.launch
         dq = torch.empty_like(q)
         dk = torch.zeros(k.shape, dtype=torch.float32, device=k.device)
         dv = torch.zeros(v.shape, dtype=torch.float32, device=v.device)
-        _bwd_kernel[grid](q, k, v, pos, gam, grad_out.contiguous(), lse, dq, dk, dv,
+        _bwd_kernel[grid](q, k, v, pos, gam, grad_out.contiguous(), mx, den, dq, dk, dv,
                           *scalars, **consts)
-        return dq, dk.to(k.dtype), dv.to(v.dtype), None, None, None, None, None
+        return dq, dk.to(k.dtype), dv.to(v.dtype), None, None, None, None, None, None
 
 
 def gna_triton(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, H: int, W: int,
                spec: KernelSampling, *, seed: int = 0,
-               positions: torch.Tensor | None = None) -> torch.Tensor:
+               positions: torch.Tensor | None = None,
+               config: KernelConfig | None = None) -> torch.Tensor:
     """Fused GNA over channels-last rows (one head, ``d = C``).
 
     Args:
@@ -282,8 +342,11 @@ def gna_triton(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, H: int, W: int
         seed: Philox seed (a fresh one per training forward; fixed in evaluation).
         positions: ``given`` mode only: int ``(B·H·W, passes, m, samples)`` positions
             within the key frame (``y·W + x``, already on the map).
+        config: Launch configuration (default :class:`KernelConfig`'s; see
+            :data:`AUTOTUNE_CONFIGS`).
 
     Returns:
         ``(B·H·W, C)`` in ``v``'s dtype: the average of the passes' attention outputs.
     """
-    return _GNAFunction.apply(q, k, v, H, W, spec, positions, int(seed))
+    return _GNAFunction.apply(q, k, v, H, W, spec, positions, int(seed),
+                              config or KernelConfig())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..datasets.vscrowd import VSCrowd
 from ..eval import EvaluationResult, Predictions, evaluate
+from ..models.pretrained import load_pretrained_config
 from .config import TrainConfig
 from .export import export_model
 from .predict import predict
@@ -49,7 +50,10 @@ def train_demo(ds: VSCrowd, out: Path, echo: Callable[[str], None], steps: int =
          "README.md")
     echo("\n== 5. predict on the test split from the exported model (from_pretrained) and "
          "evaluate")
-    preds = predict(folder, ds, split="test", out=out / "preds_gnanet.json", threshold=0.5)
-    res = evaluate(ds, preds, split="test")
+    preds = predict(folder, ds, split="test", out=out / "preds_gnanet.json")
+    post = TrainConfig.from_dict(load_pretrained_config(folder)["train_config"]).post
+    echo(f"   points down to score {post.score_floor:g}; counted from "
+         f"{post.count_threshold:g} ({post.chosen_on or 'the default: no validation hold-out'})")
+    res = evaluate(ds, preds, split="test", count_threshold=post.count_threshold)
     echo(str(res))
     return res, preds

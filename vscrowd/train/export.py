@@ -123,5 +123,22 @@ def _model_card(cfg: TrainConfig, training: dict[str, Any], validation: dict[str
     lines += ["", f"This model's numbers: {where}. The paper's: Table II, VSCrowd test set "
               "(Li et al., TIP 2022). Numbers on synthetic data are not comparable to the "
               "paper's.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _post_card(cfg))
+
+
+def _post_card(cfg: TrainConfig) -> list[str]:
+    """How the probability map becomes points and counts, and how that was chosen."""
+    p = cfg.post
+    chosen = p.chosen_on or ("not chosen: the default (the run had no validation set)")
+    return [
+        "## Post-processing", "",
+        "Peaks are local maxima of the probability map, thresholded on their own "
+        f"probability, with non-maximum suppression at {p.nms_radius:g} output pixels "
+        "(`vscrowd.models.find_peaks`).", "",
+        f"- score floor: {p.score_floor:g} (fixed low: predictions keep low-score points "
+        "so that σ-AP sees the whole precision-recall curve)",
+        f"- count threshold: {p.count_threshold:g} (points counted for MAE/RMSE); chosen "
+        f"by: {chosen}", "",
+        "Both are stored in `config.json` (`train_config.post`); `vscrowd predict "
+        "--score-floor/--threshold` override them.", ""]
 

@@ -22,6 +22,7 @@ from ..errors import CheckpointError, ConfigError, DatasetError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks
 from ..models.amp import autocast
+from ..models.postprocess import PeakRule
 from ..models.pretrained import (
     CONFIG_NAME,
     WEIGHTS_NAME,
@@ -34,7 +35,7 @@ from .checkpoint import load_checkpoint
 from .config import NO_CUDA, TrainConfig
 from .export import find_checkpoint
 
-__all__ = ["load_trained_model", "predict"]
+__all__ = ["load_trained_model", "peak_rule", "predict"]
 
 
 def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
@@ -81,8 +82,19 @@ def _load_frame(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
     return np.ascontiguousarray(x.transpose(2, 0, 1)), (h, w)
 
 
+def peak_rule(cfg: TrainConfig, threshold: float | None = None,
+              score_floor: float | None = None) -> PeakRule:
+    """The model's post-processing (stored in its config: ``post``), with the given
+    overrides: ``score_floor`` (lowest score predicted) and ``threshold`` (count
+    threshold)."""
+    p = cfg.post
+    return PeakRule(p.score_floor if score_floor is None else float(score_floor),
+                    p.count_threshold if threshold is None else float(threshold),
+                    p.nms_radius).validate()
+
+
 def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, device,
-                   threshold: float) -> list[dict]:
+                   rule: PeakRule) -> list[dict]:
     """Slide over one video, computing each frame's backbone features once."""
     frames = [fa.frame for fa in ds.iter_frames(video)]
     half = m // 2
@@ -103,20 +115,26 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
         clip = torch.stack([feats[i] for i in idx])[None]
         with ctx:
             prob = torch.sigmoid(model.forward_features(clip).float())
-        pts = find_peaks(prob, threshold, size=size)[0]
+        pts = find_peaks(prob, rule.score_floor, size=size, radius=rule.radius)[0]
         records.append({"video": video, "frame": frames[c], "points": pts.cpu().tolist()})
     return records
 
 
 @torch.no_grad()
 def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | None = "test",
-            out: str | Path | None = None, threshold: float = 0.5,
+            out: str | Path | None = None, threshold: float | None = None,
+            score_floor: float | None = None,
             device: str | torch.device = "cpu", amp: bool = True,
             progress: Callable[[str], None] | None = None, eval_samples: int | None = None,
             eval_seed: int | None = None) -> Predictions:
     """Predict head points for every frame of ``split`` (and write ``out`` if given).
 
-    ``eval_samples`` (T) and ``eval_seed`` override the model's GNA evaluation sampling.
+    Every peak scoring at least the score floor is predicted (the model's
+    ``post.score_floor`` unless ``score_floor`` is given), so that σ-AP sees the whole
+    precision-recall curve; count with the model's count threshold (``threshold``
+    overrides it; see :func:`peak_rule`), e.g. ``evaluate(..., count_threshold=...)``.
+    The method name records both. ``eval_samples`` (T) and ``eval_seed`` override the
+    model's GNA evaluation sampling.
     """
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -129,12 +147,15 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
         ds = ds.select(split=split)
     m, stride = cfg.clip_length, cfg.data.clip_stride
     ctx = autocast(device, amp)
+    rule = peak_rule(cfg, threshold, score_floor)
     records = []
     for video in ds.videos["video"]:
-        records += _predict_video(model, ds, video, m, stride, ctx, device, threshold)
+        records += _predict_video(model, ds, video, m, stride, ctx, device, rule)
         if progress:
             progress(video)
-    preds = Predictions.from_records(records, method=f"{cfg.model.name} ({loaded})")
+    preds = Predictions.from_records(records, method=(
+        f"{cfg.model.name} ({loaded}; score floor {rule.score_floor:g}, count threshold "
+        f"{rule.count_threshold:g})"))
     if out is not None:
         write_predictions(preds, out)
     return preds

@@ -15,10 +15,11 @@ from ..errors import ConfigError
 from ..eval import GroundTruth, Predictions, evaluate
 from ..models import find_peaks
 from ..models.amp import autocast
+from ..models.postprocess import NMS_RADIUS
 from .config import TrainConfig
 
 __all__ = ["make_optimizer", "make_scheduler", "predict_batches", "train_step", "validate",
-           "weighted_bce"]
+           "validation_records", "weighted_bce"]
 
 
 def weighted_bce(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
@@ -73,16 +74,18 @@ def train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
 
 
 @torch.no_grad()
-def predict_batches(model, loader, device, threshold: float, amp: bool = True
-                    ) -> list[dict[str, Any]]:
-    """Run a (non-augmenting) clip loader through ``model``; leaderboard records."""
+def predict_batches(model, loader, device, score_floor: float, amp: bool = True,
+                    radius: float = NMS_RADIUS) -> list[dict[str, Any]]:
+    """Run a (non-augmenting) clip loader through ``model``; leaderboard records with
+    every peak scoring at least ``score_floor``."""
     model.eval()
     records = []
     for batch in loader:
         frames = batch["frames"].to(device)
         with autocast(device, amp):
             prob = torch.sigmoid(model(frames).float())
-        peaks = find_peaks(prob, threshold, scale=batch["scale"], offset=batch["offset"])
+        peaks = find_peaks(prob, score_floor, scale=batch["scale"], offset=batch["offset"],
+                           radius=radius)
         for v, f, pts, size in zip(batch["video"], batch["frame"], peaks, batch["orig_size"]):
             h, w = size
             keep = (pts[:, 0] < w) & (pts[:, 1] < h)
@@ -90,9 +93,9 @@ def predict_batches(model, loader, device, threshold: float, amp: bool = True
     return records
 
 
-def validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank: int,
-             world: int):
-    """σ-AP (σ = 5/20/40) and counting errors of ``model`` on the validation clips
+def validation_records(model, val_ds, cfg: TrainConfig, device, rank: int, world: int
+                       ) -> list[dict[str, Any]]:
+    """Predictions of ``model`` on the validation clips down to the score floor
     (sharded over the processes, gathered on every rank)."""
     core = model.module if hasattr(model, "module") else model
     idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
@@ -100,11 +103,21 @@ def validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank:
     loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
                         num_workers=0, collate_fn=collate,
                         generator=torch.Generator().manual_seed(0))
-    records = predict_batches(core, loader, device, cfg.threshold, cfg.amp)
+    records = predict_batches(core, loader, device, cfg.post.score_floor, cfg.amp,
+                              cfg.post.nms_radius)
     core.train()
     if world > 1:
         gathered = [None] * world
         dist.all_gather_object(gathered, records)
         records = [r for part in gathered for r in part]
+    return records
+
+
+def validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank: int,
+             world: int):
+    """σ-AP (σ = 5/20/40) and counting errors (at the config's count threshold) of
+    ``model`` on the validation clips."""
+    records = validation_records(model, val_ds, cfg, device, rank, world)
     keys = [(r["video"], r["frame"]) for r in records]
-    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40))
+    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40),
+                    count_threshold=cfg.post.count_threshold)

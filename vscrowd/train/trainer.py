@@ -33,6 +33,7 @@ from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, OutputError, VSCrowdError
 from ..eval import GroundTruth
 from .building import build_model_from_config, model_options
+from .calibrate import calibrate_count_threshold, record_config
 from .config import HOLDOUT, NO_CUDA, TrainConfig
 from .resume import TrainState, apply_resume, read_resume, resume_config, save_run
 from .steps import make_optimizer, make_scheduler, train_step, validate
@@ -145,7 +146,8 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
     train_view, val_view = training_views(cfg, VSCrowd(cfg.data.root))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
-                            train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale)),
+                            train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale),
+                                            cfg.data.flip, cfg.data.jitter),
                             cache_frames=cfg.data.cache_frames, seed=cfg.seed)
     val_ds = None
     if val_view is not None:
@@ -349,11 +351,20 @@ def _loop(run: _Run, on_step) -> bool:
     return False
 
 
+def _choose_count_threshold(run: _Run) -> None:
+    """The count threshold, chosen on validation with the weights predict will use."""
+    best = run.out / "best.pt"
+    run.cfg = calibrate_count_threshold(run.model, run.val_ds, run.val_gt, run.cfg, run.device,
+                                        run.rank, run.world, best if best.is_file() else None)
+    if run.rank == 0:
+        record_config(run.out, run.cfg)
+
+
 def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
           allow_changes: bool = False,
           on_step: Callable[[int, float], None] | None = None) -> TrainResult:
     """Train ``cfg`` into ``out_dir`` (``config.json``, ``last.pt``, ``best.pt``,
-    ``metrics.jsonl``).
+    ``metrics.jsonl``); with a validation set, end by choosing the count threshold on it.
 
     Args:
         cfg: The configuration (resolved here).
@@ -366,8 +377,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
             KeyboardInterrupt there behaves like Ctrl-C (tests use it).
 
     Returns:
-        :class:`TrainResult`. Ctrl-C saves a resumable ``last.pt`` and returns with
-        ``interrupted=True``.
+        :class:`TrainResult` (Ctrl-C saves a resumable ``last.pt``: ``interrupted``).
     """
     cfg = cfg.resolved()
     with _determinism(cfg.deterministic):
@@ -381,10 +391,11 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
                                file=sys.stderr)
         try:
             interrupted = _loop(run, on_step)
+            if not interrupted and run.val_ds is not None:
+                _choose_count_threshold(run)
         finally:
-            for closing in (run.bar, run.tb):
-                if closing is not None:
-                    closing.close()
+            for closing in (c for c in (run.bar, run.tb) if c is not None):
+                closing.close()
     if run.world > 1:
         dist.barrier()
     state = run.state

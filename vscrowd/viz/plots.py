@@ -141,7 +141,7 @@ def count_curves(ds: VSCrowd, preds=None, max_videos: int = 6) -> Figure:
     and, with predictions that carry track IDs, predicted (dashed)."""
     fig = new_figure()
     ax = fig.add_subplot()
-    if preds is not None and preds.track_ids is None:
+    if preds is not None and preds.track_id is None:
         raise ConfigError("count curves need predictions with track IDs (vscrowd track)")
     for i, video in enumerate(ds.videos["video"][:max_videos]):
         frames = list(ds.iter_frames(video))
@@ -152,7 +152,7 @@ def count_curves(ds: VSCrowd, preds=None, max_videos: int = 6) -> Figure:
             vid = preds.frames["video"].to_numpy()
             fr = preds.frames["frame"].to_numpy()
             rows = {f: r for r, (v, f) in enumerate(zip(vid, fr)) if v == video}
-            per = [preds.track_ids[preds.frame_index == rows[fa.frame]]
+            per = [preds.track_id[preds.frame_index == rows[fa.frame]]
                    if fa.frame in rows else np.empty(0) for fa in frames]
             ax.plot(_cumulative_unique(per), color=color, linestyle="--")
     ax.set_xlabel("frame")

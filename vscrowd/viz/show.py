@@ -57,7 +57,7 @@ def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray
                            f"{', '.join(other) or 'no videos'}...; predictions for another "
                            "split?)")
     here = preds.in_frame(row)
-    return np.column_stack([here.points, here.scores])
+    return np.column_stack([here.xy, here.score])
 
 
 def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions | None = None,
@@ -86,7 +86,7 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
                          fa.boxes * zoom, fa.head_ids)
     scale = max(1, round(max(img.shape[:2]) / 540))
     r = 2 + scale
-    if tracks and preds is not None and preds.track_ids is not None:
+    if tracks and preds is not None and preds.track_id is not None:
         _draw_tracks(img, ds, preds, fa.video, fa.frame, tracks, zoom, scale)
     if boxes:
         for x1, y1, x2, y2 in fa.boxes:
@@ -136,10 +136,10 @@ def _draw_tracks(img: np.ndarray, ds: VSCrowd, preds: Predictions, video: str, f
     frs = preds.frames["frame"].to_numpy()[preds.frame_index]
     step = np.array([window.get(f, -1) if v == video else -1 for v, f in zip(vids, frs)])
     sel = step >= 0
-    for tid in np.unique(preds.track_ids[sel]):
-        m = sel & (preds.track_ids == tid)
+    for tid in np.unique(preds.track_id[sel]):
+        m = sel & (preds.track_id == tid)
         order = np.argsort(step[m])
-        pts = (preds.points[m][order] * zoom).round().astype(np.int32)
+        pts = (preds.xy[m][order] * zoom).round().astype(np.int32)
         if len(pts) > 1:
             cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, _track_colour(int(tid)),
                           1 + scale // 2, cv2.LINE_AA)
