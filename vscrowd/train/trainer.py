@@ -25,12 +25,12 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, check_output_folder
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
 from ..datasets.splits import holdout_videos
 from ..datasets.vscrowd import VSCrowd
-from ..errors import ConfigError, OutputError, VSCrowdError
+from ..errors import ConfigError, VSCrowdError
 from ..eval import GroundTruth
 from .building import build_model_from_config, model_options
 from .calibrate import calibrate_count_threshold, record_config
@@ -204,9 +204,6 @@ class _Run:
 
 
 def _setup(cfg: TrainConfig, out: Path, resume: bool, allow_changes: bool) -> _Run:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} exists and is not a folder; expected a run folder for "
-                          "--out")
     rank, world, local_rank = _init_distributed()
     device = _device(cfg, local_rank)
     resume_from = None
@@ -381,7 +378,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     """
     cfg = cfg.resolved()
     with _determinism(cfg.deterministic):
-        run = _setup(cfg, Path(out_dir), resume, allow_changes)
+        run = _setup(cfg, check_output_folder(out_dir), resume, allow_changes)
         if run.rank == 0:
             run.tb = _tensorboard(run.out)
             if sys.stderr.isatty():
