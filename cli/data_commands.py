@@ -224,11 +224,20 @@ def verify_cmd(root, reference, json_out, names_csv, dataset):
               show_default=True, help="annotations: the ground truth only (megabytes).")
 @click.option("--force", is_flag=True,
               help="Replace files in ROOT that exist with other content.")
-def download_cmd(root, from_dir, repo, revision, parts, force):
+@click.option("--reference", type=click.Choice(["auto", "paper", "synth"]), default="auto",
+              show_default=True, help="Expected counts for the final check (auto: the "
+              "paper's; a downloaded synth.json is used only with 'synth').")
+@click.option("--follow-links", is_flag=True,
+              help="Follow links in the --from folder that point outside it.")
+@click.option("--max-ratio", type=click.FloatRange(min=1), default=200.0, show_default=True,
+              help="How many times its size a compressed archive may expand to.")
+@click.option("--verbose", is_flag=True, help="List every entry that was not placed.")
+def download_cmd(root, from_dir, repo, revision, parts, force, reference, follow_links,
+                 max_ratio, verbose):
     """Get VSCrowd into ROOT in the official layout, then verify it (see docs/getting-data.md).
 
     Exit status: 0 the copy verifies, 1 it does not (the table says why), 2 bad input."""
-    from vscrowd.acquire.download import download
+    from vscrowd.acquire.download import download, download_summary
 
     bars = {}
 
@@ -239,20 +248,10 @@ def download_cmd(root, from_dir, repo, revision, parts, force):
         click.echo(f"{stage}: {name}", err=True)
 
     res = download(root, source=from_dir if from_dir else "hf", repo=repo, revision=revision,
-                   parts=parts, force=force, progress=step)
-    a = res.assembly
-    if a.already_complete:
-        click.echo(f"{root}: already assembled from {res.source} ({a.archives} archive(s)); "
-                   "nothing to do")
-    else:
-        click.echo(f"assembled {len(a.done_now)} archive(s) from {res.source}"
-                   + (f" (revision {res.revision})" if res.revision else "")
-                   + f": {a.placed} file(s) placed, {a.unchanged} already there")
-    for odd in a.unrecognised[:10]:
-        click.echo(f"warning: unrecognised, not placed: {odd}", err=True)
-    if len(a.unrecognised) > 10:
-        click.echo(f"warning: ... and {len(a.unrecognised) - 10} more unrecognised",
-                   err=True)
+                   parts=parts, force=force, progress=step, reference=reference,
+                   follow_links=follow_links, max_ratio=max_ratio)
+    for line, err in download_summary(res, verbose):
+        click.echo(line, err=err)
     click.echo(res.report.format())
     if not res.report.complete:
         raise SystemExit(1)

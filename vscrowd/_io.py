@@ -42,6 +42,15 @@ def ensure_folder(path: str | Path) -> Path:
     return path
 
 
+def check_output_folder(path: str | Path) -> Path:
+    """``path`` as a Path; an error if it exists and is not a folder (nothing is created,
+    for writers that make the folder only once their work has succeeded)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} exists and is not a folder; expected an output folder")
+    return path
+
+
 def ensure_parent(path: str | Path) -> Path:
     """Create the parent folder of ``path`` if needed and return ``path`` as a Path."""
     path = Path(path)

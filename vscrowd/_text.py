@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._files import require_regular_file
 from .errors import LocatedError, VSCrowdError
 
 __all__ = ["BOM", "decode_utf8", "read_json", "read_text", "strip_bom"]
@@ -55,7 +56,7 @@ def decode_utf8(data: bytes, path: str | Path | None, error: type[VSCrowdError],
 def read_bytes(path: str | Path, error: type[VSCrowdError], what: str = "file") -> bytes:
     """The bytes of ``path``; unreadable files, folders and broken links raise ``error``
     naming the path."""
-    path = Path(path)
+    path = require_regular_file(path, error, what)
     try:
         return path.read_bytes()
     except IsADirectoryError:

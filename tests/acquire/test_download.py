@@ -82,17 +82,19 @@ def _same_annotations(a: Path, b: Path) -> bool:
 
 def test_download_from_folder_assembles_a_verified_copy(original, source, tmp_path):
     root = tmp_path / "root"
-    res = CliRunner().invoke(app, ["download", str(root), "--from", str(source)])
+    res = CliRunner().invoke(app, ["download", str(root), "--from", str(source),
+                                   "--reference", "synth"])
     assert res.exit_code == 0, res.output
     assert "complete" in res.stdout and _same_annotations(original, root)
     assert len(_files(root, "videos")) == len(_files(original, "videos"))
-    again = CliRunner().invoke(app, ["download", str(root), "--from", str(source)])
+    again = CliRunner().invoke(app, ["download", str(root), "--from", str(source),
+                                     "--reference", "synth"])
     assert again.exit_code == 0 and "nothing to do" in again.stdout
     assert not (root / ".vscrowd-staging").exists()
 
 
 def test_annotations_only(original, source, tmp_path):
-    res = download(tmp_path / "root", source=source, parts="annotations")
+    res = download(tmp_path / "root", source=source, parts="annotations", reference="synth")
     assert res.report.complete and not (tmp_path / "root" / "videos").exists()
     assert _same_annotations(original, tmp_path / "root")
 
@@ -113,9 +115,9 @@ def test_interrupted_assembly_resumes_to_the_same_result(original, source, tmp_p
     with pytest.raises(KeyboardInterrupt):
         assemble(source, tmp_path / "root")
     monkeypatch.setattr(asm.os, "replace", real)
-    res = download(tmp_path / "root", source=source)
+    res = download(tmp_path / "root", source=source, reference="synth")
     assert res.report.complete and _same_annotations(original, tmp_path / "root")
-    clean = download(tmp_path / "clean", source=source)
+    clean = download(tmp_path / "clean", source=source, reference="synth")
     assert [p.relative_to(tmp_path / "clean") for p in _files(tmp_path / "clean", "videos")] \
         == [p.relative_to(tmp_path / "root") for p in _files(tmp_path / "root", "videos")]
     assert clean.report.complete
@@ -190,7 +192,8 @@ def test_disk_space_is_checked_before_writing(source, tmp_path, monkeypatch):
 
 def test_unrecognised_files_are_listed_and_7z_refused(source, tmp_path):
     (source / "readme.pdf").write_bytes(b"%PDF-1.4")
-    res = CliRunner().invoke(app, ["download", str(tmp_path / "r"), "--from", str(source)])
+    res = CliRunner().invoke(app, ["download", str(tmp_path / "r"), "--from", str(source),
+                                   "--reference", "synth"])
     assert res.exit_code == 0 and "unrecognised, not placed" in res.stderr
     assert "readme.pdf" in res.stderr
     (source / "frames.7z").write_bytes(b"7z\xbc\xaf\x27\x1c rest")
@@ -211,7 +214,7 @@ def test_hub_source_is_one_call_to_snapshot_download(original, source, tmp_path,
         return str(snap)
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake)
-    res = download(tmp_path / "root", revision="v1")
+    res = download(tmp_path / "root", revision="v1", reference="synth")
     assert calls == [{"repo_id": "HopLeeTop/VSCrowd", "repo_type": "dataset",
                       "revision": "v1", "allow_patterns": None}]
     assert res.report.complete and res.revision == "0123abc"

@@ -13,21 +13,33 @@ refused before anything of their archive is written.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import io
+import lzma
 import re
-import shutil
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Literal
 
+from .._files import require_regular_file, walk_files
+from .._text import read_text
 from ..errors import DatasetError
+from .archive_entries import (
+    DEFAULT_MAX_RATIO,
+    BoundedReader,
+    check_declared,
+    expansion_limit,
+    safe_name,
+)
 
-__all__ = ["Archive", "ArchiveMember", "find_archives", "read_checksums", "verify_checksums"]
+__all__ = ["Archive", "ArchiveMember", "find_archives", "missing_parts", "read_checksums",
+           "verify_checksums"]
 
 Kind = Literal["zip", "tar", "files"]
 _MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"\x1f\x8b", "tar:gz"),
@@ -91,8 +103,9 @@ class ChainedFile(io.RawIOBase):
 class ArchiveMember:
     """One regular file inside an archive (or a plain file)."""
 
-    name: str  # POSIX path inside the archive
+    name: str  # POSIX path inside the archive, normalised (archive_entries.normalise_name)
     size: int
+    raw: str = ""  # the name as the archive spells it (messages)
 
 
 @dataclass(frozen=True)
@@ -104,82 +117,139 @@ class Archive:
     kind: Kind
     compression: str = ""  # gz, bz2, xz for tar
     base: Path | None = None  # "files": the folder their member names are relative to
+    max_ratio: float = DEFAULT_MAX_RATIO  # see vscrowd.archive_entries
 
     @property
     def size(self) -> int:
         return sum(p.stat().st_size for p in self.parts)
 
+    @property
+    def limit(self) -> int:
+        """The most bytes of content this archive may hold (archive_entries)."""
+        return expansion_limit(self.size, self._compressed, self.max_ratio)
+
+    @property
+    def _compressed(self) -> bool:
+        return self.kind == "zip" or bool(self.compression)
+
     def open(self) -> BinaryIO:
+        for p in self.parts:
+            require_regular_file(p, DatasetError, "archive part")
         if len(self.parts) == 1:
             return open(self.parts[0], "rb")
         return io.BufferedReader(ChainedFile(self.parts), buffer_size=_CHUNK)
 
     def members(self) -> list[ArchiveMember]:
-        """The regular files inside, after the safety checks (see the module docstring).
+        """The regular files inside, in archive order, after the safety checks (see the
+        module docstring) and the size bounds (:mod:`vscrowd.archive_entries`).
 
         Raises:
-            DatasetError: A corrupt archive or an unsafe member (names the archive).
+            DatasetError: A corrupt archive, an unsafe member, a size past the bounds
+                or data after a tar's end (names the archive).
         """
         if self.kind == "files":
-            return [ArchiveMember(p.relative_to(self.base).as_posix(), p.stat().st_size)
-                    for p in self.parts]
+            return [ArchiveMember(p.relative_to(self.base).as_posix(), p.stat().st_size,
+                                  p.relative_to(self.base).as_posix()) for p in self.parts]
+        return list(self._entries(extract=None))
+
+    def extract(self, dest: Path, keep: Callable[[int], bool] = lambda index: True
+                ) -> Iterator[tuple[int, Path]]:
+        """Stream the members whose index in :meth:`members` ``keep`` accepts into
+        ``dest`` (created), one file per member named after its index (so members with
+        one name never overwrite each other), yielding ``(index, path)``.
+        :meth:`members` must have been called first (safety checks)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        if self.kind == "files":  # copied: the download folder is never modified
+            for i, p in enumerate(self.parts):
+                if keep(i):
+                    with open(require_regular_file(p, DatasetError), "rb") as src:
+                        yield i, _copy_stream(src, dest / str(i), p.stat().st_size, p.name)
+            return
+        yield from self._entries(extract=(dest, keep))
+
+    def _entries(self, extract):
         try:
             with self.open() as fh:
                 if self.kind == "zip":
-                    with zipfile.ZipFile(fh) as zf:
-                        return [_zip_member(self.name, i) for i in zf.infolist()
-                                if not i.is_dir()]
-                with tarfile.open(fileobj=fh, mode="r|*") as tf:
-                    return [m for m in (_tar_member(self.name, t) for t in tf) if m]
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+                    yield from _zip_entries(self, fh, extract)
+                else:
+                    yield from _tar_entries(self, fh, extract)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError,
+                zlib.error, lzma.LZMAError) as exc:
             raise DatasetError(f"{self.name}: corrupt or incomplete archive "
                                f"({type(exc).__name__}: {exc}); is a part missing?") from exc
 
-    def extract(self, dest: Path, keep: Callable[[str], bool] = lambda name: True
-                ) -> Iterator[Path]:
-        """Stream the members ``keep`` accepts into ``dest`` (created), yielding each
-        written path. :meth:`members` must have been called first (safety checks)."""
-        if self.kind == "files":  # copied: the download folder is never modified
-            for p in self.parts:
-                name = p.relative_to(self.base).as_posix()
-                if keep(name):
-                    with open(p, "rb") as src:
-                        yield _copy_stream(src, dest / name)
+
+def _zip_entries(a: Archive, fh: BinaryIO, extract):
+    with zipfile.ZipFile(fh) as zf:
+        # a folder entry ends with a separator: "/" or, from Windows tools, "\\"
+        infos = [i for i in zf.infolist() if not i.is_dir() and not i.filename.endswith("\\")]
+        members = [_zip_member(a.name, i) for i in infos]
+        check_declared(a.name, sum(m.size for m in members), a.size, a.limit, True)
+        if extract is None:
+            yield from members
             return
-        try:
-            with self.open() as fh:
-                if self.kind == "zip":
-                    with zipfile.ZipFile(fh) as zf:
-                        for info in zf.infolist():
-                            if not info.is_dir() and keep(info.filename):
-                                with zf.open(info) as src:
-                                    yield _copy_stream(src, dest / _safe_name(self.name,
-                                                                              info.filename))
-                else:
-                    with tarfile.open(fileobj=fh, mode="r|*") as tf:
-                        for t in tf:
-                            if t.isfile() and keep(t.name):
-                                src = tf.extractfile(t)
-                                yield _copy_stream(src, dest / _safe_name(self.name, t.name))
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
-            raise DatasetError(f"{self.name}: corrupt archive while extracting "
-                               f"({type(exc).__name__}: {exc})") from exc
+        dest, keep = extract
+        for index, (info, m) in enumerate(zip(infos, members)):
+            if keep(index):
+                with zf.open(info) as src:
+                    yield index, _copy_stream(src, dest / str(index), m.size, m.raw)
 
 
-def _copy_stream(src: BinaryIO, path: Path) -> Path:
+def _tar_entries(a: Archive, fh: BinaryIO, extract):
+    stream = _decompressed(fh, a.compression)
+    bounded = BoundedReader(stream, a.name, a.size, a.limit, a._compressed)
+    index = 0
+    with tarfile.open(fileobj=bounded, mode="r|") as tf:  # type: ignore[arg-type]
+        for t in tf:
+            # checked before the stream skips or reads the entry's data
+            check_declared(a.name, t.offset_data + t.size, a.size, a.limit, a._compressed,
+                           f"entry {t.name[:80]!r} of {t.size:,} bytes")
+            m = _tar_member(a.name, t)
+            if m is None:
+                continue
+            if extract is None:
+                yield m
+            elif extract[1](index):
+                src = tf.extractfile(t)
+                yield index, _copy_stream(src, extract[0] / str(index), m.size, m.raw)
+            index += 1
+        _check_tail(a, tf.fileobj)
+
+
+def _decompressed(fh: BinaryIO, compression: str) -> BinaryIO:
+    """The tar stream inside ``fh`` (these readers also read concatenated members)."""
+    if compression == "gz":
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    if compression == "bz2":
+        return bz2.BZ2File(fh)
+    if compression == "xz":
+        return lzma.LZMAFile(fh)
+    return fh
+
+
+def _check_tail(a: Archive, stream) -> None:
+    """Only zeros may follow a tar's end-of-archive marker: anything else is a second
+    archive appended to the first (``cat a.tar b.tar``), which tar itself skips."""
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        if chunk.strip(b"\0"):
+            raise DatasetError(f"{a.name}: data after the tar's end-of-archive marker (two "
+                               "archives joined with cat?); nothing of it was used. Extract "
+                               "it with `tar -xif` and run again with --from on the result")
+
+
+def _copy_stream(src: BinaryIO, path: Path, size: int, name: str) -> Path:
+    """Copy at most ``size`` bytes (the declared size); more is an error."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    left = size
     with open(path, "wb") as out:
-        shutil.copyfileobj(src, out, _CHUNK)
+        while chunk := src.read(min(_CHUNK, left + 1)):
+            left -= len(chunk)
+            if left < 0:
+                raise DatasetError(f"{name}: holds more data than the {size:,} bytes its "
+                                   "archive declares; corrupt or hostile archive")
+            out.write(chunk)
     return path
-
-
-def _safe_name(archive: str, name: str) -> str:
-    p = PurePosixPath(name.replace("\\", "/"))
-    if p.is_absolute() or ".." in p.parts or name.startswith("/") or re.match(r"^[A-Za-z]:",
-                                                                              name):
-        raise DatasetError(f"{archive}: refusing entry {name!r}, which would be written "
-                           "outside the extraction folder; nothing extracted from it")
-    return str(p)
 
 
 def _zip_member(archive: str, info: zipfile.ZipInfo) -> ArchiveMember:
@@ -187,17 +257,18 @@ def _zip_member(archive: str, info: zipfile.ZipInfo) -> ArchiveMember:
     if mode and (mode & 0o170000) not in (0, 0o100000):
         raise DatasetError(f"{archive}: refusing entry {info.filename!r} (a link or special "
                            "file); nothing extracted from it")
-    return ArchiveMember(_safe_name(archive, info.filename), info.file_size)
+    return ArchiveMember(safe_name(archive, info.filename), info.file_size, info.filename)
 
 
 def _tar_member(archive: str, t: tarfile.TarInfo) -> ArchiveMember | None:
     if t.isdir():
-        _safe_name(archive, t.name)
+        safe_name(archive, t.name)
         return None
     if not t.isfile():
         raise DatasetError(f"{archive}: refusing entry {t.name!r} (a link, device or FIFO); "
                            "nothing extracted from it")
-    return ArchiveMember(_safe_name(archive, t.name), t.size)
+    name = safe_name(archive, t.name)
+    return ArchiveMember(name, t.size, t.name) if name else None
 
 
 def _sniff(path: Path) -> str:
@@ -213,15 +284,17 @@ def _sniff(path: Path) -> str:
     return "file"
 
 
-def find_archives(folder: Path) -> tuple[list[Archive], list[Path]]:
+def find_archives(folder: Path, *, follow_links: bool = False
+                  ) -> tuple[list[Archive], list[Path]]:
     """The archives and plain files under ``folder`` (multi-part archives grouped) and the
     checksum files.
 
     Raises:
-        DatasetError: A 7z or spanned zip (with the command that converts it), or a
-            multi-part archive with a gap in its numbering.
+        DatasetError: A 7z or spanned zip (with the command that converts it), a
+            multi-part archive with a gap in its numbering, a link out of ``folder``
+            (unless ``follow_links``), a device, FIFO or socket (names the path).
     """
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = sorted(walk_files(folder, DatasetError, follow_links=follow_links))
     checksums = [p for p in files if _CHECKSUM_NAMES.search(p.name)]
     groups: dict[Path, list[tuple[int, Path]]] = {}
     singles = []
@@ -280,13 +353,20 @@ def read_checksums(paths: Sequence[Path]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for p in paths:
         algo = "sha256" if "sha256" in p.name.lower() else "md5"
-        for line in p.read_text(encoding="utf-8", errors="strict").splitlines():
+        for line in read_text(p, DatasetError, "checksum file").splitlines():
             parts = line.strip().split()
             if len(parts) >= 2 and re.fullmatch(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{64}", parts[0]):
                 digest = parts[0].lower()
                 out[Path(parts[-1].lstrip("*")).name] = (
                     "sha256" if len(digest) == 64 else algo, digest)
     return out
+
+
+def missing_parts(archives: Sequence[Archive], sums: dict[str, tuple[str, str]]
+                  ) -> list[str]:
+    """The file names a checksum file lists that are not among the downloaded files."""
+    have = {p.name for a in archives for p in a.parts}
+    return sorted(set(sums) - have)
 
 
 def verify_checksums(archives: Sequence[Archive], sums: dict[str, tuple[str, str]]) -> int:

@@ -18,10 +18,11 @@ from pathlib import Path
 from .._io import atomic_write_text
 from .._optional import require_module
 from ..errors import DatasetError
+from .archive_entries import DEFAULT_MAX_RATIO
 from .assemble import MANIFEST_NAME, AssemblyResult, Parts, assemble
-from .verify import VerifyReport, verify
+from .verify import Reference, VerifyReport, verify
 
-__all__ = ["DEFAULT_REPO", "DownloadResult", "download"]
+__all__ = ["DEFAULT_REPO", "DownloadResult", "download", "download_summary"]
 
 DEFAULT_REPO = "HopLeeTop/VSCrowd"
 # Which files of the repository each --parts needs. The repository's layout is not
@@ -67,25 +68,68 @@ def _fetch_hub(repo: str, revision: str | None, parts: Parts) -> tuple[Path, str
 
 def download(root: str | Path, *, source: str | Path = "hf", repo: str = DEFAULT_REPO,
              revision: str | None = None, parts: Parts = "all", force: bool = False,
-             progress: Callable[[str, str], None] | None = None) -> DownloadResult:
+             progress: Callable[[str, str], None] | None = None,
+             reference: Reference = "auto", follow_links: bool = False,
+             max_ratio: float = DEFAULT_MAX_RATIO) -> DownloadResult:
     """Fetch (``source="hf"``) or take (``source=DIR``) the files, assemble them into
-    ``root`` and verify the result (frames are not checked with ``parts="annotations"``).
+    ``root`` and verify the result (frames are not checked with ``parts="annotations"``)
+    against ``reference`` (``auto``: the paper; a synth.json among the downloaded files
+    is used only with ``reference="synth"``). ``follow_links`` and ``max_ratio``: see
+    :func:`vscrowd.assemble.assemble` (the Hub's own cache links are always followed).
 
     Raises:
         DatasetError / OutputError: see :func:`vscrowd.acquire.assemble.assemble`; Hub errors
             say what to do (``HF_TOKEN``, ``--from``).
     """
     root = Path(root)
+    if reference not in ("auto", "paper", "synth"):
+        raise DatasetError(f"expected reference auto, paper or synth, got {reference!r}")
     if str(source) == "hf":
         folder, rev = _fetch_hub(repo, revision, parts)
         where = f"hf:{repo}"
+        follow_links = True  # huggingface_hub's snapshot files link into its blob store
     else:
         folder, rev, where = Path(source), None, str(source)
-    result = assemble(folder, root, parts=parts, force=force, progress=progress)
+    result = assemble(folder, root, parts=parts, force=force, progress=progress,
+                      follow_links=follow_links, max_ratio=max_ratio)
     if rev is not None:
         manifest = root / MANIFEST_NAME
         doc = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
         doc.update(source=where, revision=rev)
         atomic_write_text(manifest, json.dumps(doc, indent=1) + "\n")
-    report = verify(root, images=parts != "annotations")
+    report = verify(root, images=parts != "annotations",
+                    reference="paper" if reference == "auto" else reference)
     return DownloadResult(where, rev, result, report)
+
+
+def download_summary(res: DownloadResult, verbose: bool = False) -> list[tuple[str, bool]]:
+    """The lines the CLI prints about assembly, ``(text, to stderr)``: a summary that
+    counts every entry not placed, then the entries themselves (the first 10, or all
+    with ``verbose``), duplicates, archives with nothing usable and missing parts."""
+    a = res.assembly
+    left = len(a.unrecognised) + len(a.duplicates)
+    if a.already_complete:
+        head = (f"{a.root}: already assembled from {res.source} ({a.archives} archive(s)); "
+                "nothing to do")
+    else:
+        head = (f"assembled {len(a.done_now)} archive(s) from {res.source}"
+                + (f" (revision {res.revision})" if res.revision else "")
+                + f": {a.placed} file(s) placed, {a.unchanged} already there, "
+                f"{left} not placed" + (f", {a.not_wanted} left out by --parts"
+                                        if a.not_wanted else ""))
+    lines = [(head, False)]
+    shown = a.unrecognised if verbose else a.unrecognised[:10]
+    lines += [(f"warning: unrecognised, not placed: {odd}", True) for odd in shown]
+    if len(a.unrecognised) > len(shown):
+        lines.append((f"warning: ... and {len(a.unrecognised) - len(shown)} more "
+                      "unrecognised (--verbose lists them)", True))
+    dups = a.duplicates if verbose else a.duplicates[:3]
+    lines += [(f"note: {d}", True) for d in dups]
+    if len(a.duplicates) > len(dups):
+        lines.append((f"note: ... and {len(a.duplicates) - len(dups)} more identical "
+                      "copies (--verbose lists them)", True))
+    lines += [(f"warning: nothing usable in {n}; not recorded as done", True)
+              for n in a.not_done]
+    lines += [(f"warning: named in a checksum file but not downloaded: {m}", True)
+              for m in a.missing]
+    return lines

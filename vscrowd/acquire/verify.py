@@ -3,14 +3,14 @@
 For people who download the real dataset (often from a mirror, in parts). The copy is
 checked against what the paper states -- 634 videos (497 train, 137 test), 62,938 frames,
 2,344,276 annotated heads, frames of up to 1920×1080 -- or, for a synthetic root, against
-its ``synth.json``; and against itself: every annotation file parses, every annotated
+its ``synth.json`` (only when asked, or for a root ``vscrowd synth`` wrote; counts
+bounded); and against itself: every annotation file parses, every annotated
 frame has a readable image, image sizes agree within each video and with the annotated
 coordinates, no frame is annotated twice, split lists name existing videos once.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._text import read_text
+from .._text import read_json
 from ..datasets.annotations import read_annotations
 from ..datasets.layout import IMAGE_EXT, annotation_files, image_size
 from ..datasets.namemap import read_name_map
@@ -32,7 +32,7 @@ from ..datasets.splits import (
 from ..errors import DatasetError, VSCrowdError
 from ..frameids import frame_number
 
-__all__ = ["PAPER", "Check", "VerifyReport", "verify"]
+__all__ = ["PAPER", "SYNTH_LIMITS", "Check", "VerifyReport", "resolve_reference", "verify"]
 
 #: What the paper states about VSCrowd (Section III and Table I).
 PAPER = {"videos": 634, "train": 497, "test": 137, "frames": 62_938, "heads": 2_344_276,
@@ -77,10 +77,12 @@ class VerifyReport:
                 "notes": list(self.notes)}
 
     def format(self) -> str:
+        head = f"checked against {self.reference}: {self.root}"
         rows = [("", "check", "expected", "found")] + [
             ("ok" if c.passed else "FAIL", c.name, c.expected, c.found) for c in self.checks]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+        lines = [head] + ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()
+                          for r in rows]
         for c in self.checks:
             if not c.passed and c.examples:
                 lines.append(f"{c.name}: first offending: " + "; ".join(c.examples))
@@ -92,16 +94,55 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def _expectations(root: Path, reference: Reference) -> tuple[str, dict[str, Any]]:
-    manifest = root / "synth.json"
-    if reference == "synth" or (reference == "auto" and manifest.is_file()):
-        from ..synth.generator import SynthConfig, video_names
+#: Bounds on a synth.json's counts: far above any synthetic set, far below what would
+#: exhaust memory (a synth.json is input; one saying ``videos: 1e9`` is refused).
+SYNTH_LIMITS = {"videos": 100_000, "frames": 1_000_000}
+#: The manifest a download writes: a root that has one holds downloaded files.
+_DOWNLOADED = ".vscrowd-download.json"
 
-        try:
-            config = json.loads(read_text(manifest, DatasetError, "synth manifest"))["config"]
-            cfg = SynthConfig(**{**config, "size": tuple(config["size"])})
-        except (ValueError, KeyError, TypeError) as exc:
-            raise DatasetError(f"{manifest}: not a vscrowd synth manifest ({exc})") from exc
+
+def resolve_reference(root: Path, reference: Reference) -> Literal["paper", "synth"]:
+    """What ``reference`` means for ``root``: ``auto`` is ``synth`` only for a root that
+    ``vscrowd synth`` wrote (a synth.json and no download manifest); a synth.json that
+    arrived with downloaded files is never used unless asked for."""
+    if reference not in ("auto", "paper", "synth"):
+        raise DatasetError(f"expected reference auto, paper or synth, got {reference!r}")
+    if reference != "auto":
+        return reference
+    synthetic = (root / "synth.json").is_file() and not (root / _DOWNLOADED).exists()
+    return "synth" if synthetic else "paper"
+
+
+def _synth_config(manifest: Path):
+    from ..synth.generator import SynthConfig
+
+    doc = read_json(manifest, DatasetError, "synth manifest")
+    config = doc.get("config") if isinstance(doc, dict) else None
+    if not isinstance(config, dict):
+        raise DatasetError(f"{manifest}: not a vscrowd synth manifest (no \"config\" object)")
+    for key, top in SYNTH_LIMITS.items():
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise DatasetError(f"{manifest}: expected config.{key} as an integer from 1 to "
+                               f"{top:,}, got {value!r}")
+    size = config.get("size")
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in size)):
+        raise DatasetError(f"{manifest}: expected config.size as [width, height], got "
+                           f"{size!r}")
+    try:
+        cfg = SynthConfig(**{**config, "size": tuple(size)})
+        cfg.validate()
+    except (TypeError, VSCrowdError) as exc:
+        raise DatasetError(f"{manifest}: not a vscrowd synth manifest ({exc})") from exc
+    return cfg
+
+
+def _expectations(root: Path, reference: Reference) -> tuple[str, dict[str, Any]]:
+    if resolve_reference(root, reference) == "synth":
+        from ..synth.generator import video_names
+
+        cfg = _synth_config(root / "synth.json")
         names = video_names(cfg)
         return "synth.json", {
             "videos": len(names), "train": sum(n.startswith("train") for n in names),

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._files import require_regular_file
 from .._io import atomic_write_text
 from ..errors import AnnotationFormatError
 from ..frameids import frame_number
@@ -267,6 +268,8 @@ def parse_annotations(
 
 
 def _read_parsed(path: Path, video: str | None, strict: bool) -> Parsed:
+    if path.exists():  # (a missing file: the message below)
+        require_regular_file(path, AnnotationFormatError, "annotation file")
     try:
         data = path.read_bytes()
     except IsADirectoryError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._io import atomic_open, atomic_path, atomic_write_text, ensure_parent
-from ..errors import ConfigError, DatasetError
+from ..errors import ConfigError, DatasetError, VSCrowdWarning
 from .vscrowd import VSCrowd
 
 __all__ = ["convert", "to_coco", "to_parquet", "to_yolo", "yolo_boxes"]
@@ -96,13 +97,23 @@ def to_yolo(ds: VSCrowd, out: str | Path) -> Path:
                            f"{ds.root / 'videos' / unknown[0]}); YOLO labels need it to "
                            "normalize coordinates")
     sizes = ds.videos.set_index("video")[["width", "height"]]
+    empty = []
     for fa in ds.iter_frames():
         width, height = sizes.loc[fa.video]
+        image = ds.image_path(fa.video, fa.frame)
+        if not image.is_file() or image.stat().st_size == 0:  # a stat, no decode
+            empty.append(f"{fa.video}/{fa.frame}")
         yb = yolo_boxes(fa.boxes, float(width), float(height))
         lines = [f"0 {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}" for cx, cy, w, h in yb]
         atomic_write_text(out / "labels" / fa.video / f"{fa.frame}.txt",
                           "\n".join(lines) + ("\n" if lines else ""))
     atomic_write_text(out / "data.yaml", "names: ['head']\nnc: 1\n")
+    if empty:
+        warnings.warn(f"{len(empty)} frame image(s) missing or empty (0 bytes), e.g. "
+                      f"{empty[0]}: their labels assume the video's size "
+                      f"{int(sizes.loc[empty[0].split('/')[0], 'width'])}x"
+                      f"{int(sizes.loc[empty[0].split('/')[0], 'height'])}; YOLO will not "
+                      "find these images", VSCrowdWarning, stacklevel=2)
     return out
 
 

@@ -17,6 +17,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
+from ..errors import PredictionFormatError
 from . import tuning
 from .predictions import MAX_COORDINATE
 
@@ -42,20 +43,26 @@ _DECODER = msgspec.json.Decoder(_Document)
 _POINTS = msgspec.json.Decoder(list[list[tuple[float, float, float]]])
 
 
-def decode_common(data: str | bytes):
-    """``(frames, frame_index, xy, scores, method, format, version)`` or None."""
+def decode_common(data: str | bytes, source: str | None = None):
+    """``(frames, frame_index, xy, scores, method, format, version)`` or None.
+
+    Raises:
+        PredictionFormatError: Two records for one frame, or a point that is not finite
+            or beyond ±1e9 px, named as the general reader names them (so the file is
+            never read a second time, whole, by the general reader).
+    """
     # Decoding allocates a tuple per point and none of them can form a cycle: with the
     # cyclic garbage collector paused, it does not rescan them again and again.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _decode(data)
+        return _decode(data, source)
     finally:
         if paused:
             gc.enable()
 
 
-def _decode(data: str | bytes):
+def _decode(data: str | bytes, source: str | None):
     try:
         doc = _DECODER.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
@@ -68,10 +75,13 @@ def _decode(data: str | bytes):
     frames = pd.DataFrame({
         "video": pd.Series([r.video for r in recs], dtype=object),
         "frame": pd.Series([str(r.frame) for r in recs], dtype=object)})
-    if frames.duplicated().any():
-        return None  # the general reader names the duplicate
-    if not np.isfinite(table).all() or (np.abs(table[:, :2]) > MAX_COORDINATE).any():
-        return None
+    dup = frames.duplicated()
+    if dup.any():
+        _duplicate(frames, int(np.argmax(dup.to_numpy())), source)
+    bad = ~np.isfinite(table)
+    bad[:, :2] |= np.abs(table[:, :2]) > MAX_COORDINATE
+    if bad.any():
+        _bad_point(table, counts, int(np.argwhere(bad)[0][0]), source)
     return (frames, np.repeat(np.arange(len(recs), dtype=np.int64), counts),
             np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
             doc.method, doc.format, doc.version)
@@ -90,3 +100,21 @@ def _points(recs: list[_Record]) -> tuple[np.ndarray, np.ndarray]:
     table = np.concatenate(parts) if parts else np.empty((0, 3))
     return np.array(counts, np.int64), table
 
+
+
+def _duplicate(frames: pd.DataFrame, j: int, source: str | None) -> None:
+    video, frame = frames["video"].iat[j], frames["frame"].iat[j]
+    first = int(np.flatnonzero((frames["video"] == video) & (frames["frame"] == frame))[0])
+    raise PredictionFormatError(f"duplicate record for {video}/{frame} (also "
+                                f"predictions[{first}])", path=source,
+                                field=f"predictions[{j}]")
+
+
+def _bad_point(table: np.ndarray, counts: np.ndarray, row: int, source: str | None) -> None:
+    ends = np.cumsum(counts)
+    rec = int(np.searchsorted(ends, row, side="right"))
+    j = row - (int(ends[rec - 1]) if rec else 0)
+    point = [float(v) for v in table[row]]
+    raise PredictionFormatError(f"expected finite numbers (coordinates within "
+                                f"±{MAX_COORDINATE:g} px), got {point!r}", path=source,
+                                field=f"predictions[{rec}].points[{j}]")

@@ -11,14 +11,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 import numpy as np
 import pandas as pd
 
+from .._files import require_regular_file
 from .._io import atomic_open, ensure_parent
-from .._text import decode_utf8, read_bytes, read_text
+from .._text import decode_utf8, read_bytes, strip_bom
 from ..errors import OutputError, PredictionFormatError
 from .fastjson import decode_common
-from .predictions import Predictions
+from .predictions import Predictions, RecordBuilder
+
+# One JSON Lines record: decoded by msgspec (fast, no intermediate text); anything it
+# refuses is decoded again by the standard library, whose message names the problem.
+_LINE = msgspec.json.Decoder()
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "read_predictions", "write_predictions"]
 
@@ -36,13 +42,17 @@ def _loads(text: str, path: Path, line: int | None = None) -> Any:
                                     path=path, line=line or exc.lineno) from None
     except RecursionError:
         raise PredictionFormatError("JSON nested too deeply", path=path, line=line) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise PredictionFormatError(f"not valid JSON: {str(exc).splitlines()[0][:120]}",
+                                    path=path, line=line) from None
 
 
 def _read_json(path: Path) -> Predictions:
     data = read_bytes(path, PredictionFormatError, "prediction file")
     # msgspec reads the UTF-8 bytes itself (no decoded copy of a large file); anything it
     # does not accept goes to the general reader, whose errors name file, line and field.
-    fast = decode_common(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    fast = decode_common(data[3:] if data.startswith(b"\xef\xbb\xbf") else data,
+                         source=str(path))
     if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
         frames, frame_index, xy, scores, method, _fmt, _version = fast
         return Predictions.from_arrays(frames, frame_index, xy, scores, method=method,
@@ -72,23 +82,33 @@ def _check_header(doc: Mapping[str, Any], path: Path) -> None:
                                     path=path, field="version")
 
 
+def _lines(path: Path):
+    """``(line number, bytes)`` of a file, one line at a time (BOM removed)."""
+    with open(require_regular_file(path, PredictionFormatError, "prediction file"),
+              "rb") as fh:
+        for no, line in enumerate(fh, start=1):
+            yield no, strip_bom(line) if no == 1 else line
+
+
 def _read_jsonl(path: Path) -> Predictions:
-    method, records, lines = None, [], []
-    text = read_text(path, PredictionFormatError, "prediction file")
-    for no, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    """Line by line into growing arrays: memory follows the points, not the text."""
+    builder = RecordBuilder(source=str(path))
+    for no, raw in _lines(path):
+        if not raw.strip():
             continue
-        obj = _loads(line, path, no)
+        try:
+            obj = _LINE.decode(raw)
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+            obj = _loads(decode_utf8(raw, path, PredictionFormatError, no), path, no)
         if isinstance(obj, dict) and "points" not in obj and ("format" in obj
                                                               or "version" in obj):
             _check_header(obj, path)  # optional header line
-            method = obj.get("method", method)
+            builder.method = obj.get("method", builder.method)
             continue
-        records.append(obj)
-        lines.append(no)
-    if not records:
+        builder.add(obj, no)
+    if not len(builder):
         raise PredictionFormatError("no prediction records (the file is empty)", path=path)
-    return Predictions.from_records(records, method=method, source=str(path), lines=lines)
+    return builder.build()
 
 
 def _read_txt_folder(path: Path) -> Predictions:
@@ -98,10 +118,9 @@ def _read_txt_folder(path: Path) -> Predictions:
                                     path=path)
     preds = []
     for f in files:
-        records, lines = [], []
-        for no, line in enumerate(read_text(f, PredictionFormatError,
-                                            "prediction file").splitlines(), start=1):
-            toks = line.split()
+        builder = RecordBuilder(source=str(f))
+        for no, raw in _lines(f):
+            toks = decode_utf8(raw, f, PredictionFormatError, no).split()
             if not toks:
                 continue
             vals = toks[1:]
@@ -115,9 +134,8 @@ def _read_txt_folder(path: Path) -> Predictions:
                 bad = next(v for v in vals if not _is_number(v))
                 raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
                                             line=no) from None
-            records.append({"video": f.stem, "frame": toks[0], "points": arr.tolist()})
-            lines.append(no)
-        preds.append(Predictions.from_records(records, source=str(f), lines=lines))
+            builder.add({"video": f.stem, "frame": toks[0], "points": arr.tolist()}, no)
+        preds.append(builder.build())
     return _concat(preds, source=str(path))
 
 
@@ -151,6 +169,7 @@ def read_predictions(path: str | Path) -> Predictions:
         return _read_txt_folder(path)
     if not path.exists():
         raise PredictionFormatError("no such file or folder", path=path)
+    require_regular_file(path, PredictionFormatError, "prediction file")
     if path.suffix == ".jsonl":
         return _read_jsonl(path)
     from .loc_files import is_loc_predictions, read_loc_predictions

@@ -5,6 +5,7 @@ with every value checked (files: ``prediction_files.py``; format: docs/predictio
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from .._moved import renamed_attribute
 from ..errors import PredictionFormatError
 from ..points import Points
 
-__all__ = ["MAX_COORDINATE", "Predictions"]
+__all__ = ["MAX_COORDINATE", "Predictions", "RecordBuilder"]
 
 
 
@@ -91,58 +92,10 @@ class Predictions(Points):
                 than 2 or 3 numbers, non-numbers (strings, booleans, null), NaN/inf,
                 coordinates beyond ±1e9 px, or two records for one frame.
         """
-        videos, frames, chunks, counts = [], [], [], []
-        seen: dict[tuple[str, str], int] = {}
-        tracked: dict[str, tuple[bool, int]] = {}  # video -> (points carry IDs, record)
+        builder = RecordBuilder(source=source, method=method)
         for i, rec in enumerate(records):
-            line = None if lines is None else lines[i]
-
-            def fail(msg: str, field: str | None = None, line=line, i=i) -> None:
-                where = (field or "record") if line is not None else (
-                    f"predictions[{i}]" + (f".{field}" if field else ""))
-                raise PredictionFormatError(msg, path=source, line=line, field=where)
-
-            if not isinstance(rec, Mapping):
-                fail(f"expected an object, got {type(rec).__name__}")
-            for key in ("video", "frame"):
-                if key not in rec or rec[key] is None:
-                    fail(f"record has no {key!r}")
-            video, frame = rec["video"], rec["frame"]
-            if not isinstance(video, str):
-                fail(f"expected video as a string, got {video!r}", "video")
-            if isinstance(frame, bool) or not isinstance(frame, (str, int)):
-                fail(f"expected frame as string or integer, got {frame!r}", "frame")
-            frame = str(frame)
-            if (video, frame) in seen:
-                first = seen[video, frame]
-                also = (f"line {lines[first]}" if lines is not None
-                        else f"predictions[{first}]")
-                fail(f"duplicate record for {video}/{frame} (also {also})")
-            seen[video, frame] = i
-            pts = _points_array(rec.get("points", []), fail)
-            if len(pts):
-                has = bool(np.isfinite(pts[0, 3]))
-                first = tracked.setdefault(video, (has, i))
-                if first[0] != has:
-                    other = (f"line {lines[first[1]]}" if lines is not None
-                             else f"predictions[{first[1]}]")
-                    fail(f"points of video {video} carry a track ID in some frames and not "
-                         f"in others (compare {other}); give [x, y, score, track_id] "
-                         "everywhere in a video or nowhere")
-            videos.append(video)
-            frames.append(frame)
-            chunks.append(pts)
-            counts.append(len(pts))
-        table = np.concatenate(chunks) if chunks else np.empty((0, 4))
-        ids = table[:, 3]
-        track_ids = (np.where(np.isfinite(ids), ids, -1).astype(np.int64)
-                     if np.isfinite(ids).any() else None)
-        return cls.from_arrays(
-            pd.DataFrame({"video": pd.Series(videos, dtype=object),
-                          "frame": pd.Series(frames, dtype=object)}),
-            np.repeat(np.arange(len(counts), dtype=np.int64), counts),
-            np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
-            track_ids=track_ids, method=method, source=source)
+            builder.add(rec, None if lines is None else lines[i])
+        return builder.build()
 
     def rename_videos(self, names: Mapping[str, str]) -> Predictions:
         """A copy whose video names are translated by ``names`` (others kept).
@@ -166,6 +119,93 @@ class Predictions(Points):
                       else [table[i] for i in rows.tolist()])
             yield {"video": str(video), "frame": str(frame), "points": points}
 
+
+
+class RecordBuilder:
+    """Prediction records added one at a time into growing arrays, checked as they come:
+    what the streaming readers (JSON Lines, TXT) use so that memory grows with the
+    points read, not with Python objects per record.
+
+    >>> b = RecordBuilder()
+    >>> b.add({"video": "test_001", "frame": 1, "points": [[1, 2]]})
+    >>> b.build().xy.tolist()
+    [[1.0, 2.0]]
+    """
+
+    def __init__(self, *, source: str | None = None, method: str | None = None) -> None:
+        self.source, self.method = source, method
+        self._videos: list[str] = []
+        self._frames: list[str] = []
+        self._counts = array("q")
+        self._values = array("d")  # x, y, score, track ID (NaN: none) per point
+        self._lines = array("q")
+        self._seen: dict[tuple[str, str], int] = {}
+        self._names: dict[str, str] = {}  # one string object per video name
+        self._tracked: dict[str, tuple[bool, int]] = {}  # video -> (points carry IDs, record)
+
+    def _where(self, i: int) -> str:
+        line = self._lines[i]
+        return f"line {line}" if line >= 0 else f"predictions[{i}]"
+
+    def add(self, rec: Any, line: int | None = None) -> None:
+        """Check and append one record (``line``: its line in the file, for messages).
+
+        Raises:
+            PredictionFormatError: See :meth:`Predictions.from_records`.
+        """
+        i = len(self._videos)
+
+        def fail(msg: str, field: str | None = None) -> None:
+            where = (field or "record") if line is not None else (
+                f"predictions[{i}]" + (f".{field}" if field else ""))
+            raise PredictionFormatError(msg, path=self.source, line=line, field=where)
+
+        if not isinstance(rec, Mapping):
+            fail(f"expected an object, got {type(rec).__name__}")
+        for key in ("video", "frame"):
+            if key not in rec or rec[key] is None:
+                fail(f"record has no {key!r}")
+        video, frame = rec["video"], rec["frame"]
+        if not isinstance(video, str):
+            fail(f"expected video as a string, got {video!r}", "video")
+        if isinstance(frame, bool) or not isinstance(frame, (str, int)):
+            fail(f"expected frame as string or integer, got {frame!r}", "frame")
+        video, frame = self._names.setdefault(video, video), str(frame)
+        if (video, frame) in self._seen:
+            fail(f"duplicate record for {video}/{frame} (also "
+                 f"{self._where(self._seen[video, frame])})")
+        pts = _points_array(rec.get("points", []), fail)
+        if len(pts):
+            has = bool(np.isfinite(pts[0, 3]))
+            first = self._tracked.setdefault(video, (has, i))
+            if first[0] != has:
+                fail(f"points of video {video} carry a track ID in some frames and not in "
+                     f"others (compare {self._where(first[1])}); give [x, y, score, "
+                     "track_id] everywhere in a video or nowhere")
+        self._seen[video, frame] = i
+        self._videos.append(video)
+        self._frames.append(frame)
+        self._counts.append(len(pts))
+        self._lines.append(-1 if line is None else line)
+        self._values.frombytes(np.ascontiguousarray(pts, np.float64).tobytes())
+
+    def __len__(self) -> int:
+        return len(self._videos)
+
+    def build(self) -> Predictions:
+        """The :class:`Predictions` of the records added."""
+        table = np.frombuffer(self._values, np.float64).reshape(-1, 4)
+        ids = table[:, 3]
+        track_ids = (np.where(np.isfinite(ids), ids, -1).astype(np.int64)
+                     if np.isfinite(ids).any() else None)
+        counts = np.frombuffer(self._counts, np.int64) if len(self._counts) else \
+            np.zeros(0, np.int64)
+        return Predictions.from_arrays(
+            pd.DataFrame({"video": pd.Series(self._videos, dtype=object),
+                          "frame": pd.Series(self._frames, dtype=object)}),
+            np.repeat(np.arange(len(counts), dtype=np.int64), counts),
+            np.array(table[:, :2]), np.array(table[:, 2]),
+            track_ids=track_ids, method=self.method, source=self.source)
 
 
 #: Largest |coordinate| accepted (px): far beyond any image, small enough that squared

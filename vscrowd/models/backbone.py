@@ -23,6 +23,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from .._files import require_regular_file
 from ..errors import CheckpointError, ConfigError, VSCrowdWarning
 
 __all__ = ["BACKBONES", "VGG16Backbone", "conv_indices", "load_backbone_weights"]
@@ -96,7 +97,7 @@ def load_backbone_weights(backbone: VGG16Backbone, path: str | Path) -> None:
     Raises:
         CheckpointError: Unreadable file, missing keys or mismatching shapes (listed).
     """
-    path = Path(path)
+    path = require_regular_file(path, CheckpointError, "backbone weights file")
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

@@ -30,6 +30,7 @@ from ..clipwindow import check_clip_length
 from ..errors import ConfigError
 from .backbone import BackboneName, VGG16Backbone, load_backbone_weights, warn_random_init
 from .gna import Backend, BorderPolicy, GaussianNeighborhoodAttention, Sampler
+from .options import check_options
 from .registry import register_model
 
 __all__ = ["GNANet", "GNANetConfig", "PredictionModule"]
@@ -72,6 +73,7 @@ class GNANetConfig:
 
     def validate(self) -> None:
         check_clip_length(self.clip_length, "clip_length")
+        check_options(self)  # types and ranges, before anything is allocated
         if self.fuse == "middle" and self.clip_length != 1 and not self.attends:
             raise ConfigError(f"expected clip_length 1 for a single-frame model, got "
                               f"{self.clip_length}")

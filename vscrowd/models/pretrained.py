@@ -24,9 +24,10 @@ from typing import Any, Literal
 
 import torch
 
+from .._files import require_regular_file
 from .._io import atomic_path, atomic_write_text
 from .._optional import require_module
-from .._text import read_text
+from .._text import read_json
 from .._version import __version__
 from ..errors import CheckpointError, ConfigError, VSCrowdError
 from .registry import build_model
@@ -117,10 +118,7 @@ def _download(repo_id: str, revision: str | None) -> Path:
 def load_pretrained_config(folder: str | Path) -> dict[str, Any]:
     """The validated ``config.json`` of a model folder."""
     path = Path(folder) / CONFIG_NAME
-    try:
-        config = json.loads(read_text(path, CheckpointError, "model config"))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from exc
+    config = read_json(path, CheckpointError, "model config")
     if not isinstance(config, dict) or config.get("format") != PRETRAINED_FORMAT:
         got = config.get("format") if isinstance(config, dict) else type(config).__name__
         raise CheckpointError(f"{path}: expected format {PRETRAINED_FORMAT!r}, got {got!r}")
@@ -145,24 +143,62 @@ def from_pretrained(source: str | Path, *, revision: str | None = None,
     config = load_pretrained_config(folder)
     name, options = config["model"]["name"], dict(config["model"].get("options", {}))
     options["backbone_weights"] = None  # the weights come from the folder
+    weights = folder / WEIGHTS_NAME
+    # Built first on the meta device (no memory): its parameter shapes must be those of
+    # the weights' header before a real tensor is allocated, so the weights file bounds
+    # what a config.json can make us allocate.
+    with torch.device("meta"):
+        _check_shapes(_build(name, options, folder), weights)
+    model = _build(name, options, folder)
+    state = _read_weights(weights)
+    load_state_strict(model, {k: v.float() if v.is_floating_point() else v
+                             for k, v in state.items()}, weights)
+    return model.to(device).eval()
+
+
+def _build(name: str, options: dict[str, Any], folder: Path) -> torch.nn.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "random init": replaced below
-            model = build_model(name, **options)
+            return build_model(name, **options)
     except VSCrowdError as exc:
         raise CheckpointError(f"{folder / CONFIG_NAME}: {exc}") from exc
-    state = _read_weights(folder / WEIGHTS_NAME)
-    load_state_strict(model, {k: v.float() if v.is_floating_point() else v
-                             for k, v in state.items()}, folder / WEIGHTS_NAME)
-    return model.to(device).eval()
+    except TypeError as exc:  # a builder given an option of a type it cannot take
+        raise CheckpointError(f"{folder / CONFIG_NAME}: invalid model options ({exc})"
+                              ) from exc
+
+
+def _check_shapes(model: torch.nn.Module, path: Path) -> None:
+    """The model's state shapes against the safetensors header (no tensor is read)."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.exists():
+        raise CheckpointError(f"no weights at {path}")
+    require_regular_file(path, CheckpointError, "weights file")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            header = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is corrupt or truncated ({exc})") from exc
+    own = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if own != header:
+        missing = sorted(set(own) - set(header))
+        unexpected = sorted(set(header) - set(own))
+        shapes = [f"{k} {header[k]} vs {own[k]}" for k in own
+                  if k in header and header[k] != own[k]]
+        raise CheckpointError(
+            f"{path} does not fit the model its {CONFIG_NAME} describes: missing "
+            f"{missing[:5]}, unexpected {unexpected[:5]}, shape mismatches {shapes[:3]} "
+            "(nothing allocated)")
 
 
 def _read_weights(path: Path) -> dict[str, torch.Tensor]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"no weights at {path}")
+    require_regular_file(path, CheckpointError, "weights file")
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:

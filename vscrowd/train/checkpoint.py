@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from .._files import require_regular_file
 from .._io import atomic_write_bytes
 from .._version import __version__
 from ..errors import CheckpointError
@@ -73,8 +74,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             a format from a newer vscrowd; a missing key or a key of the wrong type.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}")
+    require_regular_file(path, CheckpointError, "checkpoint")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -171,6 +171,8 @@ class TrainConfig:
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}"
                                   ) from exc
+            except RecursionError:
+                raise ConfigError(f"{path}: JSON nested too deeply") from None
         if not isinstance(d, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level, got "
                               f"{type(d).__name__}")

@@ -7,10 +7,12 @@ running code from it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Literal
 
+from .._files import require_regular_file
 from .._version import __version__
 from ..errors import CheckpointError
 from ..models.pretrained import save_pretrained
@@ -34,8 +36,8 @@ def find_checkpoint(path: str | Path) -> Path:
         CheckpointError: Nothing to load at ``path``.
     """
     path = Path(path)
-    if path.is_file():
-        return path
+    if path.exists() and not path.is_dir():
+        return require_regular_file(path, CheckpointError, "checkpoint")
     if path.is_dir():
         for name in ("best.pt", "last.pt"):
             if (path / name).is_file():
@@ -81,20 +83,32 @@ def export_model(source: str | Path, out: str | Path,
                            extra=extra, card=card, dtype=dtype)
 
 
+def _md(value: Any) -> str:
+    """``value`` as text safe inside a markdown line: control characters (a newline
+    would start a heading or a list) become spaces, markdown punctuation is escaped
+    and backticks cannot close a code span.
+
+    >>> print(_md("data\\n# injected `x`"))
+    data \\# injected \\`x\\`
+    """
+    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", str(value))
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~-])", r"\\\1", text)
+
+
 def _model_card(cfg: TrainConfig, training: dict[str, Any], validation: dict[str, Any] | None,
                 dtype: str) -> str:
     lines = [
-        f"# {cfg.model.name} (vscrowd {__version__})", "",
-        f"A `{cfg.model.name}` crowd-localization model exported by `vscrowd export` "
+        f"# {_md(cfg.model.name)} (vscrowd {__version__})", "",
+        f"A {_md(cfg.model.name)} crowd-localization model exported by `vscrowd export` "
         f"(weights in {dtype}, safetensors).", "",
         "```python", "from vscrowd.models import from_pretrained",
         "model = from_pretrained(\"PATH_OR_REPO_ID\")", "```", "",
         "## Training", "",
-        f"- data: `{training['data_root']}`, split `{training['train_split']}`",
-        f"- checkpoint: `{training['checkpoint']}` after {training['steps']} steps "
-        f"({training['epochs']} epochs); selected by: {training['selected_by']}",
-        f"- preset: {training['preset']}; width {cfg.model.width}, clip length "
-        f"{cfg.clip_length}", "",
+        f"- data: {_md(training['data_root'])}, split {_md(training['train_split'])}",
+        f"- checkpoint: {_md(training['checkpoint'])} after {_md(training['steps'])} steps "
+        f"({_md(training['epochs'])} epochs); selected by: {training['selected_by']}",
+        f"- preset: {_md(training['preset'])}; width {_md(cfg.model.width)}, clip length "
+        f"{_md(cfg.clip_length)}", "",
         "## Results", "",
         "| σ | mAP (this model) | mAR (this model) | mAP (paper, GNANet) | mAR (paper) |",
         "|---|---|---|---|---|",
@@ -103,7 +117,8 @@ def _model_card(cfg: TrainConfig, training: dict[str, Any], validation: dict[str
         mine = [validation.get(f"{k}@{sigma}") if validation else None for k in ("mAP", "mAR")]
         cells = ["n/a" if v is None else f"{v:.3f}" for v in mine]
         lines.append(f"| {sigma} | {cells[0]} | {cells[1]} | {p_map:.3f} | {p_mar:.3f} |")
-    where = (f"on split `{training['val_split']}` at epoch {validation.get('epoch')}"
+    where = (f"on split {_md(training['val_split'])} at epoch "
+             f"{_md(validation.get('epoch'))}"
              if validation else "not validated")
     lines += ["", f"This model's numbers: {where}. The paper's: Table II, VSCrowd test set "
               "(Li et al., TIP 2022). Numbers on synthetic data are not comparable to the "

@@ -25,7 +25,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, check_output_folder
 from .._optional import optional_module
 from ..data import VSCrowdClips, collate, train_transform
 from ..datasets.registry import open as open_registered
@@ -370,7 +370,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, *, resume: bool = False,
     """
     cfg = cfg.resolved()
     with _determinism(cfg.deterministic):
-        run = _setup(cfg, Path(out_dir), resume, allow_changes)
+        run = _setup(cfg, check_output_folder(out_dir), resume, allow_changes)
         if run.rank == 0:
             run.tb = _tensorboard(run.out)
             if sys.stderr.isatty():
