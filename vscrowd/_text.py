@@ -13,7 +13,7 @@ from pathlib import Path
 from ._files import require_regular_file
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["BOM", "decode_utf8", "read_json", "read_text", "strip_bom"]
+__all__ = ["BOM", "decode_utf8", "is_number", "read_json", "read_text", "strip_bom"]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -84,3 +84,16 @@ def read_json(path: str | Path, error: type[VSCrowdError], what: str = "file"):
                      exc.lineno) from None
     except RecursionError:
         raise _error(error, "JSON nested too deeply", path, None) from None
+
+
+def is_number(text: str) -> bool:
+    """Whether ``float(text)`` parses (the text readers' test for a numeric field).
+
+    >>> is_number("1e3"), is_number("nan"), is_number("x1")
+    (True, True, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._text import read_text
+from .._text import is_number, read_text
 from ..errors import AnnotationFormatError, PredictionFormatError
 from .groundtruth import GroundTruth
 from .predictions import Predictions
@@ -40,7 +40,7 @@ def _parse(path: Path, per_head: int, error: type, what: str
         try:
             vals = np.array(toks, dtype=np.float64)
         except ValueError:
-            bad = next(t for t in toks if not _is_number(t))
+            bad = next(t for t in toks if not is_number(t))
             raise error(f"expected a number, got {bad!r}", path=path, line=no) from None
         if len(vals) < 2 or vals[1] != int(vals[1]) or vals[1] < 0:
             raise error("expected 'id num' then the points, got "
@@ -59,14 +59,6 @@ def _parse(path: Path, per_head: int, error: type, what: str
     if not ids:
         raise error(f"no images in the {what}", path=path)
     return ids, rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _frames(ids: list[str]) -> pd.DataFrame:

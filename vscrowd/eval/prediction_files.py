@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._files import require_regular_file
 from .._io import atomic_open, ensure_parent
-from .._text import decode_utf8, read_bytes, strip_bom
+from .._text import decode_utf8, is_number, read_bytes, strip_bom
 from ..errors import OutputError, PredictionFormatError
 from .fastjson import decode_common
 from .predictions import Predictions, RecordBuilder
@@ -131,20 +131,12 @@ def _read_txt_folder(path: Path) -> Predictions:
             try:
                 arr = np.array(vals, dtype=np.float64).reshape(-1, 3)
             except ValueError:
-                bad = next(v for v in vals if not _is_number(v))
+                bad = next(v for v in vals if not is_number(v))
                 raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
                                             line=no) from None
             builder.add({"video": f.stem, "frame": toks[0], "points": arr.tolist()}, no)
         preds.append(builder.build())
     return _concat(preds, source=str(path))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _concat(parts: list[Predictions], source: str) -> Predictions:
@@ -231,5 +223,3 @@ def write_predictions(
             with atomic_open(path / f"{video}.txt", "w", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
     return path
-
-
