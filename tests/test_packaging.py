@@ -18,6 +18,9 @@ def test_wheel_ships_cli_as_vscrowd_cli_only(tmp_path):
     assert "vscrowd/cli/main.py" in names
     assert "vscrowd/py.typed" in names
     assert not any(n.startswith("cli/") for n in names)  # no top-level `cli` module
+    # pyproject lists packages by hand (cli/ is mapped): every sub-package must ship.
+    for init in (ROOT / "vscrowd").rglob("__init__.py"):
+        assert init.relative_to(ROOT).as_posix() in names, f"{init.parent.name} not packaged"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "vscrowd = vscrowd.cli.main:main" in zipfile.ZipFile(wheel).read(entry).decode()
 
