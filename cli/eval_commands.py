@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vscrowd.datasets.splits import ALL_SPLITS
 from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
 from vscrowd.eval.tuning import DEFAULT_THREADS
 
@@ -112,7 +113,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     predictions = read_predictions(preds)
     if getattr(ds, "name_map", None):
         predictions = predictions.rename_videos(ds.name_map)
-    if getattr(ds, "is_video", True) is False and split != "all":
+    if getattr(ds, "is_video", True) is False and split != ALL_SPLITS:
         # Leaderboard files (`id num x y ...`) name images only: they are the split's.
         predictions = predictions.rename_videos({"": split})
     if predictions.track_id is not None:
@@ -122,7 +123,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     stages = len(sig) + len(metrics)
     with progress(stages, "eval") as bar:
         result = evaluate(ds, predictions, sigmas=sig, metrics=metrics,
-                          split=None if split == "all" else split,
+                          split=split,
                           track_sigma=track_sigma, vic_interval=vic_interval,
                           count_threshold=count_threshold, ignore_unknown=ignore_unknown,
                           bootstrap=bootstrap, seed=seed, threads=threads,
@@ -134,7 +135,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     if report_dir is not None:
         from vscrowd.report import report_from_result
 
-        page = report_from_result(result, ds if split == "all" else ds.select(split=split),
+        page = report_from_result(result, ds.select(split=split),
                                   predictions, report_dir, name=preds.stem,
                                   overwrite=overwrite)
         click.echo(f"wrote {page}", err=True)
@@ -165,7 +166,7 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
     from vscrowd.methods.tracker import TrackerConfig, track_points
 
     files, _labels = split_sources(split_file, splits_dir)
-    ds = open_data(data, files, split=None if split == "all" else split,
+    ds = open_data(data, files, split=split,
                    names=read_names(names_csv))
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
                         score_threshold=score_threshold)
@@ -192,7 +193,7 @@ def baseline_cmd(data, split, out):
     from vscrowd.eval import write_predictions
     from vscrowd.methods.baselines import background_blobs
 
-    ds = open_data(data, split=None if split == "all" else split)
+    ds = open_data(data, split=split)
     with progress(len(ds.videos), "baseline") as bar:
         preds = background_blobs(ds, progress=lambda _v: bar.update())
     write_predictions(preds, out)

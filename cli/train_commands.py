@@ -139,7 +139,8 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 @click.option("--video", "video", default=None,
               help="Your own footage instead of a dataset: a video file, a folder or glob "
                    "of frames, or a stream URL OpenCV opens (writes JSON Lines as it runs).")
-@click.option("--split", default="test", show_default=True)
+@click.option("--split", default="test", show_default=True,
+              help="With --data: the split to predict (all: every frame).")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Prediction file (.json or .jsonl; .jsonl with --video).")
 @click.option("--threshold", default=None, type=float,

@@ -176,3 +176,9 @@ def test_corrupt_cache_entry_is_replaced(tmp_path):
     assert VSCrowd(root).heads["x"].tolist() == [5.0]  # re-parsed ...
     assert (entry / "heads.parquet").read_bytes() != b"PAR1 broken"  # ... and rewritten
     assert [p.name for p in (root / ".vscrowd-cache").iterdir()] == [entry.name]
+
+
+def test_split_all_selects_every_frame(synth_ds):
+    whole = synth_ds.select(split="all")
+    assert whole.frames.equals(synth_ds.frames) and whole.heads.equals(synth_ds.heads)
+    assert len(synth_ds.select(split="test").frames) < len(whole.frames)

@@ -30,9 +30,13 @@ from .._text import read_text
 from ..errors import ConfigError, DatasetError, VSCrowdWarning
 from .naming import naming_of, translate_labels, translate_list
 
-__all__ = ["PUBLISHED_SPLITS", "SCENE_LABEL_FILE", "SPLIT_LIST_NAMES", "find_split_files",
-           "holdout_videos", "identify_split", "read_scene_labels", "read_split_file",
-           "scene_key", "split_from_name", "video_table"]
+__all__ = ["ALL_SPLITS", "PUBLISHED_SPLITS", "SCENE_LABEL_FILE", "SPLIT_LIST_NAMES",
+           "find_split_files", "holdout_videos", "identify_split", "read_scene_labels",
+           "read_split_file", "scene_key", "split_from_name", "video_table"]
+
+#: The split name that selects every frame (``--split all``), understood where data is
+#: opened (:meth:`VSCrowd.select`), so no caller translates it.
+ALL_SPLITS = "all"
 
 #: Split list files looked for in a dataset root (or ``--splits DIR``).
 SPLIT_LIST_NAMES = ("train.txt", "val.txt", "test.txt")

@@ -19,7 +19,7 @@ from .images import check_inside_images, scan_images
 from .layout import IMAGE_EXT, annotation_files
 from .namemap import read_name_map
 from .naming import NAME_MAP_FILE
-from .splits import video_table
+from .splits import ALL_SPLITS, video_table
 
 __all__ = ["VSCrowd", "open_dataset"]
 
@@ -154,14 +154,15 @@ class VSCrowd:
         videos: str | Sequence[str] | None = None,
         frames: slice | tuple[int, int] | None = None,
     ) -> VSCrowd:
-        """A view restricted to splits, videos and a frame-index range ``[start, stop)``.
+        """A view restricted to splits, videos and a frame-index range ``[start, stop)``;
+        ``split="all"`` (:data:`~vscrowd.datasets.splits.ALL_SPLITS`) keeps every split.
 
         Raises:
             DatasetError: An unknown split or video (names close matches).
         """
         vt = self.videos
         keep = np.ones(len(vt), bool)
-        if split is not None:
+        if split is not None and split != ALL_SPLITS:
             wanted = [split] if isinstance(split, str) else list(split)
             for s in wanted:
                 if s not in self.splits:

@@ -232,7 +232,7 @@ def _score_counts(path, data: VSCrowd, split, labels, names, interval) -> VICRep
     counts = read_video_counts(path)
     if names:
         counts = {names.get(v, v): c for v, c in counts.items()}
-    view = data if split == "all" else data.select(split=split)
+    view = data.select(split=split)
     known = set(view.videos["video"])
     unknown = sorted(set(counts) - known)
     if unknown:
