@@ -101,12 +101,11 @@ def open_data(root: Path, split_file: tuple[Path, ...] | list[Path] = (),
     other video names (SenseCrowd's) in split files and scene labels to the root's. A
     root in another dataset's own layout (NWPU-Crowd, ShanghaiTech, ...) opens through
     the registry."""
+    from vscrowd.datasets.registry import is_other_layout
+    from vscrowd.datasets.registry import open as open_registered
     from vscrowd.datasets.vscrowd import VSCrowd
 
-    if dataset not in (None, "vscrowd") or (
-            dataset is None and root.is_dir() and not (root / "annotations").is_dir()):
-        from vscrowd.datasets.registry import open as open_registered
-
+    if is_other_layout(root, dataset):
         ds = open_registered(root, dataset)
     else:
         ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",

@@ -197,9 +197,9 @@ def verify_cmd(root, reference, json_out, names_csv, dataset):
     import json
 
     from vscrowd.acquire.verify import verify
+    from vscrowd.datasets.registry import is_other_layout
 
-    if dataset not in (None, "vscrowd") or (dataset is None and root.is_dir()
-                                            and not (root / "annotations").is_dir()):
+    if is_other_layout(root, dataset):
         from vscrowd.acquire.dataset_checks import verify_dataset
 
         report = verify_dataset(root, dataset)  # another dataset's own layout

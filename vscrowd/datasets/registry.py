@@ -14,7 +14,8 @@ from pathlib import Path
 from ..errors import DatasetError
 from .info import DatasetInfo
 
-__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "open", "registered"]
+__all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "is_other_layout", "open",
+           "registered"]
 
 def registered() -> tuple[DatasetInfo, ...]:
     """Every registered dataset, in the order detection tries them."""
@@ -60,6 +61,16 @@ def detect(root: str | Path) -> DatasetInfo:
     # One line (the CLI prints one line per error): each dataset and what it expects.
     expected = "; ".join(f"{i.name}: {i.expects}" for i in registered())
     raise DatasetError(f"{root} matches no known dataset layout; expected one of: {expected}")
+
+
+def is_other_layout(root: str | Path, dataset: str | None = None) -> bool:
+    """Whether ``root`` is opened through the registry rather than as a VSCrowd root: a
+    dataset name other than ``vscrowd`` is given, or none is and the folder has no
+    ``annotations/`` (the one place commands make this choice)."""
+    if dataset is not None:
+        return dataset != "vscrowd"
+    root = Path(root)
+    return root.is_dir() and not (root / "annotations").is_dir()
 
 
 def open(root: str | Path, dataset: str | None = None):
