@@ -35,7 +35,7 @@ from .checkpoint import load_checkpoint
 from .config import NO_CUDA, TrainConfig
 from .export import find_checkpoint
 
-__all__ = ["load_trained_model", "peak_rule", "predict"]
+__all__ = ["frame_input", "load_trained_model", "peak_rule", "predict"]
 
 
 def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
@@ -75,6 +75,12 @@ def _load_frame(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
         raise DatasetError(f"frame image missing or unreadable: {path}")
+    return frame_input(img)
+
+
+def frame_input(img: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """A BGR uint8 frame ``(h, w, 3)`` -> the model's input: float32 ``(3, H, W)``, RGB,
+    ImageNet-normalised, padded bottom/right to multiples of 8; and ``(h, w)``."""
     x = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
     x = (x - IMAGENET_MEAN) / IMAGENET_STD
     h, w = x.shape[:2]

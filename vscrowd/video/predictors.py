@@ -153,17 +153,13 @@ class ModelStream:
     def _features(self, img: np.ndarray):
         import torch
 
-        from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
+        from ..train.predict import frame_input  # the dataset predictor's preparation
 
         if self.scale != 1:
             img = cv2.resize(img, None, fx=self.scale, fy=self.scale,
                              interpolation=cv2.INTER_AREA)
-        x = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
-        x = (x - IMAGENET_MEAN) / IMAGENET_STD
-        h, w = x.shape[:2]
-        self.size = (h, w)
-        x = np.pad(x, ((0, (-h) % 8), (0, (-w) % 8), (0, 0)))  # eval padding: bottom/right
-        t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
+        x, self.size = frame_input(img)
+        t = torch.from_numpy(x)[None]
         with torch.no_grad(), self.ctx:
             return self.model.extract(t.to(self.device))[0]
 
