@@ -239,6 +239,7 @@ def test_coco_names_the_images_own_paths(roots, tmp_path):
 
 def test_leaderboard_txt_predictions_on_an_image_root(roots, tmp_path):
     ds = vscrowd.open(roots["nwpu"]).select(split="val")
+    assert type(ds).__name__ == "ImageDataset" and ds.name == "nwpu" and not ds.is_video
     lines = []
     for (_v, f), g in ds.heads.groupby([ds.heads["video"].astype(str),
                                        ds.heads["frame"].astype(str)], observed=True):

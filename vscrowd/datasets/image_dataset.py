@@ -101,12 +101,11 @@ class ImageDataset(VSCrowd):
                                    annotations.frames["frame"].astype(str)),
                                annotations.frames["path"].astype(str)))
 
-    def select(self, **kwargs) -> ImageDataset:
-        view = super().select(**kwargs)
-        out = ImageDataset.__new__(ImageDataset)
-        out.name = self.name
-        out._set(self.root, self.strict, view.annotations, view.videos, view.missing_images)
-        return out
+    @classmethod
+    def _view(cls, parent: ImageDataset, annotations, videos, missing_images) -> ImageDataset:
+        view = super()._view(parent, annotations, videos, missing_images)
+        view.name = parent.name
+        return view
 
     @property
     def is_video(self) -> bool:

@@ -187,10 +187,11 @@ class VSCrowd:
             hsel &= (hi >= start) & (hi < stop)
             fsel &= (fi >= start) & (fi < stop)
         kept = set(names)
-        return VSCrowd._view(self, Annotations(h[hsel].reset_index(drop=True),
-                                               fr[fsel].reset_index(drop=True)),
-                             vt[keep].reset_index(drop=True),
-                             [m for m in self.missing_images if m[0] in kept])
+        # type(self): a subclass's view keeps its class (ImageDataset adds its name).
+        return type(self)._view(self, Annotations(h[hsel].reset_index(drop=True),
+                                                  fr[fsel].reset_index(drop=True)),
+                                vt[keep].reset_index(drop=True),
+                                [m for m in self.missing_images if m[0] in kept])
 
     # ------------------------------------------------------------------ frames
     def image_path(self, video: str, frame: str) -> Path:
