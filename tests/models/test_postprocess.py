@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vscrowd.data.targets import binary_map
@@ -167,6 +167,8 @@ def _reference_peaks(m: np.ndarray, threshold: float, radius: float) -> set[tupl
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), levels=st.sampled_from([3, 5, 50]),
        radius=st.sampled_from([1.0, 1.5, 2.0, 3.0]), threshold=st.sampled_from([0.0, 0.3]))
+# Equal probabilities whose plus sums a float32 convolution rounded to another order.
+@example(seed=2327, levels=50, radius=1.0, threshold=0.0)
 def test_peaks_equal_a_plain_greedy_reference(seed, levels, radius, threshold):
     # Few grey levels make ties and chains of peaks (the parallel part's hard cases).
     rng = np.random.default_rng(seed)

@@ -89,17 +89,28 @@ def _disk_max(x: torch.Tensor, rects: list[tuple[int, int]]) -> torch.Tensor:
     return out
 
 
+def _plus_sums(prob: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """The map summed over the plus mark (centre + 4 neighbours, 0 outside) at the flat
+    indices ``idx`` of ``prob`` ``(B, H, W)``, in float64 and one fixed order: the tie
+    key must not depend on how a float32 convolution happens to round (ties of equal
+    probability are decided by it)."""
+    b, h, w = prob.shape
+    p = F.pad(prob, (1, 1, 1, 1)).double()
+    i, rem = idx // (h * w), idx % (h * w)
+    y, x = rem // w + 1, rem % w + 1
+    return (p[i, y, x] + p[i, y - 1, x] + p[i, y + 1, x] + p[i, y, x - 1] + p[i, y, x + 1])
+
+
 def _ranks(prob: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
     """Distinct ranks of the candidates (higher = better; float32, exact below 2**24
     candidates), -1 elsewhere."""
-    plus = F.conv2d(prob[:, None], prob.new_tensor(
-        [[[[0, 1, 0], [1, 1, 1], [0, 1, 0]]]]), padding=1)[:, 0]
     idx = cand.flatten().nonzero()[:, 0]
     if len(idx) >= 2 ** 24:
         raise ValueError(f"expected fewer than 2**24 peak candidates, got {len(idx)}")
+    plus = _plus_sums(prob, idx)
     order = torch.arange(len(idx), device=prob.device)
     # Lexicographic sort by stable passes, least significant key first.
-    order = order[torch.sort(-plus.flatten()[idx][order], stable=True).indices]
+    order = order[torch.sort(-plus[order], stable=True).indices]
     order = order[torch.sort(-prob.flatten()[idx][order], stable=True).indices]
     rank = torch.full((prob.numel(),), -1.0, dtype=torch.float32, device=prob.device)
     rank[idx[order]] = torch.arange(len(idx), 0, -1, device=prob.device,
