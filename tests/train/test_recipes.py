@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -221,7 +222,7 @@ def test_silent_options_have_switches_recorded_in_config_json(synth_root, tmp_pa
     assert bad.exit_code == 2 and "LO <= HI" in bad.output
 
 
-def test_count_threshold_chosen_on_validation_and_stored(synth_root, tmp_path):
+def test_post_processing_chosen_on_validation_and_stored(synth_root, tmp_path):
     from vscrowd.train.checkpoint import load_checkpoint
 
     cfg = TrainConfig().override(**{
@@ -231,8 +232,8 @@ def test_count_threshold_chosen_on_validation_and_stored(synth_root, tmp_path):
         "optim.lr": 2e-3, "post.score_floor": 0.0})
     train(cfg, tmp_path / "run")
     stored = json.loads((tmp_path / "run" / "config.json").read_text())["post"]
-    assert stored["chosen_on"].startswith("minimum count MAE") and "best.pt" in stored[
-        "chosen_on"]
+    assert stored["chosen_on"].startswith("NMS radius") and "best.pt" in stored["chosen_on"]
+    assert "minimum count MAE" in stored["chosen_on"]
     for name in ("best.pt", "last.pt"):
         assert load_checkpoint(tmp_path / "run" / name)["config"]["post"] == stored
     # The stored threshold is the MAE minimiser over the validation predictions.
@@ -252,6 +253,17 @@ def test_count_threshold_chosen_on_validation_and_stored(synth_root, tmp_path):
     chosen = evaluate(gt, preds, sigmas=[20],
                       count_threshold=stored["count_threshold"]).counting.mae
     assert chosen <= min(mae) + 1e-9
+    # The stored NMS radius has the best mean σ-mAP of the candidates on validation.
+    from vscrowd.models.postprocess import NMS_CANDIDATES
+    from vscrowd.train.steps import validation_records_by_radius
+
+    by_radius = validation_records_by_radius(model, val_ds, run_cfg, "cpu", 0, 1,
+                                             NMS_CANDIDATES)
+    quality = {r: np.mean([x.map for x in evaluate(gt, Predictions.from_records(recs),
+                                                   sigmas=[5, 20, 40]).localization])
+               for r, recs in by_radius.items()}
+    assert stored["nms_radius"] in NMS_CANDIDATES
+    assert quality[stored["nms_radius"]] >= max(quality.values()) - 1e-12
 
 
 def test_old_configs_with_a_peak_threshold_still_load():

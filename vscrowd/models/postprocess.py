@@ -21,7 +21,7 @@ kept, only which pixel of a flat top stands for it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,13 +30,18 @@ import torch.nn.functional as F
 
 from ..errors import ConfigError
 
-__all__ = ["DEFAULT_COUNT_THRESHOLD", "DEFAULT_SCORE_FLOOR", "NMS_RADIUS", "PeakRule",
-           "choose_count_threshold", "find_peaks"]
+__all__ = ["DEFAULT_COUNT_THRESHOLD", "DEFAULT_SCORE_FLOOR", "NMS_CANDIDATES", "NMS_RADIUS",
+           "PeakRule", "choose_count_threshold", "choose_nms_radius", "find_peaks"]
 
 #: Peaks closer than this (output pixels, inclusive) to a better one are suppressed.
 #: 2 px: a training mark's arms (1 px from its centre) never become a second head, and
 #: heads 3 px apart stay apart.
 NMS_RADIUS = 2.0
+#: The NMS radii (output pixels) training tries on the validation hold-out. How far
+#: apart two heads' peaks may be depends on the dataset's head sizes and on how sharp
+#: the model's map is (a briefly trained model draws wide blobs with several local
+#: maxima per head), so the radius is chosen, not fixed: see :func:`choose_nms_radius`.
+NMS_CANDIDATES = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
 #: Lowest score kept in predictions: low enough that AP sees the whole
 #: precision-recall curve (as detectors keep low-confidence boxes).
 DEFAULT_SCORE_FLOOR = 0.05
@@ -235,3 +240,18 @@ def choose_count_threshold(scores: Sequence[np.ndarray], counts: Sequence[int],
     best = np.flatnonzero(mae == mae.min())
     pick = best[np.argmin(np.abs(cand[best] - DEFAULT_COUNT_THRESHOLD))]
     return float(cand[pick]), float(mae[pick])
+
+
+def choose_nms_radius(quality: Mapping[float, float]) -> tuple[float, float]:
+    """``(radius, quality)``: the NMS radius with the highest validation quality (the
+    mean σ-mAP over σ = 5/20/40 when training chooses it), ties to the smallest radius
+    (it keeps close heads apart).
+
+    >>> choose_nms_radius({1.0: 0.5, 4.0: 0.7, 8.0: 0.7})
+    (4.0, 0.7)
+    """
+    if not quality:
+        raise ConfigError("expected the validation quality of at least one NMS radius")
+    best = max(quality.values())
+    radius = min(r for r, q in quality.items() if q == best)
+    return float(radius), float(best)

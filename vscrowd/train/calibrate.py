@@ -1,10 +1,13 @@
-"""The count threshold a trained model carries, chosen on the validation hold-out at the
-end of training, and written into the run's ``config.json`` and its checkpoints (so that
-``predict`` and ``export`` carry it).
+"""The post-processing a trained model carries, chosen on the validation hold-out at
+the end of training, and written into the run's ``config.json`` and its checkpoints (so
+that ``predict`` and ``export`` carry it).
 
 The score floor is fixed low (``post.score_floor``) so that σ-AP sees the whole
-precision-recall curve; only the count threshold is chosen, as the one that minimises
-the mean absolute count error over the validation frames. Nothing is chosen on test.
+precision-recall curve. Two values are chosen, in this order, from one forward pass over
+the validation clips: the NMS radius (of :data:`~vscrowd.models.postprocess.NMS_CANDIDATES`)
+with the highest mean σ-mAP over σ = 5/20/40, then, at that radius, the count threshold
+that minimises the mean absolute count error over the validation frames. Nothing is
+chosen on test.
 """
 
 from __future__ import annotations
@@ -14,39 +17,59 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._io import atomic_write_text
-from ..eval import GroundTruth, Predictions
-from ..models.postprocess import choose_count_threshold
+from ..eval import DEFAULT_SIGMAS, GroundTruth, Predictions, evaluate
+from ..models.postprocess import NMS_CANDIDATES, choose_count_threshold, choose_nms_radius
 from ..models.state import load_state_strict
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .steps import validation_records
+from .steps import validation_records_by_radius
 
-__all__ = ["calibrate_count_threshold", "calibrate_run", "record_config"]
+__all__ = ["calibrate_post", "calibrate_run", "record_config"]
 
 
-def calibrate_count_threshold(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device,
-                              rank: int, world: int, checkpoint: Path | None = None
-                              ) -> TrainConfig:
-    """``cfg`` with ``post.count_threshold`` chosen on the validation clips (and
-    ``post.chosen_on`` saying how). ``checkpoint``: load these weights first (the run's
-    ``best.pt``: the weights ``predict`` and ``export`` pick)."""
-    core = model.module if hasattr(model, "module") else model
-    if checkpoint is not None:
-        load_state_strict(core, load_checkpoint(checkpoint)["model"], checkpoint)
-    records = validation_records(model, val_ds, cfg, device, rank, world)
-    keys = [(r["video"], r["frame"]) for r in records]
-    gt = val_gt.subset(keys)
-    preds = Predictions.from_records(records)
+def _mean_map(gt: GroundTruth, preds: Predictions) -> float | None:
+    """Mean σ-mAP over the benchmark's σ (None: no heads to score)."""
+    res = evaluate(gt, preds, sigmas=DEFAULT_SIGMAS, metrics=["sigma"])
+    maps = [r.map for r in res.localization]
+    return None if any(m is None for m in maps) else sum(maps) / len(maps)
+
+
+def _count_threshold(gt: GroundTruth, preds: Predictions, floor: float) -> tuple[float, float]:
+    """The count threshold minimising the validation count MAE, and that MAE."""
     row = {k: i for i, k in enumerate(zip(preds.frames["video"], preds.frames["frame"]))}
     scores = [preds.score[preds.frame_rows(row[k])] for k in
               zip(gt.frames["video"], gt.frames["frame"])]
-    threshold, mae = choose_count_threshold(scores, gt.counts().tolist(),
-                                            floor=cfg.post.score_floor)
+    return choose_count_threshold(scores, gt.counts().tolist(), floor=floor)
+
+
+def calibrate_post(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank: int,
+                   world: int, checkpoint: Path | None = None) -> TrainConfig:
+    """``cfg`` with ``post.nms_radius`` and ``post.count_threshold`` chosen on the
+    validation clips (and ``post.chosen_on`` saying how). ``checkpoint``: load these
+    weights first (the run's ``best.pt``: the weights ``predict`` and ``export`` pick)."""
+    core = model.module if hasattr(model, "module") else model
+    if checkpoint is not None:
+        load_state_strict(core, load_checkpoint(checkpoint)["model"], checkpoint)
+    by_radius = validation_records_by_radius(model, val_ds, cfg, device, rank, world,
+                                             NMS_CANDIDATES)
+    first = next(iter(by_radius.values()))
+    gt = val_gt.subset([(r["video"], r["frame"]) for r in first])
+    preds = {r: Predictions.from_records(recs) for r, recs in by_radius.items()}
+    quality = {r: _mean_map(gt, p) for r, p in preds.items()}
+    radius, how_radius = cfg.post.nms_radius, "kept (the validation frames have no heads)"
+    if all(q is not None for q in quality.values()):
+        radius, best = choose_nms_radius(quality)
+        how_radius = f"NMS radius {radius:g} px: maximum mean σ-mAP ({100 * best:.2f})"
+    if radius not in preds:  # no heads: the configured radius, post-processed again
+        preds[radius] = Predictions.from_records(validation_records_by_radius(
+            model, val_ds, cfg, device, rank, world, (radius,))[radius])
+    threshold, mae = _count_threshold(gt, preds[radius], cfg.post.score_floor)
     weights = checkpoint.name if checkpoint is not None else "final weights"
-    how = (f"minimum count MAE ({mae:.3f}) on {len(scores)} validation frames "
-           f"(val_split {cfg.data.val_split!r}), weights {weights}")
-    return replace(cfg, post=replace(cfg.post, count_threshold=round(threshold, 6),
-                                     chosen_on=how))
+    how = (f"{how_radius}, then count threshold: minimum count MAE ({mae:.3f}), on "
+           f"{len(gt.frames)} validation frames (val_split {cfg.data.val_split!r}), "
+           f"weights {weights}")
+    return replace(cfg, post=replace(cfg.post, nms_radius=radius,
+                                     count_threshold=round(threshold, 6), chosen_on=how))
 
 
 def record_config(out: Path, cfg: TrainConfig) -> None:
@@ -62,11 +85,11 @@ def record_config(out: Path, cfg: TrainConfig) -> None:
 
 
 def calibrate_run(run) -> None:
-    """At the end of training (``run``: the trainer's state, duck-typed): the count
-    threshold chosen on validation with the weights predict will use (``best.pt`` when
+    """At the end of training (``run``: the trainer's state, duck-typed): the NMS radius
+    and count threshold chosen on validation with the weights predict will use (``best.pt`` when
     written), recorded in ``run.cfg`` and the run's config files."""
     best = run.out / "best.pt"
-    run.cfg = calibrate_count_threshold(run.model, run.val_ds, run.val_gt, run.cfg, run.device,
-                                        run.rank, run.world, best if best.is_file() else None)
+    run.cfg = calibrate_post(run.model, run.val_ds, run.val_gt, run.cfg, run.device, run.rank,
+                             run.world, best if best.is_file() else None)
     if run.rank == 0:
         record_config(run.out, run.cfg)

@@ -137,8 +137,8 @@ def _post_card(cfg: TrainConfig) -> list[str]:
         "(`vscrowd.models.find_peaks`).", "",
         f"- score floor: {p.score_floor:g} (fixed low: predictions keep low-score points "
         "so that σ-AP sees the whole precision-recall curve)",
-        f"- count threshold: {p.count_threshold:g} (points counted for MAE/RMSE); chosen "
-        f"by: {chosen}", "",
+        f"- count threshold: {p.count_threshold:g} (points counted for MAE/RMSE)",
+        f"- NMS radius and count threshold chosen by: {chosen}", "",
         "Both are stored in `config.json` (`train_config.post`); `vscrowd predict "
         "--score-floor/--threshold` override them.", ""]
 

@@ -4,6 +4,7 @@ loss, the optimiser and the learning-rate schedule."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -18,8 +19,9 @@ from ..models.amp import autocast
 from ..models.postprocess import NMS_RADIUS
 from .config import TrainConfig
 
-__all__ = ["make_optimizer", "make_scheduler", "predict_batches", "train_step", "validate",
-           "validation_records", "weighted_bce"]
+__all__ = ["make_optimizer", "make_scheduler", "predict_batches", "predict_batches_by_radius",
+           "train_step", "validate", "validation_records", "validation_records_by_radius",
+           "weighted_bce"]
 
 
 def weighted_bce(logits: torch.Tensor, target: torch.Tensor, pos_weight: float,
@@ -77,39 +79,58 @@ def train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
 def predict_batches(model, loader, device, score_floor: float, amp: bool = True,
                     radius: float = NMS_RADIUS) -> list[dict[str, Any]]:
     """Run a (non-augmenting) clip loader through ``model``; leaderboard records with
-    every peak scoring at least ``score_floor``."""
+    every peak scoring at least ``score_floor`` (NMS at ``radius``)."""
+    return predict_batches_by_radius(model, loader, device, score_floor, amp, (radius,))[radius]
+
+
+@torch.no_grad()
+def predict_batches_by_radius(model, loader, device, score_floor: float, amp: bool,
+                              radii: Sequence[float]) -> dict[float, list[dict[str, Any]]]:
+    """:func:`predict_batches` post-processed at each NMS radius of ``radii`` from the same
+    forward passes: radius -> records (what choosing the radius on validation needs)."""
     model.eval()
-    records = []
+    records: dict[float, list[dict[str, Any]]] = {r: [] for r in radii}
     for batch in loader:
         frames = batch["frames"].to(device)
         with autocast(device, amp):
             prob = torch.sigmoid(model(frames).float())
-        peaks = find_peaks(prob, score_floor, scale=batch["scale"], offset=batch["offset"],
-                           radius=radius)
-        for v, f, pts, size in zip(batch["video"], batch["frame"], peaks, batch["orig_size"]):
-            h, w = size
-            keep = (pts[:, 0] < w) & (pts[:, 1] < h)
-            records.append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
+        for r in radii:
+            peaks = find_peaks(prob, score_floor, scale=batch["scale"],
+                               offset=batch["offset"], radius=r)
+            for v, f, pts, size in zip(batch["video"], batch["frame"], peaks,
+                                       batch["orig_size"]):
+                h, w = size
+                keep = (pts[:, 0] < w) & (pts[:, 1] < h)
+                records[r].append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
     return records
 
 
 def validation_records(model, val_ds, cfg: TrainConfig, device, rank: int, world: int
                        ) -> list[dict[str, Any]]:
-    """Predictions of ``model`` on the validation clips down to the score floor
-    (sharded over the processes, gathered on every rank)."""
+    """Predictions of ``model`` on the validation clips down to the score floor, at the
+    config's NMS radius (sharded over the processes, gathered on every rank)."""
+    r = cfg.post.nms_radius
+    return validation_records_by_radius(model, val_ds, cfg, device, rank, world, (r,))[r]
+
+
+def validation_records_by_radius(model, val_ds, cfg: TrainConfig, device, rank: int,
+                                 world: int, radii: Sequence[float]
+                                 ) -> dict[float, list[dict[str, Any]]]:
+    """:func:`validation_records` at each NMS radius of ``radii`` (one forward pass per
+    clip): radius -> records."""
     core = model.module if hasattr(model, "module") else model
     idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
     shard = idx[rank::world]
     loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
                         num_workers=0, collate_fn=collate,
                         generator=torch.Generator().manual_seed(0))
-    records = predict_batches(core, loader, device, cfg.post.score_floor, cfg.amp,
-                              cfg.post.nms_radius)
+    records = predict_batches_by_radius(core, loader, device, cfg.post.score_floor, cfg.amp,
+                                        radii)
     core.train()
     if world > 1:
         gathered = [None] * world
         dist.all_gather_object(gathered, records)
-        records = [r for part in gathered for r in part]
+        records = {r: [x for part in gathered for x in part[r]] for r in radii}
     return records
 
 
