@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
-from vscrowd.eval.box_threshold import box_threshold_counts
+from vscrowd.eval.families.box import box_threshold_counts
 from vscrowd.eval.matching import candidate_pairs
 
 

@@ -148,7 +148,7 @@ def test_shared_candidate_pairs_equal_per_sigma_runs(frames):
 
 def test_shared_default_arrays_are_read_only():
     from vscrowd.eval.ap import COCO_THRESHOLDS, RECALL_THRESHOLDS
-    from vscrowd.eval.distance_ap import DEFAULT_RADII
+    from vscrowd.eval.families.distance import DEFAULT_RADII
 
     for arr in (COCO_THRESHOLDS, RECALL_THRESHOLDS, DEFAULT_RADII):
         with pytest.raises(ValueError, match="read-only"):

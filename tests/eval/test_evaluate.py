@@ -8,7 +8,7 @@ import pytest
 
 from vscrowd import ConfigError, PredictionFormatError, VSCrowdWarning
 from vscrowd.eval import GroundTruth, LocalizationMetric, Predictions, evaluate, tuning
-from vscrowd.eval.distance_ap import distance_ap
+from vscrowd.eval.families.distance import distance_ap
 
 GT = GroundTruth.from_points({("a", "0001"): np.array([[10.0, 10.0], [40.0, 40.0]]),
                               ("a", "0002"): np.array([[10.0, 10.0]]),
@@ -169,7 +169,7 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     """σ matching runs in blocks of whole frames (and the pooled sort, for large inputs,
     in a thread); any block size, points in any order, give the numbers of a single
     block."""
-    from vscrowd.eval import core
+    from vscrowd.eval import context
 
     rng = np.random.default_rng(7)
     n = 40
@@ -189,7 +189,7 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     kw = {"sigmas": [5, 20], "metrics": ["sigma", "count", "size", "video"], "bootstrap": 3}
     whole = evaluate(gt, preds, **kw).to_dict()
     monkeypatch.setattr(tuning, "BLOCK_POINTS", 17)
-    assert len(core._blocks(preds.frame_index, gt.frame_index, n)) > 5
+    assert len(context._blocks(preds.frame_index, gt.frame_index, n)) > 5
     assert evaluate(gt, preds, **kw).to_dict() == whole
     monkeypatch.setattr(tuning, "BACKGROUND_SORT", 1)  # the pooled sort in a thread too
     assert evaluate(gt, preds, **kw).to_dict() == whole
@@ -200,8 +200,8 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     from vscrowd.eval.localization import sigma_matches
     from vscrowd.points import Points
 
-    al = core._aligned(Points(frames, dt_frame, dt_xy, scores))
-    blocked = core._sigma_matches_blocked(gt, al, (5.0, 20.0))
+    al = context.aligned(Points(frames, dt_frame, dt_xy, scores))
+    blocked = context.sigma_matches_blocked(gt, al, (5.0, 20.0))
     for s in (5.0, 20.0):
         dt_gt, gt_matched = sigma_matches(dt_frame, dt_xy, al.dt_rank, gt_frame, gt_xy, s)
         assert np.array_equal(blocked[s][0], dt_gt >= 0) and np.array_equal(blocked[s][1],

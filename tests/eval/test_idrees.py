@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
-from vscrowd.eval.idrees import IDREES_THRESHOLDS, idrees_curve, pr_auc
+from vscrowd.eval.families.idrees import IDREES_THRESHOLDS, idrees_curve, pr_auc
 
 
 def _one_frame(gt, dt):

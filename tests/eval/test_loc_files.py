@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from vscrowd.errors import AnnotationFormatError, PredictionFormatError
 from vscrowd.eval import evaluate, read_predictions
-from vscrowd.eval.box_threshold import radius_pairs
+from vscrowd.eval.families.box import radius_pairs
 from vscrowd.eval.loc_files import read_loc_groundtruth, read_loc_predictions
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "real" / "nwpu-loc"

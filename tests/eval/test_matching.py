@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate, tuning
-from vscrowd.eval.box_threshold import box_threshold_counts
+from vscrowd.eval.families.box import box_threshold_counts
 from vscrowd.eval.matching import (
     candidate_pairs,
     max_bipartite_match,

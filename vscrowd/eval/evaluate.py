@@ -17,8 +17,8 @@ from ..datasets.vscrowd import VSCrowd
 from ..errors import PredictionFormatError, VSCrowdWarning
 from ..points import Points
 from .core import EvalOptions, score
-from .distance_ap import DEFAULT_RADII
 from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS, Metric
+from .families.distance import DEFAULT_RADII
 from .groundtruth import GroundTruth
 from .prediction_files import read_predictions
 from .predictions import Predictions

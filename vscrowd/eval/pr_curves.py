@@ -8,7 +8,7 @@ from pathlib import Path
 from .._io import ensure_folder
 from ..figures import FigureFormat, new_figure, save_figure
 from .ap import RECALL_THRESHOLDS
-from .family_results import LocalizationResult
+from .families.sigma import LocalizationResult
 
 __all__ = ["plot_pr_curves"]
 

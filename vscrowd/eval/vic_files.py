@@ -33,6 +33,7 @@ from ..datasets.splits import identify_split, read_scene_labels, read_split_file
 from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, PredictionFormatError, VSCrowdWarning
 from .groundtruth import GroundTruth
+from .text import render
 from .vic import (
     VICResult,
     VideoCount,
@@ -105,23 +106,13 @@ class VICReport:
             rows = [["group", "videos", "MAE", "RMSE", "WRAE", "MIAE", "MOAE"]]
             rows += [[g, str(m["videos"]), _n(m["MAE"]), _n(m["RMSE"]), _n(m["WRAE"], 100),
                       _n(m["MIAE"]), _n(m["MOAE"])] for g, m in groups.items()]
-            lines += _render(rows, fmt)
+            lines += render(rows, fmt)
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
 def _n(v: float | None, scale: float = 1.0) -> str:
     return "n/a" if v is None else f"{v * scale:.2f}"
-
-
-def _render(rows: list[list[str]], fmt: str) -> list[str]:
-    if fmt == "csv":
-        return [",".join(r) for r in rows]
-    if fmt == "markdown":
-        return (["| " + " | ".join(rows[0]) + " |", "|" + "|".join("---" for _ in rows[0])
-                 + "|"] + ["| " + " | ".join(r) + " |" for r in rows[1:]])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
 
 
 def score_results_file(path: str | Path, *, data: VSCrowd | None = None,

@@ -13,14 +13,44 @@ heads of similar radius instead (``radius_pairs``), each at its own largest radi
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from .family_results import BoxThresholdResult
-from .matching import candidate_pairs, max_bipartite_match, within
+from ..matching import candidate_pairs, max_bipartite_match, within
+from ..text import pct
+from .base import Context, MetricFamily
 
-__all__ = ["box_sigmas", "box_threshold_counts", "radius_pairs"]
+__all__ = ["FAMILY", "BoxThresholdResult", "box_sigmas", "box_threshold_counts", "radius_pairs"]
+
+
+@dataclass(frozen=True)
+class BoxThresholdResult:
+    """NWPU-style P/R/F1 with per-head radius from the head-shoulder box."""
+
+    radius: Literal["sigma_s", "sigma_l"]
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None
+                                                    else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"radius": self.radius, "TP": self.tp, "FP": self.fp, "FN": self.fn,
+                "P": self.precision, "R": self.recall, "F1": self.f1}
 
 
 def box_sigmas(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,3 +113,22 @@ def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None,
         match = max_bipartite_match(pd_, pg, n_dt, n_gt)
         tp = int((match >= 0).sum())
     return BoxThresholdResult(radius, tp, n_dt - tp, n_gt - tp)
+
+
+def compute(ctx: Context) -> tuple[BoxThresholdResult, ...]:
+    """P/R/F1 at σ_s and σ_l: the radii the file gives (NWPU ``val_gt_loc.txt``), else
+    the head-shoulder boxes'."""
+    gt, al = ctx.gt, ctx.al
+    sig_s, sig_l = box_sigmas(gt.box) if gt.radius is None else gt.radius.T
+    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
+                                     radius=name)
+                for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
+    ctx.step("box")
+    return out
+
+
+FAMILY = MetricFamily(
+    name="box", summary="NWPU-style P/R/F1, each head's radius from its box (σ_s, σ_l)",
+    compute=compute, to_dict=lambda r: {"box_threshold": [b.to_dict() for b in r]},
+    lines=lambda r, fmt: [f"box-threshold {b.radius}: P {pct(b.precision)}  "
+                          f"R {pct(b.recall)}  F1 {pct(b.f1)}" for b in r])

@@ -18,11 +18,16 @@ docs/metrics.md says where it may differ.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from .matching import candidate_pairs, max_bipartite_match, within
+from ..matching import candidate_pairs, max_bipartite_match, within
+from ..text import num
+from .base import Context, MetricFamily
 
-__all__ = ["IDREES_THRESHOLDS", "idrees_curve", "pr_auc"]
+__all__ = ["FAMILY", "IDREES_THRESHOLDS", "IdreesResult", "idrees_curve", "pr_auc"]
 
 IDREES_THRESHOLDS = np.arange(1.0, 101.0)
 IDREES_THRESHOLDS.flags.writeable = False
@@ -70,3 +75,54 @@ def pr_auc(precision: np.ndarray, recall: np.ndarray) -> float:
     r = np.concatenate([[0.0], recall[order]])
     p = np.concatenate([[precision[order][0]], precision[order]])
     return float(np.sum((r[1:] - r[:-1]) * (p[1:] + p[:-1]) / 2))
+
+
+@dataclass(frozen=True)
+class IdreesResult:
+    """Precision / recall / AUC over 1...100 px thresholds (the paper's Table IX)."""
+
+    thresholds: np.ndarray
+    precision_curve: np.ndarray
+    recall_curve: np.ndarray
+
+    @property
+    def precision(self) -> float | None:
+        return _mean_or_none(self.precision_curve)
+
+    @property
+    def recall(self) -> float | None:
+        return _mean_or_none(self.recall_curve)
+
+    @property
+    def auc(self) -> float | None:
+        if np.isnan(self.precision_curve).any() or np.isnan(self.recall_curve).any():
+            return None
+        return pr_auc(self.precision_curve, self.recall_curve)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"thresholds": [float(t) for t in self.thresholds],
+                "precision": self.precision, "recall": self.recall, "AUC": self.auc}
+
+
+def _mean_or_none(v: np.ndarray) -> float | None:
+    return None if np.isnan(v).any() else float(v.mean())
+
+
+def compute(ctx: Context) -> IdreesResult:
+    al, gt = ctx.al, ctx.gt
+    out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
+        al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, IDREES_THRESHOLDS,
+        ctx.shared_pairs(float(IDREES_THRESHOLDS.max()))))
+    ctx.step("idrees")
+    return out
+
+
+def _lines(i: IdreesResult, fmt: str) -> list[str]:
+    return [f"Idrees et al. P/R/AUC ({i.thresholds[0]:g}...{i.thresholds[-1]:g} px): "
+            f"precision {num(i.precision)}  recall {num(i.recall)}  AUC {num(i.auc)}"]
+
+
+FAMILY = MetricFamily(
+    name="idrees", summary="Idrees et al.'s precision/recall/AUC over 1...100 px (UCF-QNRF)",
+    compute=compute, search_radius=lambda o: float(IDREES_THRESHOLDS.max()),
+    to_dict=lambda i: {"idrees": i.to_dict()}, lines=_lines)

@@ -1,0 +1,207 @@
+"""What the metric families share while one evaluation runs: the predictions on the
+ground truth's frames (ranked once), the σ matching (run block by block on
+``options.threads`` threads), one grid candidate search for the families that reuse it,
+and each family's result, computed once when asked for (:class:`Context`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..points import Points
+from . import tuning
+from .ap import COCO_THRESHOLDS, run_all
+from .groundtruth import GroundTruth
+from .localization import candidate_radius, sigma_matches
+from .matching import candidate_pairs, pooled_order, rank_in_frame, score_orders
+
+__all__ = ["Aligned", "Context", "aligned", "sigma_matches_blocked"]
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """Predictions re-indexed onto the ground truth's frames."""
+
+    dt: Points  # frame_index: GT frame row; score always set
+    pooled: Future | np.ndarray  # pooled score order (pycocotools), maybe still sorting
+    out_of_image: int
+    known_rank: np.ndarray | None = None  # rank within frame, when the sort gave it
+
+    @property
+    def order(self) -> np.ndarray:
+        """The pooled score order (waits for the background sort if there is one)."""
+        return self.pooled.result() if isinstance(self.pooled, Future) else self.pooled
+
+    @cached_property
+    def dt_rank(self) -> np.ndarray:
+        """Rank within frame by score (stable); the σ matching ranks block by block."""
+        if self.known_rank is not None:
+            return self.known_rank
+        return rank_in_frame(self.dt.frame_index, self.dt.score)
+
+    @property
+    def dt_frame(self) -> np.ndarray:
+        return self.dt.frame_index
+
+    @property
+    def dt_xy(self) -> np.ndarray:
+        return self.dt.xy
+
+    @property
+    def dt_score(self) -> np.ndarray:
+        return self.dt.score
+
+
+def aligned(dt: Points, pool: ThreadPoolExecutor | None = None) -> Aligned:
+    """Rank within frame and the pooled score order (pycocotools' tie rule), and how
+    many points lie outside their image."""
+    frames = dt.frames
+    w = (frames["width"].to_numpy(np.float64) if "width" in frames
+         else np.full(len(frames), np.nan))[dt.frame_index]
+    h = (frames["height"].to_numpy(np.float64) if "height" in frames
+         else np.full(len(frames), np.nan))[dt.frame_index]
+    with np.errstate(invalid="ignore"):
+        out = (dt.xy[:, 0] < 0) | (dt.xy[:, 1] < 0) | (dt.xy[:, 0] > w) | (dt.xy[:, 1] > h)
+    if pool is not None and len(dt) >= tuning.BACKGROUND_SORT:
+        return Aligned(dt, pool.submit(pooled_order, dt.frame_index, dt.score),
+                       int(out.sum()))
+    rank, pooled = score_orders(dt.frame_index, dt.score)  # small: one sort for both
+    return Aligned(dt, pooled, int(out.sum()), rank)
+
+
+def _blocks(dt_frame: np.ndarray, gt_frame: np.ndarray, n_frames: int
+            ) -> list[tuple[np.ndarray | slice, np.ndarray | slice]]:
+    """(prediction indices, ground-truth indices) of consecutive frame ranges holding
+    about :data:`~vscrowd.eval.tuning.BLOCK_POINTS` points each (slices where the points
+    are in frame order)."""
+    orders = []
+    for f in (dt_frame, gt_frame):
+        orders.append(None if bool(np.all(f[1:] >= f[:-1])) else np.argsort(f, kind="stable"))
+    cum = np.cumsum(np.bincount(dt_frame, minlength=n_frames)
+                    + np.bincount(gt_frame, minlength=n_frames))
+    total = int(cum[-1]) if n_frames else 0
+    step = tuning.BLOCK_POINTS
+    cuts = np.searchsorted(cum, np.arange(step, total, step))
+    edges = np.unique(np.r_[0, cuts + 1, n_frames]).clip(0, n_frames)
+    spans = []
+    for f, order in zip((dt_frame, gt_frame), orders):
+        bounds = np.searchsorted(f if order is None else f[order], edges)
+        spans.append([slice(int(a), int(b)) if order is None else order[a:b]
+                      for a, b in zip(bounds[:-1], bounds[1:])])
+    return list(zip(*spans))
+
+
+def sigma_matches_blocked(gt: GroundTruth, al: Aligned, sigmas: tuple[float, ...],
+                          heads: bool = True, threads: int = tuning.DEFAULT_THREADS
+                          ) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
+    """Per σ: ``(dt_matched (T, D), gt_matched (T, G))`` bool -- which predictions and
+    which heads are matched at each threshold -- from ``sigma_matches`` run block by
+    block (frames never span blocks). Which head a prediction took is not kept: no
+    metric needs it, and booleans are a quarter of the memory. ``heads=False`` skips
+    ``gt_matched`` (None): only the size breakdown reads it."""
+    n_t, n_dt, n_gt = len(COCO_THRESHOLDS), len(al.dt), len(gt)
+    # np.empty: the blocks cover every prediction and head, so each entry is written once.
+    out = {s: (np.empty((n_t, n_dt), bool), np.empty((n_t, n_gt), bool) if heads else None)
+           for s in sigmas}
+    radius = candidate_radius(max(sigmas))
+
+    def block(d, g) -> None:
+        df, dxy = al.dt_frame[d], al.dt_xy[d]
+        # Whole frames: ranks are local (and already known for small inputs).
+        rank = (al.known_rank[d] if al.known_rank is not None
+                else rank_in_frame(df, al.dt_score[d]))
+        gf, gxy = gt.frame_index[g], gt.xy[g]
+        pairs = candidate_pairs(df, dxy, gf, gxy, radius)
+        for s in sigmas:
+            local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
+            dt_matched, gt_matched = out[s]
+            dt_matched[:, d] = local >= 0  # blocks write disjoint columns
+            if heads:
+                gt_matched[:, g] = matched
+
+    blocks = _blocks(al.dt_frame, gt.frame_index, len(gt.frames))
+    run_all(lambda b: block(*b), blocks, threads, "vscrowd-match")
+    return out
+
+
+class Context:
+    """One evaluation's shared work, each piece computed once, when first needed (the
+    interface the families see: :class:`vscrowd.eval.families.base.Context`).
+
+    Attributes:
+        gt: The ground truth.
+        al: The predictions on its frames (:class:`Aligned`).
+        options: The :class:`~vscrowd.eval.core.EvalOptions`.
+        families: The selected families (registry order).
+        scene_labels: SenseCrowd scene labels per video (VIC breakdowns), or None.
+        source: The prediction file (named in errors), or None.
+        step: Called with a short label after each stage.
+    """
+
+    # options: an EvalOptions; families, registry: MetricFamily objects. Not imported:
+    # the core and the registry import this module.
+    def __init__(self, gt: GroundTruth, al: Aligned, options: Any, families: Sequence[Any],
+                 registry: Mapping[str, Any], *,
+                 scene_labels: Mapping[str, Sequence[int] | None] | None = None,
+                 source: str | None = None, step: Callable[[str], None] | None = None
+                 ) -> None:
+        self.gt, self.al, self.options = gt, al, options
+        self.families = tuple(families)
+        self._registry = registry
+        self.scene_labels, self.source = scene_labels, source
+        self.step = step or (lambda _label: None)
+        self._results: dict[str, Any] = {}
+
+    def result(self, name: str) -> Any:
+        """Family ``name``'s result (computed now if no family asked for it before: a
+        family may build on another that was not selected, as bootstrap on σ-AP)."""
+        if name not in self._results:
+            self._results[name] = self._registry[name].compute(self)
+        return self._results[name]
+
+    @cached_property
+    def matches(self) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
+        """The σ matching at every σ of the options (:func:`sigma_matches_blocked`),
+        with the matched heads when a selected family reads them."""
+        sigmas = self.options.sigmas
+        if not sigmas:
+            return {}
+        heads = any(f.heads for f in self.families)
+        return sigma_matches_blocked(self.gt, self.al, sigmas, heads, self.options.threads)
+
+    @cached_property
+    def _shared(self) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
+        radii = [f.search_radius(self.options) for f in self.families
+                 if f.search_radius is not None]
+        if not radii:
+            return 0.0, None
+        r = max(radii)
+        return r, candidate_pairs(self.al.dt_frame, self.al.dt_xy, self.gt.frame_index,
+                                  self.gt.xy, r + r * 1e-9 + 1e-9)
+
+    def shared_pairs(self, radius: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """One candidate search at the largest radius the selected families declare
+        (``search_radius``), when it reaches ``radius``; each family keeps the pairs
+        within its own radius (``matching.within``). None: search alone."""
+        r, pairs = self._shared
+        return pairs if pairs is not None and r >= radius else None
+
+    @cached_property
+    def gt_counts(self) -> np.ndarray:
+        return self.gt.counts()
+
+    @cached_property
+    def pred_counts(self) -> np.ndarray:
+        """Points per frame with score >= the count threshold."""
+        return self.al.dt.counts(min_score=self.options.count_threshold)
+
+    @cached_property
+    def video_of_frame(self) -> tuple[np.ndarray, pd.Index]:
+        """``pd.factorize`` of each ground-truth frame's video."""
+        return pd.factorize(self.gt.frames["video"].to_numpy(object))
