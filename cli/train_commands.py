@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from vscrowd.models.choices import BACKBONE_NAMES, BACKENDS, BORDER_POLICIES, DEVICES
+from vscrowd.train.choices import LOSS_REDUCTIONS, OPTIMIZERS, PRESET_NAMES
+
 from .common import DATA_OPTION, open_data, parse_size, progress
 from .video_commands import predict_video_command, video_options
 
@@ -28,12 +31,29 @@ def _parse_range(text: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _parse_model_options(items: tuple[str, ...]) -> dict:
+    """``KEY=JSON`` pairs (a bare word is a string: ``sampler=disk``)."""
+    import json
+
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}",
+                                     param_hint="--model-option")
+        try:
+            out[key] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key] = text
+    return out
+
+
 @click.command("train")
 @DATA_OPTION
 @click.option("--model", "model", default=None,
               help="A registered model (vscrowd.models.list_models(); default gnanet).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Run folder.")
-@click.option("--preset", type=click.Choice(["vscrowd", "paper"]), default=None,
+@click.option("--preset", type=click.Choice(PRESET_NAMES), default=None,
               help="Recipe: paper (SGD, fixed lr 2e-6, summed loss, batch 16, 30 epochs) or "
                    "vscrowd (the default; docs/model.md).")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
@@ -43,7 +63,7 @@ def _parse_range(text: str) -> tuple[float, float]:
 @click.option("--batch-size", type=int, default=None)
 @click.option("--lr", type=float, default=None,
               help="Learning rate (default: the preset's; 1e-3 with --optimizer adam).")
-@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None)
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None)
 @click.option("--crop", default=None, help="Training crop HxW (multiples of 8).")
 @click.option("--scale", default=None, help="Random scale range LO,HI (1,1: none).")
 @click.option("--flip", type=click.FloatRange(0, 1), default=None,
@@ -51,18 +71,21 @@ def _parse_range(text: str) -> tuple[float, float]:
 @click.option("--jitter", type=click.FloatRange(min=0), default=None,
               help="Colour jitter strength (0: none).")
 @click.option("--amp/--no-amp", default=None, help="bf16 autocast on CUDA.")
-@click.option("--loss-reduction", type=click.Choice(["sum", "mean"]), default=None,
+@click.option("--loss-reduction", type=click.Choice(LOSS_REDUCTIONS), default=None,
               help="Weighted BCE summed or averaged over pixels (paper: silent).")
 @click.option("--clip-length", type=int, default=None,
               help="Frames per clip (odd; default: the model's).")
 @click.option("--width", type=float, default=None,
               help="Channel multiplier (reduced-width models for CPU demos).")
-@click.option("--backbone", type=click.Choice(["vgg16-10conv", "vgg16-13conv"]), default=None,
+@click.option("--backbone", type=click.Choice(BACKBONE_NAMES), default=None,
               help="VGG16 front-end: the paper's 10 convs + 3 pools (default) or 13 convs.")
-@click.option("--border", type=click.Choice(["clamp", "reflect", "resample"]), default=None,
+@click.option("--border", type=click.Choice(BORDER_POLICIES), default=None,
               help="GNA samples that fall off the feature map (default reflect).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None)
-@click.option("--backend", type=click.Choice(["auto", "triton", "torch"]), default=None,
+@click.option("--model-option", "model_option", multiple=True, metavar="KEY=JSON",
+              help="An option of the registered model passed to its builder as it is "
+                   "(model.options; repeatable), e.g. --model-option heads=2.")
+@click.option("--device", type=click.Choice(DEVICES), default=None)
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
               help="GNA kernel (default auto: Triton on CUDA when installed).")
 @click.option("--deterministic", is_flag=True, default=None,
               help="Deterministic algorithms: bit-exact resume on CUDA (slower).")
@@ -85,7 +108,7 @@ def _parse_range(text: str) -> tuple[float, float]:
               help="With --resume: accept flags that change the run (recorded in config.json).")
 def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
               crop, scale, flip, jitter, amp, loss_reduction, clip_length, width, backbone,
-              border, device, backend, deterministic, workers, seed, val_every,
+              border, model_option, device, backend, deterministic, workers, seed, val_every,
               val_split, select_on_test, backbone_weights, checkpoint_every, resume,
               allow_changes):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
@@ -120,6 +143,8 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
         "data.val_split": val_split, "data.select_on_test": select_on_test or None,
         "checkpoint_every": checkpoint_every,
         "model.backbone_weights": str(backbone_weights) if backbone_weights else None,
+        "model.options": ({**cfg.model.options, **_parse_model_options(model_option)}
+                          if model_option else None),
     })
     res = train(cfg, out, resume=resume, allow_changes=allow_changes)
     state = "interrupted (resume with --resume)" if res.interrupted else "done"
@@ -149,7 +174,7 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 @click.option("--score-floor", default=None, type=float,
               help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
-              type=click.Choice(["auto", "cpu", "cuda"]))
+              type=click.Choice(DEVICES))
 @video_options
 def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device,
                 **video_opts):

@@ -213,6 +213,18 @@ def test_explicit_triton_refuses_what_the_kernel_does_not_serve():
         torch.use_deterministic_algorithms(False)
 
 
+def test_a_sampler_without_a_kernel_mode_is_refused_by_name(monkeypatch):
+    # A sampler added to choices.Sampler and gna.py but not to the kernel: backend
+    # "triton" names it (not a KeyError in the kernel's mode table); the served ones run.
+    import vscrowd.models.gna_triton as kernel
+
+    x, keys = _maps()
+    monkeypatch.setattr(kernel, "TRITON_SAMPLERS", kernel.TRITON_SAMPLERS - {"disk"})
+    with pytest.raises(ConfigError, match="sampler='disk'"):
+        Attention(C, sampler="disk", backend="triton").eval()(x, keys)
+    Attention(C, sampler="gaussian", backend="triton").eval()(x, keys)
+
+
 def test_explicit_triton_without_the_package_or_a_device(monkeypatch):
     monkeypatch.setattr(gna, "triton_available", lambda: False)
     with pytest.raises(ConfigError, match="pip install triton"):

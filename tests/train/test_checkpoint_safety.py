@@ -187,7 +187,8 @@ def test_export_round_trip_identical_outputs(trained_run, tmp_path):
     assert "## Results" in card
     # The thresholds travel with the model, and the card says how they were chosen.
     post = config["train_config"]["post"]
-    assert post["chosen_on"].startswith("minimum count MAE") and "best.pt" in post["chosen_on"]
+    assert post["chosen_on"].startswith("NMS radius") and "best.pt" in post["chosen_on"]
+    assert "minimum count MAE" in post["chosen_on"]
     assert f"count threshold: {post['count_threshold']:g}" in card and post["chosen_on"] in card
     original = from_pretrained(folder)  # weights as exported
     ckpt = load_checkpoint(trained_run / "best.pt")

@@ -238,16 +238,15 @@ def test_post_processing_chosen_on_validation_and_stored(synth_root, tmp_path):
         assert load_checkpoint(tmp_path / "run" / name)["config"]["post"] == stored
     # The stored threshold is the MAE minimiser over the validation predictions.
     from vscrowd.data import VSCrowdClips
-    from vscrowd.eval import GroundTruth, Predictions, evaluate
+    from vscrowd.eval import GroundTruth, evaluate
     from vscrowd.train.predict import load_trained_model
     from vscrowd.train.steps import validation_records
 
     model, run_cfg, _ = load_trained_model(tmp_path / "run")
     _, val_view = training_views(run_cfg, VSCrowd(synth_root))
     val_ds = VSCrowdClips(val_view, None, run_cfg.clip_length, 1, target="points")
-    records = validation_records(model, val_ds, run_cfg, "cpu", 0, 1)
+    preds = validation_records(model, val_ds, run_cfg, "cpu", 0, 1)
     gt = GroundTruth.from_dataset(val_view)
-    preds = Predictions.from_records(records)
     mae = [evaluate(gt, preds, sigmas=[20], count_threshold=t).counting.mae
            for t in (0.0, 0.01, 0.1, 0.3, 0.5, 0.9, 1.01)]
     chosen = evaluate(gt, preds, sigmas=[20],
@@ -259,9 +258,8 @@ def test_post_processing_chosen_on_validation_and_stored(synth_root, tmp_path):
 
     by_radius = validation_records_by_radius(model, val_ds, run_cfg, "cpu", 0, 1,
                                              NMS_CANDIDATES)
-    quality = {r: np.mean([x.map for x in evaluate(gt, Predictions.from_records(recs),
-                                                   sigmas=[5, 20, 40]).localization])
-               for r, recs in by_radius.items()}
+    quality = {r: np.mean([x.map for x in evaluate(gt, p, sigmas=[5, 20, 40]).localization])
+               for r, p in by_radius.items()}
     assert stored["nms_radius"] in NMS_CANDIDATES
     assert quality[stored["nms_radius"]] >= max(quality.values()) - 1e-12
 

@@ -57,8 +57,8 @@ class EvalOptions:
                 raise ConfigError(f"expected a finite sigma > 0, got {s}")
         if not np.isfinite(self.count_threshold):
             raise ConfigError(f"expected a finite count threshold, got {self.count_threshold}")
-        for m in self.metrics:
-            if m not in METRICS:
+        for m in self.metrics:  # the registry itself: a family added to it is known
+            if m not in FAMILIES or not FAMILIES[m].selectable:
                 raise ConfigError(f"expected metric in {list(METRICS)}, got {m!r}")
         if self.bootstrap < 0:
             raise ConfigError(f"expected bootstrap >= 0, got {self.bootstrap}")

@@ -11,6 +11,7 @@ name the problem.
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
 from itertools import chain
 
 import msgspec
@@ -21,7 +22,7 @@ from ..errors import PredictionFormatError
 from . import tuning
 from .predictions import MAX_COORDINATE
 
-__all__ = ["decode_common"]
+__all__ = ["Decoded", "decode_common"]
 
 
 class _Record(msgspec.Struct):
@@ -43,8 +44,30 @@ _DECODER = msgspec.json.Decoder(_Document)
 _POINTS = msgspec.json.Decoder(list[list[tuple[float, float, float]]])
 
 
-def decode_common(data: str | bytes, source: str | None = None):
-    """``(frames, frame_index, xy, scores, method, format, version)`` or None.
+@dataclass(frozen=True)
+class Decoded:
+    """A prediction file decoded by the fast path.
+
+    Attributes:
+        frames: ``video``, ``frame`` (str) per record, in file order.
+        frame_index: ``(N,)`` int64 record row of each point.
+        xy: ``(N, 2)`` float64 points.
+        score: ``(N,)`` float64 scores.
+        method, format, version: The header fields as written.
+    """
+
+    frames: pd.DataFrame
+    frame_index: np.ndarray
+    xy: np.ndarray
+    score: np.ndarray
+    method: str | None
+    format: str | None
+    version: int | None
+
+
+def decode_common(data: str | bytes, source: str | None = None) -> Decoded | None:
+    """The common shape of a prediction file (header, records of ``[x, y, score]``
+    points) decoded in one pass, or None for anything else (the general reader's job).
 
     Raises:
         PredictionFormatError: Two records for one frame, or a point that is not finite
@@ -82,9 +105,9 @@ def _decode(data: str | bytes, source: str | None):
     bad[:, :2] |= np.abs(table[:, :2]) > MAX_COORDINATE
     if bad.any():
         _bad_point(table, counts, int(np.argwhere(bad)[0][0]), source)
-    return (frames, np.repeat(np.arange(len(recs), dtype=np.int64), counts),
-            np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
-            doc.method, doc.format, doc.version)
+    return Decoded(frames, np.repeat(np.arange(len(recs), dtype=np.int64), counts),
+                   np.ascontiguousarray(table[:, :2]), np.ascontiguousarray(table[:, 2]),
+                   doc.method, doc.format, doc.version)
 
 
 def _points(recs: list[_Record]) -> tuple[np.ndarray, np.ndarray]:

@@ -53,10 +53,9 @@ def _read_json(path: Path) -> Predictions:
     # does not accept goes to the general reader, whose errors name file, line and field.
     fast = decode_common(data[3:] if data.startswith(b"\xef\xbb\xbf") else data,
                          source=str(path))
-    if fast is not None and fast[5] == FORMAT_NAME and fast[6] == FORMAT_VERSION:
-        frames, frame_index, xy, scores, method, _fmt, _version = fast
-        return Predictions.from_arrays(frames, frame_index, xy, scores, method=method,
-                                       source=str(path))
+    if fast is not None and fast.format == FORMAT_NAME and fast.version == FORMAT_VERSION:
+        return Predictions.from_arrays(fast.frames, fast.frame_index, fast.xy, fast.score,
+                                       method=fast.method, source=str(path))
     doc = _loads(decode_utf8(data, path, PredictionFormatError), path)
     if isinstance(doc, list):  # a bare list of records is accepted too
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "predictions": doc}

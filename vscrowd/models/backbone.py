@@ -18,18 +18,17 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
-from typing import Literal
 
 import torch
 from torch import nn
 
 from .._files import require_regular_file
 from ..errors import CheckpointError, ConfigError, VSCrowdWarning
+from .choices import BackboneName
 
 __all__ = ["BACKBONES", "VGG16Backbone", "conv_indices", "load_backbone_weights"]
 
 logger = logging.getLogger(__name__)
-BackboneName = Literal["vgg16-10conv", "vgg16-13conv"]
 _FRONT = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512]
 #: Layer lists: channel counts, "M" for max-pool, "I" for an identity kept in pool4's
 #: place (index 23) so that the deeper convs keep torchvision's indices.

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import torch
 from torch import nn
@@ -40,23 +39,24 @@ from torch.utils.checkpoint import checkpoint
 
 from .._optional import optional_module
 from ..errors import ConfigError
+from .choices import (
+    BACKENDS,
+    BORDER_POLICIES,
+    FOCUS_SAMPLERS,
+    SAMPLERS,
+    Backend,
+    BorderPolicy,
+    Sampler,
+)
 from .gna_torch import chunk_attention, dense_attention, inference_chunk
 
 __all__ = ["BACKENDS", "BORDER_POLICIES", "GaussianNeighborhoodAttention", "dense_attention",
            "gaussian_offsets", "reflect_index", "triton_available"]
 
-Sampler = Literal["gaussian", "local", "uniform", "disk"]
-#: What happens to a sampled position off the map: ``clamp`` to the nearest edge pixel
-#: (piles samples onto the border), ``reflect`` at the border (mirror, edge not
-#: repeated), ``resample`` (redraw, up to 8 times, then reflect: a truncated law).
-BorderPolicy = Literal["clamp", "reflect", "resample"]
-BORDER_POLICIES: tuple[str, ...] = ("clamp", "reflect", "resample")
 _RESAMPLE_ROUNDS = 8
 #: A custom sampler: (query positions (Q,) within the frame, H, W) -> (Q, G) positions,
 #: or (Q, m, G) for one set per key frame.
 IndexSampler = Callable[[torch.Tensor, int, int], torch.Tensor]
-Backend = Literal["auto", "triton", "torch"]
-BACKENDS: tuple[str, ...] = ("auto", "triton", "torch")
 _NO_TRITON = "the Triton GNA backend needs the triton package (pip install triton)"
 
 
@@ -133,9 +133,8 @@ class GaussianNeighborhoodAttention(nn.Module):
         if dim % heads or channels % heads:
             raise ConfigError(f"expected dim and channels divisible by heads={heads}, got "
                               f"dim={dim}, channels={channels}")
-        if sampler not in ("gaussian", "local", "uniform", "disk"):
-            raise ConfigError(f"expected sampler gaussian, local, uniform or disk, got "
-                              f"{sampler!r}")
+        if sampler not in SAMPLERS:
+            raise ConfigError(f"expected sampler in {list(SAMPLERS)}, got {sampler!r}")
         if border not in BORDER_POLICIES:
             raise ConfigError(f"expected border in {list(BORDER_POLICIES)}, got {border!r}")
         if backend not in BACKENDS:
@@ -252,7 +251,7 @@ class GaussianNeighborhoodAttention(nn.Module):
         return self.index_sampler is None and self.sampler != "local"
 
     def _focuses(self) -> tuple[float | None, ...]:
-        return self.gammas if self.sampler in ("gaussian", "disk") else (None,)
+        return self.gammas if self.sampler in FOCUS_SAMPLERS else (None,)
 
     def _draws(self) -> int:
         return self.eval_samples if (self._random and not self.training) else 1
@@ -270,10 +269,13 @@ class GaussianNeighborhoodAttention(nn.Module):
                               f"Triton's interpreter, TRITON_INTERPRET=1), got {q.device}")
         if not explicit and not (q.is_cuda and triton_available()):
             return False  # (an explicit backend checked the install when built)
-        from .gna_triton import SUPPORTED_DTYPES
+        from .gna_triton import SUPPORTED_DTYPES, TRITON_SAMPLERS
 
         why = None
-        if self.heads != 1 or q.shape[1] != v.shape[1]:
+        if self.index_sampler is None and self.sampler not in TRITON_SAMPLERS:
+            why = (f"the samplers {sorted(TRITON_SAMPLERS)}, got sampler={self.sampler!r} "
+                   "(a sampler without a kernel mode)")
+        elif self.heads != 1 or q.shape[1] != v.shape[1]:
             why = (f"one head with dim = channels, got heads={self.heads}, "
                    f"dim={q.shape[1]}, channels={v.shape[1]}")
         elif not (q.dtype == k.dtype == v.dtype) or q.dtype not in SUPPORTED_DTYPES:

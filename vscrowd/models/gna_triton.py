@@ -33,12 +33,17 @@ import torch
 import triton
 import triton.language as tl
 
+from .choices import FOCUS_SAMPLERS
+
 __all__ = ["AUTOTUNE_CONFIGS", "KernelConfig", "KernelSampling", "PHILOX_VERIFIED",
-           "SUPPORTED_DTYPES", "gna_triton"]
+           "SUPPORTED_DTYPES", "TRITON_SAMPLERS", "gna_triton"]
 
 #: Input dtypes the kernel takes (accumulation is fp32 for all of them).
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 _MODES = {"gaussian": 0, "disk": 1, "uniform": 2, "local": 3, "given": 4}
+#: The samplers (vscrowd.models.choices.Sampler) the kernel draws itself; the others
+#: run on the PyTorch path (GaussianNeighborhoodAttention._use_triton checks).
+TRITON_SAMPLERS: frozenset[str] = frozenset(_MODES) - {"given"}
 _BORDERS = {"clamp": 0, "reflect": 1, "resample": 2}
 _RESAMPLE_ROUNDS = 8  # as the PyTorch path: then reflect
 #: Triton versions whose in-kernel Philox/Box-Muller stream (``tl.randn4x``,
@@ -288,8 +293,8 @@ def _launch_args(q: torch.Tensor, k: torch.Tensor, HW: int, H: int, W: int,
     pos = (positions.to(device=q.device, dtype=torch.int32).contiguous()
            if positions is not None else gam)  # an unused pointer when drawing
     samples = spec.window ** 2 if spec.sampler == "local" else spec.samples
-    rounds = _RESAMPLE_ROUNDS if spec.border == "resample" and spec.sampler in (
-        "gaussian", "disk") else 0
+    rounds = (_RESAMPLE_ROUNDS if spec.border == "resample" and spec.sampler in FOCUS_SAMPLERS
+              else 0)
     border = "reflect" if spec.border == "resample" else spec.border
     grid = (triton.cdiv(NQ, block_q),)
     scalars = (seed, NQ, HW, H, W, C, 1.0 / math.sqrt(C), float(spec.disk_scale))

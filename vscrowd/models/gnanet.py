@@ -28,8 +28,9 @@ from torch import nn
 
 from ..clipwindow import check_clip_length
 from ..errors import ConfigError
-from .backbone import BackboneName, VGG16Backbone, load_backbone_weights, warn_random_init
-from .gna import Backend, BorderPolicy, GaussianNeighborhoodAttention, Sampler
+from .backbone import VGG16Backbone, load_backbone_weights, warn_random_init
+from .choices import BackboneName, Backend, BorderPolicy, Sampler
+from .gna import GaussianNeighborhoodAttention
 from .options import check_options
 from .registry import register_model
 

@@ -242,16 +242,21 @@ def choose_count_threshold(scores: Sequence[np.ndarray], counts: Sequence[int],
     return float(cand[pick]), float(mae[pick])
 
 
-def choose_nms_radius(quality: Mapping[float, float]) -> tuple[float, float]:
+def choose_nms_radius(quality: Mapping[float, float], prefer: float = NMS_RADIUS
+                      ) -> tuple[float, float]:
     """``(radius, quality)``: the NMS radius with the highest validation quality (the
-    mean σ-mAP over σ = 5/20/40 when training chooses it), ties to the smallest radius
-    (it keeps close heads apart).
+    mean σ-mAP over σ = 5/20/40 when training chooses it); ties go to ``prefer`` when it
+    is among the best (a validation set that cannot tell them apart changes nothing),
+    else to the smallest radius (it keeps close heads apart).
 
     >>> choose_nms_radius({1.0: 0.5, 4.0: 0.7, 8.0: 0.7})
     (4.0, 0.7)
+    >>> choose_nms_radius({1.0: 0.0, 2.0: 0.0, 4.0: 0.0}, prefer=2.0)
+    (2.0, 0.0)
     """
     if not quality:
         raise ConfigError("expected the validation quality of at least one NMS radius")
     best = max(quality.values())
-    radius = min(r for r, q in quality.items() if q == best)
+    tied = [r for r, q in quality.items() if q == best]
+    radius = prefer if prefer in tied else min(tied)
     return float(radius), float(best)

@@ -30,7 +30,8 @@ from .._optional import require_module
 from .._text import read_json
 from .._version import __version__
 from ..errors import CheckpointError, ConfigError, VSCrowdError
-from .registry import build_model
+from . import gnanet  # noqa: F401  (registers the built-in models: from_pretrained builds them)
+from .registry import build_model, builder_options, list_models
 from .state import load_state_strict
 
 __all__ = [
@@ -142,7 +143,9 @@ def from_pretrained(source: str | Path, *, revision: str | None = None,
     folder = resolve_pretrained(source, revision=revision)
     config = load_pretrained_config(folder)
     name, options = config["model"]["name"], dict(config["model"].get("options", {}))
-    options["backbone_weights"] = None  # the weights come from the folder
+    takes = builder_options(name) if name in list_models() else None
+    if takes is None or "backbone_weights" in takes:
+        options["backbone_weights"] = None  # the weights come from the folder
     weights = folder / WEIGHTS_NAME
     # Built first on the meta device (no memory): its parameter shapes must be those of
     # the weights' header before a real tensor is allocated, so the weights file bounds

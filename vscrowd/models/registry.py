@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["build_model", "list_models", "model_defaults", "register_model"]
+__all__ = ["build_model", "builder_options", "list_models", "model_defaults", "register_model"]
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
 _DEFAULTS: dict[str, dict[str, Any]] = {}
@@ -55,3 +56,19 @@ def build_model(name: str, **options: Any):
     if name not in _REGISTRY:
         raise ConfigError(f"expected a model in {list_models()}, got {name!r}")
     return _REGISTRY[name](**options)
+
+
+def builder_options(name: str) -> frozenset[str] | None:
+    """The keyword options the builder of ``name`` takes, or None when it takes any
+    (``**options``, as every GNANet variant does).
+
+    Raises:
+        ConfigError: Unknown name (lists the valid ones).
+    """
+    if name not in _REGISTRY:
+        raise ConfigError(f"expected a model in {list_models()}, got {name!r}")
+    params = inspect.signature(_REGISTRY[name]).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY))

@@ -1,13 +1,33 @@
-"""Training and inference (needs the ``torch`` extra). See docs/model.md."""
+"""Training and inference (needs the ``torch`` extra). See docs/model.md.
 
+Names load on first use (see :mod:`vscrowd._lazy`); each needs torch, and a missing
+torch is one clear error naming the extra. :mod:`vscrowd.train.choices` (presets,
+optimisers, loss reductions, schedules) needs no torch.
+"""
+
+from .._lazy import lazy_exports
 from .._optional import require_torch
 
-require_torch("vscrowd.train")
+_EXPORTS = {
+    "DataConfig": ".config",
+    "ModelConfig": ".config",
+    "OptimConfig": ".config",
+    "PostConfig": ".config",
+    "TrainConfig": ".config",
+    "TrainResult": ".trainer",
+    "export_model": ".export",
+    "find_checkpoint": ".export",
+    "predict": ".predict",
+    "train": ".trainer",
+}
+_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-from .config import DataConfig, ModelConfig, OptimConfig, PostConfig, TrainConfig  # noqa: E402
-from .export import export_model, find_checkpoint  # noqa: E402
-from .predict import predict  # noqa: E402
-from .trainer import TrainResult, train  # noqa: E402
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        require_torch("vscrowd.train")
+    return _getattr(name)
+
 
 __all__ = ["DataConfig", "ModelConfig", "OptimConfig", "PostConfig", "TrainConfig", "TrainResult",
            "export_model", "find_checkpoint", "predict", "train"]

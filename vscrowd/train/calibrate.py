@@ -50,19 +50,18 @@ def calibrate_post(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device,
     core = model.module if hasattr(model, "module") else model
     if checkpoint is not None:
         load_state_strict(core, load_checkpoint(checkpoint)["model"], checkpoint)
-    by_radius = validation_records_by_radius(model, val_ds, cfg, device, rank, world,
-                                             NMS_CANDIDATES)
-    first = next(iter(by_radius.values()))
-    gt = val_gt.subset([(r["video"], r["frame"]) for r in first])
-    preds = {r: Predictions.from_records(recs) for r, recs in by_radius.items()}
+    preds = validation_records_by_radius(model, val_ds, cfg, device, rank, world,
+                                         NMS_CANDIDATES)
+    first = next(iter(preds.values())).frames
+    gt = val_gt.subset(list(zip(first["video"], first["frame"])))
     quality = {r: _mean_map(gt, p) for r, p in preds.items()}
     radius, how_radius = cfg.post.nms_radius, "kept (the validation frames have no heads)"
     if all(q is not None for q in quality.values()):
-        radius, best = choose_nms_radius(quality)
+        radius, best = choose_nms_radius(quality, prefer=cfg.post.nms_radius)
         how_radius = f"NMS radius {radius:g} px: maximum mean σ-mAP ({100 * best:.2f})"
     if radius not in preds:  # no heads: the configured radius, post-processed again
-        preds[radius] = Predictions.from_records(validation_records_by_radius(
-            model, val_ds, cfg, device, rank, world, (radius,))[radius])
+        preds[radius] = validation_records_by_radius(model, val_ds, cfg, device, rank,
+                                                     world, (radius,))[radius]
     threshold, mae = _count_threshold(gt, preds[radius], cfg.post.score_floor)
     weights = checkpoint.name if checkpoint is not None else "final weights"
     how = (f"{how_radius}, then count threshold: minimum count MAE ({mae:.3f}), on "

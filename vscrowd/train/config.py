@@ -14,17 +14,37 @@ import dataclasses
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from .._optional import optional_module
 from .._text import read_text
 from ..clipwindow import check_clip_length
 from ..errors import ConfigError
+from ..models.choices import (
+    BACKBONE_NAMES,
+    BACKENDS,
+    BORDER_POLICIES,
+    DEVICES,
+    BackboneName,
+    Backend,
+    BorderPolicy,
+    Device,
+)
 from ..models.postprocess import (
     DEFAULT_COUNT_THRESHOLD,
     DEFAULT_SCORE_FLOOR,
     NMS_RADIUS,
     PeakRule,
+)
+from .choices import (
+    LOSS_REDUCTIONS,
+    OPTIMIZERS,
+    PRESET_NAMES,
+    SCHEDULERS,
+    LossReduction,
+    Optimizer,
+    Preset,
+    Scheduler,
 )
 
 __all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "NO_CUDA", "PAPER_SILENT", "PRESETS", "RESUME_FREE",
@@ -63,11 +83,14 @@ class ModelConfig:
     n_samples: int = 32  # N keys per query and frame
     eval_samples: int = 3  # T draws averaged at evaluation
     chunk_size: int = 1024  # GNA queries per chunk (lower it if memory is short)
-    backbone: str = "vgg16-10conv"  # the paper's VGG16 front-end; or "vgg16-13conv"
-    border: str = "reflect"  # GNA samples off the map: clamp | reflect | resample
+    backbone: BackboneName = "vgg16-10conv"  # the paper's VGG16 front-end; or "vgg16-13conv"
+    border: BorderPolicy = "reflect"  # GNA samples off the map: clamp | reflect | resample
     projections: bool = False  # learned 1x1 Q/K/V in GNA (the paper has none)
-    backend: str = "auto"  # GNA: auto (Triton on CUDA when installed) | triton | torch
+    backend: Backend = "auto"  # GNA: auto (Triton on CUDA when installed) | triton | torch
     backbone_weights: str | None = None  # torchvision-layout VGG16 checkpoint
+    # Free-form options passed to the registered builder as they are (a model's own
+    # options beyond the fields above; vscrowd train --model-option KEY=JSON).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,14 +107,14 @@ class PostConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    optimizer: Literal["sgd", "adam"] = "sgd"
+    optimizer: Optimizer = "sgd"
     lr: float = 1e-2  # empirical, for the pixel-averaged loss (paper preset: 2e-6, summed)
     momentum: float = 0.9
     weight_decay: float = 1e-4
     pos_weight: float = 50.0  # BCE weight of head pixels (paper)
-    loss_reduction: Literal["mean", "sum"] = "mean"  # over pixels and batch (paper: sum)
+    loss_reduction: LossReduction = "mean"  # over pixels and batch (paper: sum)
     grad_clip: float = 10.0  # max global grad norm (0: off)
-    scheduler: Literal["cosine", "none"] = "cosine"
+    scheduler: Scheduler = "cosine"
     warmup_steps: int = 50
 
 #: The one message for a CUDA device asked for on a machine without one.
@@ -107,12 +130,12 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     post: PostConfig = field(default_factory=PostConfig)
-    preset: str = "vscrowd"  # the recipe this config started from (PRESETS)
+    preset: Preset = "vscrowd"  # the recipe this config started from (PRESETS)
     clip_length: int | None = None  # m; None: the model's (3, or 1 for single-frame ones)
     epochs: int = 30
     max_steps: int | None = None  # stop (and checkpoint) after this many steps
     batch_size: int = 16  # global batch (split across processes under torchrun)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: Device = "auto"
     amp: bool = True  # bf16 autocast on CUDA
     channels_last: bool = True  # on CUDA
     # Bit-exact resume on CUDA: deterministic algorithms (cuDNN, cuBLAS, index_add) and
@@ -126,6 +149,11 @@ class TrainConfig:
     resume_changes: tuple[str, ...] = ()  # config changes accepted on --resume (a record)
 
     # ------------------------------------------------------------------ I/O
+    def __post_init__(self) -> None:
+        # Validated once, when made (every override, file and preset makes a new one):
+        # a TrainConfig that exists is a valid one.
+        self.validate()
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -214,11 +242,14 @@ class TrainConfig:
         if not self.optim.lr > 0 or self.optim.lr == float("inf"):
             raise ConfigError(f"expected a finite lr > 0, got {self.optim.lr}")
         for name, value, options in (
-                ("optimizer", self.optim.optimizer, ("sgd", "adam")),
-                ("loss_reduction", self.optim.loss_reduction, ("mean", "sum")),
-                ("device", self.device, ("auto", "cpu", "cuda")),
-                ("model.backend", self.model.backend, ("auto", "triton", "torch")),
-                ("preset", self.preset, tuple(PRESETS))):
+                ("optimizer", self.optim.optimizer, OPTIMIZERS),
+                ("loss_reduction", self.optim.loss_reduction, LOSS_REDUCTIONS),
+                ("scheduler", self.optim.scheduler, SCHEDULERS),
+                ("device", self.device, DEVICES),
+                ("model.backend", self.model.backend, BACKENDS),
+                ("model.border", self.model.border, BORDER_POLICIES),
+                ("model.backbone", self.model.backbone, BACKBONE_NAMES),
+                ("preset", self.preset, PRESET_NAMES)):
             if value not in options:
                 raise ConfigError(f"expected {name} in {list(options)}, got {value!r}")
         if self.data.val_split == "test" and not self.data.select_on_test:
@@ -233,14 +264,12 @@ class TrainConfig:
         return self
 
     def resolved(self) -> TrainConfig:
-        """A copy with the model's defaults filled in (``clip_length``), validated."""
+        """A copy with the model's defaults filled in (``clip_length``)."""
         from ..models import model_defaults
 
-        cfg = self.validate()
-        if cfg.clip_length is None:
-            m = model_defaults(cfg.model.name).get("clip_length", 3)
-            cfg = replace(cfg, clip_length=m)
-        return cfg.validate()
+        if self.clip_length is not None:
+            return self
+        return replace(self, clip_length=model_defaults(self.model.name).get("clip_length", 3))
 
 
 #: Options that may differ when a run is resumed: where the data is, how it is loaded,
@@ -276,7 +305,8 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 #: Recipes, as overrides of the dataclass defaults (which are the ``vscrowd`` recipe).
-PRESETS: dict[str, dict[str, Any]] = {
+#: What each recipe of choices.Preset sets (tests/train check the two list the same names).
+PRESETS: dict[Preset, dict[str, Any]] = {
     "vscrowd": {},
     # What the paper states: "mini-batch stochastic gradient descent at a fixed learning
     # rate 2×10⁻⁶. The batch size is set to 16 ... trained for 30 epochs ... weighted
@@ -335,6 +365,10 @@ def _coerce(value: Any, f: dataclasses.Field, key: str) -> Any:
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"expected a list of numbers for {key}, got {value!r}")
         return tuple(value)
+    if ann.startswith("dict"):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ConfigError(f"expected a mapping of option names for {key}, got {value!r}")
+        return dict(value)
     if ann.startswith("bool"):
         ok = isinstance(value, bool)
     elif ann.startswith("int"):

@@ -35,7 +35,8 @@ from .checkpoint import load_checkpoint
 from .config import NO_CUDA, TrainConfig
 from .export import find_checkpoint
 
-__all__ = ["frame_input", "load_trained_model", "peak_rule", "predict"]
+__all__ = ["clip_logits", "frame_features", "frame_input", "load_trained_model", "peak_rule",
+           "predict"]
 
 
 def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
@@ -99,6 +100,21 @@ def peak_rule(cfg: TrainConfig, threshold: float | None = None,
                     p.nms_radius).validate()
 
 
+def frame_features(model, x: torch.Tensor) -> torch.Tensor:
+    """What prediction keeps of one frame ``x`` ``(1, 3, H, W)`` while the clip window
+    slides: the model's per-frame features when it has ``extract`` (GNANet: the
+    backbone, computed once a frame), else the frame itself."""
+    return model.extract(x)[0] if hasattr(model, "extract") else x[0]
+
+
+def clip_logits(model, clip: torch.Tensor) -> torch.Tensor:
+    """Logits ``(1, 1, H, W)`` of a clip of :func:`frame_features` ``(1, m, ...)``:
+    ``forward_features`` where the model splits its forward pass, else the model
+    itself on the clip of frames (any registered model)."""
+    return (model.forward_features(clip) if hasattr(model, "forward_features")
+            else model(clip))
+
+
 def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, device,
                    rule: PeakRule) -> list[dict]:
     """Slide over one video, computing each frame's backbone features once."""
@@ -115,12 +131,12 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
                 x, hw = _load_frame(path)
                 size = size or hw
                 with ctx:
-                    feats[i] = model.extract(torch.from_numpy(x)[None].to(device))[0]
+                    feats[i] = frame_features(model, torch.from_numpy(x)[None].to(device))
         for old in [k for k in feats if k < c - half * stride]:
             del feats[old]  # the window has moved past it
         clip = torch.stack([feats[i] for i in idx])[None]
         with ctx:
-            prob = torch.sigmoid(model.forward_features(clip).float())
+            prob = torch.sigmoid(clip_logits(model, clip).float())
         pts = find_peaks(prob, rule.score_floor, size=size, radius=rule.radius)[0]
         records.append({"video": video, "frame": frames[c], "points": pts.cpu().tolist()})
     return records
@@ -147,6 +163,9 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
         raise ConfigError(NO_CUDA)
     model, cfg, loaded = load_trained_model(checkpoint, device)
     if eval_samples is not None or eval_seed is not None:
+        if not hasattr(model, "set_eval_sampling"):
+            raise ConfigError(f"model {cfg.model.name!r} has no GNA evaluation sampling to "
+                              "set (eval_samples, eval_seed)")
         model.set_eval_sampling(eval_samples, eval_seed)
     if not isinstance(data, VSCrowd):
         from ..datasets.registry import open as open_registered  # any registered layout

@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
+import numpy as np
+import pandas as pd
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader
 
 from ..data import collate
 from ..errors import ConfigError
-from ..eval import GroundTruth, Predictions, evaluate
+from ..eval import (
+    DEFAULT_SIGMAS,
+    EvaluationResult,
+    GroundTruth,
+    LocalizationMetric,
+    Predictions,
+)
 from ..models import find_peaks
 from ..models.amp import autocast
 from ..models.postprocess import NMS_RADIUS
 from .config import TrainConfig
 
-__all__ = ["make_optimizer", "make_scheduler", "predict_batches", "predict_batches_by_radius",
+__all__ = ["FramePoints", "frame_predictions", "make_optimizer", "make_scheduler",
+           "predict_batches", "predict_batches_by_radius",
            "train_step", "validate", "validation_records", "validation_records_by_radius",
            "weighted_bce"]
 
@@ -75,21 +83,27 @@ def train_step(model, batch, opt, sched, cfg: TrainConfig, device) -> float:
     return float(loss.detach())
 
 
+#: One frame's prediction as training produces it: (video, frame, ``(n, 3)`` float64
+#: ``[x, y, score]`` in original pixels). Arrays end to end: no per-point Python objects.
+FramePoints = tuple[str, str, np.ndarray]
+
+
 @torch.no_grad()
 def predict_batches(model, loader, device, score_floor: float, amp: bool = True,
-                    radius: float = NMS_RADIUS) -> list[dict[str, Any]]:
-    """Run a (non-augmenting) clip loader through ``model``; leaderboard records with
-    every peak scoring at least ``score_floor`` (NMS at ``radius``)."""
-    return predict_batches_by_radius(model, loader, device, score_floor, amp, (radius,))[radius]
+                    radius: float = NMS_RADIUS) -> Predictions:
+    """Run a (non-augmenting) clip loader through ``model``: every peak scoring at least
+    ``score_floor`` (NMS at ``radius``)."""
+    frames = predict_batches_by_radius(model, loader, device, score_floor, amp, (radius,))
+    return frame_predictions(frames[radius])
 
 
 @torch.no_grad()
 def predict_batches_by_radius(model, loader, device, score_floor: float, amp: bool,
-                              radii: Sequence[float]) -> dict[float, list[dict[str, Any]]]:
-    """:func:`predict_batches` post-processed at each NMS radius of ``radii`` from the same
-    forward passes: radius -> records (what choosing the radius on validation needs)."""
+                              radii: Sequence[float]) -> dict[float, list[FramePoints]]:
+    """The peaks of each frame at each NMS radius of ``radii``, from the same forward
+    passes: radius -> frames (what choosing the radius on validation needs)."""
     model.eval()
-    records: dict[float, list[dict[str, Any]]] = {r: [] for r in radii}
+    out: dict[float, list[FramePoints]] = {r: [] for r in radii}
     for batch in loader:
         frames = batch["frames"].to(device)
         with autocast(device, amp):
@@ -101,12 +115,22 @@ def predict_batches_by_radius(model, loader, device, score_floor: float, amp: bo
                                        batch["orig_size"]):
                 h, w = size
                 keep = (pts[:, 0] < w) & (pts[:, 1] < h)
-                records[r].append({"video": v, "frame": f, "points": pts[keep].cpu().tolist()})
-    return records
+                out[r].append((v, f, pts[keep].cpu().double().numpy()))
+    return out
+
+
+def frame_predictions(frames: Sequence[FramePoints]) -> Predictions:
+    """Per-frame peak arrays as one :class:`~vscrowd.eval.Predictions` (records in order)."""
+    table = pd.DataFrame({"video": [v for v, _, _ in frames],
+                          "frame": [f for _, f, _ in frames]}, dtype=object)
+    counts = [len(p) for _, _, p in frames]
+    pts = np.concatenate([p for _, _, p in frames]) if frames else np.empty((0, 3))
+    return Predictions.from_arrays(table, np.repeat(np.arange(len(frames)), counts),
+                                   pts[:, :2], pts[:, 2])
 
 
 def validation_records(model, val_ds, cfg: TrainConfig, device, rank: int, world: int
-                       ) -> list[dict[str, Any]]:
+                       ) -> Predictions:
     """Predictions of ``model`` on the validation clips down to the score floor, at the
     config's NMS radius (sharded over the processes, gathered on every rank)."""
     r = cfg.post.nms_radius
@@ -115,30 +139,38 @@ def validation_records(model, val_ds, cfg: TrainConfig, device, rank: int, world
 
 def validation_records_by_radius(model, val_ds, cfg: TrainConfig, device, rank: int,
                                  world: int, radii: Sequence[float]
-                                 ) -> dict[float, list[dict[str, Any]]]:
+                                 ) -> dict[float, Predictions]:
     """:func:`validation_records` at each NMS radius of ``radii`` (one forward pass per
-    clip): radius -> records."""
+    clip): radius -> predictions."""
     core = model.module if hasattr(model, "module") else model
     idx = list(range(len(val_ds)))[: cfg.val_max_frames or None]
     shard = idx[rank::world]
     loader = DataLoader(torch.utils.data.Subset(val_ds, shard), batch_size=1,
                         num_workers=0, collate_fn=collate,
                         generator=torch.Generator().manual_seed(0))
-    records = predict_batches_by_radius(core, loader, device, cfg.post.score_floor, cfg.amp,
-                                        radii)
+    frames = predict_batches_by_radius(core, loader, device, cfg.post.score_floor, cfg.amp,
+                                       radii)
     core.train()
     if world > 1:
         gathered = [None] * world
-        dist.all_gather_object(gathered, records)
-        records = {r: [x for part in gathered for x in part[r]] for r in radii}
-    return records
+        dist.all_gather_object(gathered, frames)
+        frames = {r: [x for part in gathered for x in part[r]] for r in radii}
+    return {r: frame_predictions(f) for r, f in frames.items()}
 
 
 def validate(model, val_ds, val_gt: GroundTruth, cfg: TrainConfig, device, rank: int,
-             world: int):
+             world: int) -> EvaluationResult:
     """σ-AP (σ = 5/20/40) and counting errors (at the config's count threshold) of
-    ``model`` on the validation clips."""
-    records = validation_records(model, val_ds, cfg, device, rank, world)
-    keys = [(r["video"], r["frame"]) for r in records]
-    return evaluate(val_gt.subset(keys), Predictions.from_records(records), sigmas=(5, 20, 40),
-                    count_threshold=cfg.post.count_threshold)
+    ``model`` on the validation clips, accumulated frame by frame in a
+    :class:`~vscrowd.eval.LocalizationMetric` (the torchmetrics-style accumulator)."""
+    preds = validation_records(model, val_ds, cfg, device, rank, world)
+    keys = list(zip(preds.frames["video"], preds.frames["frame"]))
+    gt = val_gt.subset(keys)
+    row = {k: i for i, k in enumerate(zip(gt.frames["video"], gt.frames["frame"]))}
+    metric = LocalizationMetric(sigmas=DEFAULT_SIGMAS,
+                                count_threshold=cfg.post.count_threshold)
+    for i, (video, frame) in enumerate(keys):
+        p, g = preds.in_frame(i), gt.in_frame(row[(video, frame)])
+        metric.update(np.column_stack([p.xy, p.score]), g.xy, boxes=g.box, video=video,
+                      frame=frame)
+    return metric.compute()

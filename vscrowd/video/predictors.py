@@ -153,7 +153,7 @@ class ModelStream:
     def _features(self, img: np.ndarray):
         import torch
 
-        from ..train.predict import frame_input  # the dataset predictor's preparation
+        from ..train.predict import frame_features, frame_input  # as dataset predict
 
         if self.scale != 1:
             img = cv2.resize(img, None, fx=self.scale, fy=self.scale,
@@ -161,17 +161,18 @@ class ModelStream:
         x, self.size = frame_input(img)
         t = torch.from_numpy(x)[None]
         with torch.no_grad(), self.ctx:
-            return self.model.extract(t.to(self.device))[0]
+            return frame_features(self.model, t.to(self.device))
 
     def _run(self, ready) -> Ready:
         import torch
 
         from ..models import find_peaks
+        from ..train.predict import clip_logits
 
         out = []
         for index, feats in ready:
             with torch.no_grad(), self.ctx:
-                prob = torch.sigmoid(self.model.forward_features(torch.stack(feats)[None])
+                prob = torch.sigmoid(clip_logits(self.model, torch.stack(feats)[None])
                                      .float())
             pts = find_peaks(prob, self.rule.score_floor, size=self.size,
                              radius=self.rule.radius)[0].cpu().numpy()
