@@ -168,3 +168,26 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
     doc = json.loads(res.output)
     assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] > 0.99
     assert doc["box_threshold"][0]["R"] > 0.5  # head boxes: radii to match within
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
+def test_gnanet_train_predict_eval_on_fdst(tmp_path):
+    # One video dataset only (FDST, ~20 s here): DroneCrowd runs the same path.
+    pytest.importorskip("torch")
+    root, run, preds = dataset_info("fdst").synth(tmp_path / "f", seed=2), tmp_path / "r", \
+        tmp_path / "p.json"
+    invoke = CliRunner().invoke
+    res = invoke(app, ["train", "--data", str(root), "--model", "gnanet", "--out", str(run),
+                       "--max-steps", "2", "--batch-size", "2", "--crop", "64x64", "--width",
+                       "0.0625", "--workers", "0", "--val-every", "0", "--device", "cpu",
+                       "--backend", "torch"])
+    assert res.exit_code == 0 and "2 steps" in res.output, res.output
+    res = invoke(app, ["predict", str(run / "last.pt"), "--data", str(root), "--split",
+                       "test", "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(preds.read_text())
+    assert {p["video"] for p in doc["predictions"]} == {"3"}  # the test video, by name
+    res = invoke(app, ["eval", str(preds), "--data", str(root), "--split", "test", "--json",
+                       "-"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["frames"] == 4, res.output
