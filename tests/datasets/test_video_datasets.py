@@ -1,6 +1,6 @@
-"""The video datasets in their own formats (FDST, DroneCrowd): each synthetic copy opens
-through ``vscrowd.open`` with exactly the boxes, centres and track IDs in its files (read
-back here by an independent reader: json / scipy.io), videos are the real sequences, a
+"""The video datasets in their own formats (FDST, DroneCrowd, Mall): each synthetic copy
+opens through ``vscrowd.open`` with exactly the boxes, points and track IDs in its files
+(read back here by an independent reader: json / scipy.io), videos are the real sequences, a
 malformed file names the file and field, and stats, show, verify and eval run."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from vscrowd.datasets import dataset_info, detect
 from vscrowd.errors import AnnotationFormatError
 from vscrowd.eval import GroundTruth, Predictions, write_predictions
 
-VIDEO = ["fdst", "dronecrowd"]
+VIDEO = ["fdst", "dronecrowd", "mall"]
+BOXED = ["fdst", "dronecrowd"]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,12 @@ def _raw(name: str, root: Path) -> dict[tuple[str, str], tuple[np.ndarray, np.nd
             box = np.array([[r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"]]
                             for r in rects], float).reshape(-1, 4)
             out[js.parent.name, js.stem] = box, np.full(len(box), -1)
+    elif name == "mall":
+        gt = loadmat(root / "mall_gt.mat")
+        for k, cell in enumerate(gt["frame"][0], start=1):
+            xy = cell[0][0][0].reshape(-1, 2)
+            video = "mall_train" if k <= 800 else "mall_test"
+            out[video, f"{k:06d}"] = np.column_stack([xy, xy]), np.full(len(xy), -1)
     else:
         for mat in (root / "annotations").glob("*.mat"):
             anno = loadmat(mat)["anno"]
@@ -74,10 +81,10 @@ def test_videos_are_the_sequences(roots, name):
     per_split = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"],
                                                             ds.videos["split"])))
     assert per_split.value_counts().to_dict() == manifest["splits"]
-    assert (ds.videos["n_frames"] == 4).all() and set(ds.videos["split"]) >= {"train", "test"}
+    assert set(ds.videos["split"]) >= {"train", "test"}
     video = ds.videos["video"].iloc[0]
     fr = ds.frames[ds.frames["video"] == video]
-    assert fr["frame_index"].tolist() == [0, 1, 2, 3]
+    assert fr["frame_index"].tolist() == list(range(ds.videos["n_frames"].iloc[0]))
     assert ds.clip(video, fr["frame"].iloc[0], length=3) == [fr["frame"].iloc[0]] * 2 + [
         fr["frame"].iloc[1]]
     assert len(ds.select(split="test").videos) == 1
@@ -128,6 +135,25 @@ def test_dronecrowd_bad_mat(roots, tmp_path, content, needle):
     assert "00002.mat" in str(err.value) and "anno" in str(err.value)
 
 
+def test_mall_split_counts_and_labels(roots):
+    ds = vscrowd.open(roots["mall"])
+    assert ds.videos[["video", "split", "n_frames"]].values.tolist() == [
+        ["mall_train", "train", 800], ["mall_test", "test", 4]]
+    assert (ds.frames["count"] == ds.frames["n_heads"]).all()
+    assert (ds.heads["x1"] == ds.heads["x2"]).all()  # points only: zero-size boxes
+
+
+def test_mall_bad_loc(roots, tmp_path):
+    root = shutil.copytree(roots["mall"], tmp_path / "m")
+    gt = loadmat(root / "mall_gt.mat")
+    cells = gt["frame"]
+    cells[0, 2] = {"loc": np.zeros((4, 3))}
+    savemat(root / "mall_gt.mat", {"frame": cells, "count": gt["count"]})
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root)
+    assert "mall_gt.mat" in str(err.value) and "frame{3}.loc" in str(err.value)
+
+
 @pytest.mark.parametrize("name", VIDEO)
 def test_verify_complete_then_broken(roots, name, tmp_path):
     assert verify_dataset(roots[name]).complete
@@ -148,7 +174,8 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
     res = run(app, ["stats", str(root), "--json", "-"])  # detected: no --dataset
     assert res.exit_code == 0, res.output
     rows = {r["split"]: r for r in json.loads(res.output)["summary"]}
-    assert rows["all"]["boxes"] == rows["all"]["annotations"] > 0
+    assert rows["all"]["annotations"] > 0
+    assert (rows["all"]["boxes"] == rows["all"]["annotations"]) == (name in BOXED)
     assert (rows["all"]["trajectories"] > 0) == (name == "dronecrowd")
     ds = vscrowd.open(root)
     fr = ds.frames.iloc[-1]
@@ -167,7 +194,8 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] > 0.99
-    assert doc["box_threshold"][0]["R"] > 0.5  # head boxes: radii to match within
+    if name in BOXED:  # head boxes: the box family has radii to match within
+        assert doc["box_threshold"][0]["R"] > 0.5
 
 
 @pytest.mark.slow

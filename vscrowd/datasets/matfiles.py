@@ -16,7 +16,7 @@ import numpy as np
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
 
-__all__ = ["is_hdf5_mat", "read_mat_array", "read_mat_points"]
+__all__ = ["is_hdf5_mat", "load_mat_variable", "read_mat_array", "read_mat_points"]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -46,7 +46,7 @@ def read_mat_points(path: str | Path, variable: str, nested: bool = False) -> np
     path = Path(path)
     if _hdf5(path):
         return _guarded(path, lambda: _read_hdf5(path, variable, nested))
-    value = _loadmat(path, variable)
+    value = load_mat_variable(path, variable)
     if nested:
         value = _shanghaitech_location(value, path, variable)
     return _as_points(value, path, variable)
@@ -65,7 +65,7 @@ def read_mat_array(path: str | Path, variable: str, columns: int) -> np.ndarray:
         # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n).
         value = _guarded(path, lambda: _hdf5_variable(path, variable).T)
     else:
-        value = _loadmat(path, variable)
+        value = load_mat_variable(path, variable)
     arr = np.asarray(value)
     if arr.size == 0:
         return np.empty((0, columns))
@@ -104,8 +104,13 @@ def _hdf5_variable(path: Path, variable: str) -> np.ndarray:
         return np.asarray(f[variable])
 
 
-def _loadmat(path: Path, variable: str):
-    """One variable of a MATLAB v4-v7 file (SciPy reads data only, never code)."""
+def load_mat_variable(path: Path, variable: str):
+    """One variable of a MATLAB v4-v7 file as ``scipy.io.loadmat`` gives it (SciPy reads
+    data only, never code).
+
+    Raises:
+        AnnotationFormatError: unreadable file or variable missing (names both).
+    """
     from scipy.io import loadmat
 
     try:
