@@ -200,10 +200,11 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
-def test_gnanet_train_predict_eval_on_fdst(tmp_path):
-    # One video dataset only (FDST, ~20 s here): DroneCrowd runs the same path.
+@pytest.mark.parametrize("name, test_video", [("fdst", "3"), ("dronecrowd", "00004"),
+                                              ("mall", "mall_test")])
+def test_gnanet_train_predict_eval(tmp_path, name, test_video):
     pytest.importorskip("torch")
-    root, run, preds = dataset_info("fdst").synth(tmp_path / "f", seed=2), tmp_path / "r", \
+    root, run, preds = dataset_info(name).synth(tmp_path / "d", seed=2), tmp_path / "r", \
         tmp_path / "p.json"
     invoke = CliRunner().invoke
     res = invoke(app, ["train", "--data", str(root), "--model", "gnanet", "--out", str(run),
@@ -215,7 +216,7 @@ def test_gnanet_train_predict_eval_on_fdst(tmp_path):
                        "test", "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
     assert res.exit_code == 0, res.output
     doc = json.loads(preds.read_text())
-    assert {p["video"] for p in doc["predictions"]} == {"3"}  # the test video, by name
+    assert {p["video"] for p in doc["predictions"]} == {test_video}  # by its own name
     res = invoke(app, ["eval", str(preds), "--data", str(root), "--split", "test", "--json",
                        "-"])
     assert res.exit_code == 0 and json.loads(res.stdout)["frames"] == 4, res.output
