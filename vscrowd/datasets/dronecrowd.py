@@ -82,14 +82,16 @@ def _sequence(root: Path, mat: Path, split: str, on_disk: set[int]) -> list[Imag
         raise AnnotationFormatError("expected 0-based integer frame numbers in column 1",
                                     path=mat, field="anno")
     seq = int(mat.stem)
+    anno = anno[np.argsort(frame, kind="stable")]  # rows grouped by frame, file order kept
+    frames = anno[:, 0].astype(np.int64) + 1
     records = []
-    for k in sorted(set((frame + 1).astype(int).tolist()) | on_disk):
-        rows = anno[frame + 1 == k]
-        box = rows[:, 2:6]
+    for k in sorted(set(frames.tolist()) | on_disk):
+        lo, hi = np.searchsorted(frames, [k, k + 1])
+        box = anno[lo:hi, 2:6]
         records.append(ImageRecord(split, f"{k:03d}",
                                    f"{split}_data/images/img{seq:03d}{k:03d}.jpg",
                                    (box[:, :2] + box[:, 2:]) / 2, box, video=mat.stem,
-                                   ids=rows[:, 1].astype(np.int64)))
+                                   ids=anno[lo:hi, 1].astype(np.int64)))
     return records
 
 
