@@ -105,6 +105,8 @@ def read_dronecrowd(root: str | Path) -> VideoDataset:
         seq = int(mat.stem)
         split, frames = disk.get(seq, ("test" if seq in tests else "train", set()))
         records += _sequence(root, mat, split, frames)
+    # Frames in split order, as the videos table lists them (sequences stay in order).
+    records.sort(key=lambda r: SPLITS.index(r.split))
     return VideoDataset(root, records, name="dronecrowd", splits=SPLITS)
 
 
