@@ -25,7 +25,8 @@ _SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_t
 _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation cache.")
 #: Registered datasets that ``synth --flavour`` writes in their own format (kept here,
 #: light, so --help loads no dataset module; tests/datasets check it against the registry).
-IMAGE_FLAVOURS = ("jhu", "nwpu", "qnrf", "shanghaitech_a", "shanghaitech_b")
+IMAGE_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shanghaitech_a",
+                  "shanghaitech_b")
 
 
 @click.command("synth")

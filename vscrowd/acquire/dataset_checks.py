@@ -1,7 +1,8 @@
-"""``verify_dataset(root)``: is this copy of a registered image dataset complete and
-self-consistent? Counts are checked against the published facts of the registry (or,
-for a synthetic root, its ``synth.json``); every annotated image must exist with a
-readable header, no image is listed twice, and points outside their image are counted.
+"""``verify_dataset(root)``: is this copy of a registered dataset complete and
+self-consistent? Counts (images or frames per split, heads) are checked against the
+published facts of the registry (or, for a synthetic root, its ``synth.json``); every
+annotated image must exist with a readable header, no image is listed twice, and
+points outside their image are counted.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _expected(root: Path, name: str) -> tuple[str, dict]:
 
 
 def verify_dataset(root: str | Path, dataset: str | None = None) -> VerifyReport:
-    """Check a registered image dataset's root (see the module docstring).
+    """Check a registered dataset's root, image or video (see the module docstring).
 
     Raises:
         DatasetError: the root matches no registered layout.
@@ -42,8 +43,11 @@ def verify_dataset(root: str | Path, dataset: str | None = None) -> VerifyReport
     ds = info.read(root)
     ref, exp = _expected(root, info.name)
     checks = []
+    # A frame's split through its video (an image dataset's video is its split).
+    split_of = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"].astype(str),
+                                                           ds.videos["split"])))
     for split, n in exp["splits"].items():
-        found = int((ds.frames["video"].astype(str) == split).sum())
+        found = int((split_of == split).sum())
         if split in ds.splits or found:
             checks.append(_count(f"{split} images", n, found))
         else:  # a split whose annotations are not published (NWPU test)

@@ -41,6 +41,9 @@ class ImageRecord:
         labels: Per-image labels (column name -> value).
         size: ``(width, height)`` when the annotation file records it, else None
             (read from the image header).
+        video: The real sequence a video dataset's frame belongs to; None for an image
+            (its split is its "video").
+        ids: ``(n,)`` integer track IDs where the dataset has them, else None (-1).
     """
 
     split: str
@@ -50,6 +53,8 @@ class ImageRecord:
     box: np.ndarray | None = None
     labels: Mapping[str, Any] = field(default_factory=dict)
     size: tuple[int, int] | None = None
+    video: str | None = None
+    ids: np.ndarray | None = None
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -74,15 +79,7 @@ class ImageDataset(VSCrowd):
                  splits: Sequence[str] | None = None) -> None:
         root = Path(root)
         ann, missing = _tables(root, records)
-        order = list(dict.fromkeys([*(splits or ()), *(r.split for r in records)]))
-        videos = pd.DataFrame({
-            "video": order, "split": order,
-            "n_frames": [int((ann.frames["video"] == s).sum()) for s in order],
-            "n_heads": [int(ann.frames.loc[ann.frames["video"] == s, "n_heads"].sum())
-                        for s in order],
-            "width": pd.array([pd.NA] * len(order), dtype="Int32"),
-            "height": pd.array([pd.NA] * len(order), dtype="Int32"),
-            "has_frames": [True] * len(order)})
+        videos = _video_table(ann.frames, records, splits)
         self.name = name
         self._set(root, False, ann, videos, missing)
         outside = _outside(ann)
@@ -144,37 +141,70 @@ def _tables(root: Path, records: Sequence[ImageRecord]
     box = (np.concatenate([np.asarray(r.box, np.float64).reshape(-1, 4) if r.box is not None
                            else np.column_stack([r.xy, r.xy]).reshape(-1, 4)
                            for r in records]) if records else np.empty((0, 4)))
-    splits = [r.split for r in records]
-    index_in_split = pd.Series(splits).groupby(splits).cumcount().to_numpy(np.int32) \
+    videos = [r.video or r.split for r in records]  # an image's "video" is its split
+    index_in_video = pd.Series(videos).groupby(videos).cumcount().to_numpy(np.int32) \
         if records else np.empty(0, np.int32)
+    ids = (np.concatenate([np.full(len(r.xy), -1, np.int64) if r.ids is None
+                           else np.asarray(r.ids, np.int64).reshape(-1) for r in records])
+           if records else np.empty(0, np.int64))
     sizes, missing = [], []
     for r in records:
         size = r.size or image_size(root / r.path)
         if size is None and not (root / r.path).is_file():
-            missing.append((r.split, r.image))
+            missing.append((r.video or r.split, r.image))
         sizes.append(size or (pd.NA, pd.NA))
     gone = set(missing)
-    video_cat = pd.Categorical(splits, categories=list(dict.fromkeys(splits)))
+    video_cat = pd.Categorical(videos, categories=list(dict.fromkeys(videos)))
     frames = pd.DataFrame({
         "video": video_cat,
         "frame": pd.Series([r.image for r in records], dtype=object),
-        "frame_index": index_in_split,
+        "frame_index": index_in_video,
         "n_heads": counts.astype(np.int32),
         "width": pd.array([s[0] for s in sizes], dtype="Int32"),
         "height": pd.array([s[1] for s in sizes], dtype="Int32"),
-        "has_image": [(r.split, r.image) not in gone for r in records],
+        "has_image": [(r.video or r.split, r.image) not in gone for r in records],
         "path": pd.Series([r.path for r in records], dtype=object),
     })
     for key in dict.fromkeys(k for r in records for k in r.labels):
         frames[key] = [r.labels.get(key) for r in records]
     rows = np.repeat(np.arange(len(records)), counts)
     heads = pd.DataFrame({
-        "video": pd.Categorical(np.asarray(splits, object)[rows] if len(rows) else [],
+        "video": pd.Categorical(np.asarray(videos, object)[rows] if len(rows) else [],
                                 categories=video_cat.categories),
         "frame": pd.Categorical(frames["frame"].to_numpy(object)[rows]),
-        "frame_index": index_in_split[rows],
-        "head_id": np.full(len(rows), -1, np.int64),
+        "frame_index": index_in_video[rows],
+        "head_id": ids,
         "x1": box[:, 0], "y1": box[:, 1], "x2": box[:, 2], "y2": box[:, 3],
         "x": xy[:, 0], "y": xy[:, 1],
     })
     return Annotations(heads, frames), missing
+
+
+def _video_table(frames: pd.DataFrame, records: Sequence[ImageRecord],
+                 splits: Sequence[str] | None) -> pd.DataFrame:
+    """One row per video, in split order: an image dataset's splits (``video == split``,
+    listed even when empty, e.g. NWPU's unannotated test), or a video dataset's
+    sequences (frame size from their first frame).
+
+    Raises:
+        DatasetError: one sequence name in two splits.
+    """
+    order = list(dict.fromkeys([*(splits or ()), *(r.split for r in records)]))
+    is_video = any(r.video is not None for r in records)
+    split_of: dict[str, str] = {} if is_video else {s: s for s in order}
+    for r in records:
+        v = r.video or r.split
+        if split_of.setdefault(v, r.split) != r.split:
+            raise DatasetError(f"video {v!r} is in two splits ({split_of[v]!r} and "
+                               f"{r.split!r}): {r.path}")
+    names = sorted(split_of, key=lambda v: order.index(split_of[v]))  # stable in split
+    key = frames["video"].astype(str)
+    first = frames.groupby(key, sort=False)[["width", "height"]].first()
+    size = {c: pd.array([first[c].get(v, pd.NA) if is_video else pd.NA for v in names],
+                        dtype="Int32") for c in ("width", "height")}
+    return pd.DataFrame({
+        "video": names, "split": [split_of[v] for v in names],
+        "n_frames": [int((key == v).sum()) for v in names],
+        "n_heads": [int(frames.loc[key == v, "n_heads"].sum()) for v in names],
+        "width": size["width"], "height": size["height"],
+        "has_frames": [True] * len(names)})

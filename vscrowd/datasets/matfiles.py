@@ -16,7 +16,7 @@ import numpy as np
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
 
-__all__ = ["is_hdf5_mat", "read_mat_points"]
+__all__ = ["is_hdf5_mat", "load_mat_variable", "read_mat_array", "read_mat_points"]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -44,23 +44,83 @@ def read_mat_points(path: str | Path, variable: str, nested: bool = False) -> np
             the file and variable).
     """
     path = Path(path)
-    try:
-        if is_hdf5_mat(path):
-            return _read_hdf5(path, variable, nested)
-        from scipy.io import loadmat
+    if _hdf5(path):
+        return _guarded(path, lambda: _read_hdf5(path, variable, nested))
+    value = load_mat_variable(path, variable)
+    if nested:
+        value = _shanghaitech_location(value, path, variable)
+    return _as_points(value, path, variable)
 
-        mat = loadmat(path, variable_names=[variable])
+
+def read_mat_array(path: str | Path, variable: str, columns: int) -> np.ndarray:
+    """``(n, columns)`` float64 numeric matrix stored in ``variable`` of a ``.mat`` file
+    (DroneCrowd's ``anno``: rows ``frame id x1 y1 x2 y2``).
+
+    Raises:
+        AnnotationFormatError: unreadable file, variable missing, not an ``(n, columns)``
+            numeric matrix (names the file and variable).
+    """
+    path = Path(path)
+    if _hdf5(path):
+        # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n).
+        value = _guarded(path, lambda: _hdf5_variable(path, variable).T)
+    else:
+        value = load_mat_variable(path, variable)
+    arr = np.asarray(value)
+    if arr.size == 0:
+        return np.empty((0, columns))
+    if arr.ndim != 2 or arr.shape[1] != columns or arr.dtype.kind not in "iuf":
+        raise AnnotationFormatError(f"expected an (n, {columns}) numeric matrix, got "
+                                    f"{arr.dtype} {arr.shape}", path=path, field=variable)
+    return arr.astype(np.float64)
+
+
+def _hdf5(path: Path) -> bool:
+    try:
+        return is_hdf5_mat(path)
+    except OSError:  # missing or unreadable: loadmat reports it with the file named
+        return False
+
+
+def _guarded(path: Path, read):
+    """``read()``, an h5py failure reported as the file's format error."""
+    try:
+        return read()
     except AnnotationFormatError:
         raise
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
+
+
+def _hdf5_variable(path: Path, variable: str) -> np.ndarray:
+    h5py = optional_module("h5py")
+    if h5py is None:
+        raise AnnotationFormatError("a MATLAB v7.3 (HDF5) file: reading it needs h5py "
+                                    "(pip install h5py)", path=path, field=variable)
+    with h5py.File(path, "r") as f:
+        if variable not in f:
+            raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in "
+                                        "the file", path=path, field=variable)
+        return np.asarray(f[variable])
+
+
+def load_mat_variable(path: Path, variable: str):
+    """One variable of a MATLAB v4-v7 file as ``scipy.io.loadmat`` gives it (SciPy reads
+    data only, never code).
+
+    Raises:
+        AnnotationFormatError: unreadable file or variable missing (names both).
+    """
+    from scipy.io import loadmat
+
+    try:
+        mat = loadmat(path, variable_names=[variable])
     except (OSError, ValueError, TypeError, NotImplementedError) as exc:
         raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
     if variable not in mat:
         raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in the file",
                                     path=path, field=variable)
-    value = mat[variable]
-    if nested:
-        value = _shanghaitech_location(value, path, variable)
-    return _as_points(value, path, variable)
+    return mat[variable]
 
 
 def _shanghaitech_location(value, path: Path, variable: str) -> np.ndarray:

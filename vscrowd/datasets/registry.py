@@ -19,10 +19,10 @@ __all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "is_other_l
 
 def registered() -> tuple[DatasetInfo, ...]:
     """Every registered dataset, in the order detection tries them."""
-    from . import jhu, nwpu, qnrf, shanghaitech, vscrowd_info
+    from . import dronecrowd, fdst, jhu, mall, nwpu, qnrf, shanghaitech, vscrowd_info
 
     return (vscrowd_info.INFO, nwpu.INFO, shanghaitech.INFO_A, shanghaitech.INFO_B,
-            qnrf.INFO, jhu.INFO)
+            qnrf.INFO, jhu.INFO, fdst.INFO, dronecrowd.INFO, mall.INFO)
 
 
 def dataset_names() -> list[str]:
@@ -66,11 +66,16 @@ def detect(root: str | Path) -> DatasetInfo:
 def is_other_layout(root: str | Path, dataset: str | None = None) -> bool:
     """Whether ``root`` is opened through the registry rather than as a VSCrowd root: a
     dataset name other than ``vscrowd`` is given, or none is and the folder has no
-    ``annotations/`` (the one place commands make this choice)."""
+    ``annotations/`` of VSCrowd's (``<video>.txt``; DroneCrowd's holds ``<seq>.mat``)
+    (the one place commands make this choice)."""
     if dataset is not None:
         return dataset != "vscrowd"
     root = Path(root)
-    return root.is_dir() and not (root / "annotations").is_dir()
+    folder = root / "annotations"
+    if not folder.is_dir():
+        return root.is_dir()
+    return (next(folder.glob("*.txt"), None) is None
+            and next(folder.glob("*.mat"), None) is not None)
 
 
 def open(root: str | Path, dataset: str | None = None):

@@ -1,0 +1,222 @@
+"""The video datasets in their own formats (FDST, DroneCrowd, Mall): each synthetic copy
+opens through ``vscrowd.open`` with exactly the boxes, points and track IDs in its files
+(read back here by an independent reader: json / scipy.io), videos are the real sequences, a
+malformed file names the file and field, and stats, show, verify and eval run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy.io import loadmat, savemat
+from vscrowd.cli.main import app
+
+import vscrowd
+from vscrowd.acquire.dataset_checks import verify_dataset
+from vscrowd.datasets import dataset_info, detect
+from vscrowd.errors import AnnotationFormatError
+from vscrowd.eval import GroundTruth, Predictions, write_predictions
+
+VIDEO = ["fdst", "dronecrowd", "mall"]
+BOXED = ["fdst", "dronecrowd"]
+
+
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("native-video")
+    return {n: dataset_info(n).synth(base / n, seed=5) for n in VIDEO}
+
+
+def _raw(name: str, root: Path) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """``{(video, frame): (boxes x1 y1 x2 y2, track ids)}`` straight from the files."""
+    out = {}
+    if name == "fdst":
+        for js in root.glob("*_data/*/*.json"):
+            (entry,) = json.loads(js.read_text()).values()
+            rects = [r["shape_attributes"] for r in entry["regions"]]
+            box = np.array([[r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"]]
+                            for r in rects], float).reshape(-1, 4)
+            out[js.parent.name, js.stem] = box, np.full(len(box), -1)
+    elif name == "mall":
+        gt = loadmat(root / "mall_gt.mat")
+        for k, cell in enumerate(gt["frame"][0], start=1):
+            xy = cell[0][0][0].reshape(-1, 2)
+            video = "mall_train" if k <= 800 else "mall_test"
+            out[video, f"{k:06d}"] = np.column_stack([xy, xy]), np.full(len(xy), -1)
+    else:
+        for mat in (root / "annotations").glob("*.mat"):
+            anno = loadmat(mat)["anno"]
+            for f in np.unique(anno[:, 0]):
+                rows = anno[anno[:, 0] == f]
+                out[mat.stem, f"{int(f) + 1:03d}"] = rows[:, 2:6], rows[:, 1].astype(int)
+    return out
+
+
+@pytest.mark.parametrize("name", VIDEO)
+def test_reads_back_exactly_what_was_written(roots, name):
+    ds = vscrowd.open(roots[name])
+    assert ds.name == name and ds.is_video and type(ds).__name__ == "VideoDataset"
+    raw = _raw(name, roots[name])
+    assert len(ds.frames) == len(raw) and len(ds.heads) == sum(len(b) for b, _ in raw.values())
+    h = ds.heads
+    key = h["video"].astype(str) + "/" + h["frame"].astype(str)
+    for (video, frame), (box, ids) in raw.items():
+        sel = (key == f"{video}/{frame}").to_numpy()
+        assert np.array_equal(h.loc[sel, ["x1", "y1", "x2", "y2"]].to_numpy(), box)
+        assert np.array_equal(h.loc[sel, ["x", "y"]].to_numpy(),
+                              (box[:, :2] + box[:, 2:]) / 2)  # the centre, exactly
+        assert np.array_equal(h.loc[sel, "head_id"].to_numpy(), ids)
+        assert ds.image_path(video, frame).is_file()
+
+
+@pytest.mark.parametrize("name", VIDEO)
+def test_videos_are_the_sequences(roots, name):
+    ds = vscrowd.open(roots[name], dataset=name)
+    assert detect(roots[name]).name == name
+    manifest = json.loads((roots[name] / "synth.json").read_text())
+    per_split = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"],
+                                                            ds.videos["split"])))
+    assert per_split.value_counts().to_dict() == manifest["splits"]
+    assert set(ds.videos["split"]) >= {"train", "test"}
+    video = ds.videos["video"].iloc[0]
+    fr = ds.frames[ds.frames["video"] == video]
+    assert fr["frame_index"].tolist() == list(range(ds.videos["n_frames"].iloc[0]))
+    assert ds.clip(video, fr["frame"].iloc[0], length=3) == [fr["frame"].iloc[0]] * 2 + [
+        fr["frame"].iloc[1]]
+    assert len(ds.select(split="test").videos) == 1
+
+
+def test_fdst_layout_and_ids(roots):
+    root = roots["fdst"]
+    assert sorted(p.name for p in (root / "train_data").iterdir()) == ["1", "2"]
+    assert (root / "test_data" / "3" / "001.json").is_file()
+    assert (vscrowd.open(root).heads["head_id"] == -1).all()  # FDST has no track IDs
+
+
+def test_dronecrowd_tracks(roots):
+    ds = vscrowd.open(roots["dronecrowd"])
+    assert (ds.heads["head_id"] > 0).all()
+    assert (roots["dronecrowd"] / "testlist.txt").read_text() == "4\n"
+    assert ds.videos.set_index("video").loc["00004", "split"] == "test"
+
+
+def test_fdst_region_without_a_field(roots, tmp_path):
+    root = shutil.copytree(roots["fdst"], tmp_path / "f")
+    bad = root / "test_data" / "3" / "002.json"
+    doc = json.loads(bad.read_text())
+    (entry,) = doc.values()
+    del entry["regions"][1]["shape_attributes"]["width"]
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root)
+    assert "002.json" in str(err.value) and "regions[1].shape_attributes.width" in str(err.value)
+
+
+def test_fdst_foreign_json(roots, tmp_path):
+    root = shutil.copytree(roots["fdst"], tmp_path / "f")
+    bad = root / "train_data" / "1" / "003.json"
+    bad.write_text('{"points": [[1, 2]], "boxes": []}')  # an NWPU-Crowd json
+    with pytest.raises(AnnotationFormatError, match="003.json.*top level"):
+        vscrowd.open(root, dataset="fdst")
+
+
+@pytest.mark.parametrize("content, needle", [({"points": np.zeros((2, 6))}, "'anno'"),
+                                             ({"anno": np.zeros((2, 5))}, r"\(n, 6\)")])
+def test_dronecrowd_bad_mat(roots, tmp_path, content, needle):
+    root = shutil.copytree(roots["dronecrowd"], tmp_path / "d")
+    bad = root / "annotations" / "00002.mat"
+    savemat(bad, content)
+    with pytest.raises(AnnotationFormatError, match=needle) as err:
+        vscrowd.open(root)
+    assert "00002.mat" in str(err.value) and "anno" in str(err.value)
+
+
+def test_mall_split_counts_and_labels(roots):
+    ds = vscrowd.open(roots["mall"])
+    assert ds.videos[["video", "split", "n_frames"]].values.tolist() == [
+        ["mall_train", "train", 800], ["mall_test", "test", 4]]
+    assert (ds.frames["count"] == ds.frames["n_heads"]).all()
+    assert (ds.heads["x1"] == ds.heads["x2"]).all()  # points only: zero-size boxes
+
+
+def test_mall_bad_loc(roots, tmp_path):
+    root = shutil.copytree(roots["mall"], tmp_path / "m")
+    gt = loadmat(root / "mall_gt.mat")
+    cells = gt["frame"]
+    cells[0, 2] = {"loc": np.zeros((4, 3))}
+    savemat(root / "mall_gt.mat", {"frame": cells, "count": gt["count"]})
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root)
+    assert "mall_gt.mat" in str(err.value) and "frame{3}.loc" in str(err.value)
+
+
+@pytest.mark.parametrize("name", VIDEO)
+def test_verify_complete_then_broken(roots, name, tmp_path):
+    assert verify_dataset(roots[name]).complete
+    root = shutil.copytree(roots[name], tmp_path / "c")
+    (root / vscrowd.open(root).frames["path"].iloc[-1]).unlink()
+    with pytest.warns(UserWarning, match="missing"):
+        report = verify_dataset(root, name)
+    assert not report.complete
+    assert not next(c for c in report.checks if c.name == "images present").passed
+
+
+@pytest.mark.parametrize("name", VIDEO)
+def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
+    run = CliRunner().invoke
+    res = run(app, ["synth", str(tmp_path / "s"), "--flavour", name, "--seed", "5"])
+    assert res.exit_code == 0 and detect(tmp_path / "s").name == name, res.output
+    root = roots[name]
+    res = run(app, ["stats", str(root), "--json", "-"])  # detected: no --dataset
+    assert res.exit_code == 0, res.output
+    rows = {r["split"]: r for r in json.loads(res.output)["summary"]}
+    assert rows["all"]["annotations"] > 0
+    assert (rows["all"]["boxes"] == rows["all"]["annotations"]) == (name in BOXED)
+    assert (rows["all"]["trajectories"] > 0) == (name == "dronecrowd")
+    ds = vscrowd.open(root)
+    fr = ds.frames.iloc[-1]
+    out = tmp_path / "s.png"
+    res = run(app, ["show", str(root), "--video", str(fr["video"]), "--frame",
+                    str(fr["frame"]), "--out", str(out)])
+    assert res.exit_code == 0 and out.is_file(), res.output
+    res = run(app, ["verify", str(root), "--dataset", name])
+    assert res.exit_code == 0 and "complete" in res.output, res.output
+    gt = GroundTruth.from_dataset(ds, "test")
+    preds = tmp_path / "p.json"
+    write_predictions(Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index,
+                                              gt.xy + 1.0, np.full(len(gt), 0.9)), preds)
+    res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test",
+                    "--metric", "box", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] > 0.99
+    if name in BOXED:  # head boxes: the box family has radii to match within
+        assert doc["box_threshold"][0]["R"] > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
+@pytest.mark.parametrize("name, test_video", [("fdst", "3"), ("dronecrowd", "00004"),
+                                              ("mall", "mall_test")])
+def test_gnanet_train_predict_eval(tmp_path, name, test_video):
+    pytest.importorskip("torch")
+    root, run, preds = dataset_info(name).synth(tmp_path / "d", seed=2), tmp_path / "r", \
+        tmp_path / "p.json"
+    invoke = CliRunner().invoke
+    res = invoke(app, ["train", "--data", str(root), "--model", "gnanet", "--out", str(run),
+                       "--max-steps", "2", "--batch-size", "2", "--crop", "64x64", "--width",
+                       "0.0625", "--workers", "0", "--val-every", "0", "--device", "cpu",
+                       "--backend", "torch"])
+    assert res.exit_code == 0 and "2 steps" in res.output, res.output
+    res = invoke(app, ["predict", str(run / "last.pt"), "--data", str(root), "--split",
+                       "test", "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(preds.read_text())
+    assert {p["video"] for p in doc["predictions"]} == {test_video}  # by its own name
+    res = invoke(app, ["eval", str(preds), "--data", str(root), "--split", "test", "--json",
+                       "-"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["frames"] == 4, res.output

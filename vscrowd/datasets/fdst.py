@@ -1,0 +1,142 @@
+"""FDST (Fudan-ShanghaiTech) in its published layout (docs/datasets.md, "FDST").
+
+``ROOT/{train_data,test_data}/<video>/<frame>.jpg`` with ``<frame>.json`` beside each
+frame: a VGG Image Annotator (VIA) export, one object whose single value holds
+``regions``, each region a head rectangle ``shape_attributes`` ``x, y, width, height``
+(``name: "rect"``). As read by weizheliu/People-Flows@38eba7b:make_dataset.py (the code
+of Liu et al., "Estimating People Flows to Better Count Them in Crowded Scenes", ECCV
+2020, Table XII's EPF), which walks ``train_data``/``test_data``, their video folders
+and each ``.jpg``'s ``.json`` and takes ``gt.values()[0]['regions']``; frames are
+``%03d.jpg`` numbered 1-150 per video (People-Flows image.py).
+
+Choices: the head box is ``(x, y, x + width, y + height)`` and the head point its
+centre ``(x + width/2, y + height/2)`` -- People-Flows places its density dot at the
+corner ``(x, y)`` instead; the centre is the point of a head box elsewhere in vscrowd
+(VSCrowd, JHU-Crowd++, DroneCrowd's toolkit). Pixel values are kept as stored. A file
+with several VIA entries, a region that is not a rectangle or lacks a field is an error
+naming the file and field (never a guess). Splits: the published folders (60 train
+videos, 40 test: sweetyy83/Lstn_fdst_dataset@b4c6e41:README.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_open
+from .._text import read_json
+from ..errors import AnnotationFormatError
+from .image_dataset import ImageRecord
+from .info import DatasetInfo
+from .synth_images import prepare_out, write_jpeg, write_manifest
+from .synth_videos import as_images, plan_videos
+from .video_dataset import VideoDataset
+
+__all__ = ["INFO", "read_fdst", "read_fdst_json", "synth_fdst"]
+
+FOLDERS = {"train": "train_data", "test": "test_data"}
+_RECT = ("x", "y", "width", "height")
+
+
+def _num(name: str) -> tuple[int, str]:
+    """Numeric names in numeric order (video ``2`` before ``10``), others after."""
+    return (int(name), name) if name.isdigit() else (1 << 62, name)
+
+
+def detect(root: Path) -> bool:
+    return any(next((root / f).glob("*/*.json"), None) is not None
+               for f in FOLDERS.values() if (root / f).is_dir())
+
+
+def read_fdst_json(path: Path) -> np.ndarray:
+    """``(n, 4)`` float64 head boxes ``x1, y1, x2, y2`` of one frame's VIA JSON.
+
+    Raises:
+        AnnotationFormatError: not JSON, not one VIA entry with ``regions``, or a
+            region that is not a rectangle with numeric ``x, y, width, height``
+            (names the file and the field).
+    """
+    doc = read_json(path, AnnotationFormatError, "FDST annotation")
+    if not isinstance(doc, dict) or len(doc) != 1:
+        got = f"{len(doc)} entries" if isinstance(doc, dict) else type(doc).__name__
+        raise AnnotationFormatError(f"expected one VIA entry {{\"<file><size>\": {{...}}}}, "
+                                    f"got {got}", path=path, field="top level")
+    entry = next(iter(doc.values()))
+    regions = entry.get("regions") if isinstance(entry, dict) else None
+    if isinstance(regions, dict):  # VIA 1 writes regions as {"0": {...}, "1": ...}
+        regions = list(regions.values())
+    if not isinstance(regions, list):
+        raise AnnotationFormatError("expected a list of regions", path=path,
+                                    field="regions")
+    boxes = np.empty((len(regions), 4), np.float64)
+    for i, region in enumerate(regions):
+        shape = region.get("shape_attributes") if isinstance(region, dict) else None
+        where = f"regions[{i}].shape_attributes"
+        if not isinstance(shape, dict) or shape.get("name", "rect") != "rect":
+            raise AnnotationFormatError("expected a rectangle (name \"rect\"), got "
+                                        f"{shape!r}"[:120], path=path, field=where)
+        vals = [shape.get(k) for k in _RECT]
+        for k, v in zip(_RECT, vals):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise AnnotationFormatError(f"expected a number, got {v!r}", path=path,
+                                            field=f"{where}.{k}")
+        x, y, w, h = (float(v) for v in vals)
+        boxes[i] = (x, y, x + w, y + h)
+    return boxes
+
+
+def read_fdst(root: str | Path) -> VideoDataset:
+    """Both splits of an FDST root: videos and frames in numeric order."""
+    root = Path(root)
+    records = []
+    for split, folder in FOLDERS.items():
+        base = root / folder
+        videos = sorted((d.name for d in base.iterdir() if d.is_dir()), key=_num) \
+            if base.is_dir() else []
+        for video in videos:
+            for js in sorted((base / video).glob("*.json"), key=lambda p: _num(p.stem)):
+                box = read_fdst_json(js)
+                records.append(ImageRecord(split, js.stem, f"{folder}/{video}/{js.stem}.jpg",
+                                           (box[:, :2] + box[:, 2:]) / 2, box,
+                                           video=video))
+    return VideoDataset(root, records, name="fdst", splits=tuple(FOLDERS))
+
+
+def synth_fdst(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
+    """A small FDST copy: 2 train + 1 test videos of 4 frames (320x180) in VIA JSON."""
+    out = prepare_out(out, overwrite)
+    frames = plan_videos(seed, {"train": 2, "test": 1})
+    for f in frames:
+        folder = out / FOLDERS[f.split] / f.video
+        folder.mkdir(parents=True, exist_ok=True)
+        image = folder / f"{f.index:03d}.jpg"
+        write_jpeg(image, f.size, f.xy, seed + f.index)
+        name = image.name
+        regions = [{"shape_attributes": {"name": "rect", "x": int(b[0]), "y": int(b[1]),
+                                         "width": int(b[2] - b[0]),
+                                         "height": int(b[3] - b[1])},
+                    "region_attributes": {}} for b in f.box]
+        size = image.stat().st_size  # VIA keys an entry by file name + file size
+        doc = {f"{name}{size}": {"filename": name, "size": size, "regions": regions,
+                                 "file_attributes": {}}}
+        with atomic_open(folder / f"{f.index:03d}.json", "w") as fh:
+            json.dump(doc, fh)
+    write_manifest(out, "fdst", as_images(frames), seed)
+    return out
+
+
+INFO = DatasetInfo(
+    name="fdst", title="FDST", kind="video", images=15_000, heads=394_081,
+    splits={"train": 9000, "test": 6000},
+    resolution="1920x1080 (Table I); 9-57 heads per frame",
+    paper_tables="I, III (localization), X and XII (counting)",
+    source="https://github.com/sweetyy83/Lstn_fdst_dataset (Baidu / Google Drive links)",
+    licence="research use; no licence file is published with the dataset",
+    expects="train_data/<video>/<frame>.json (VIA rectangles) beside <frame>.jpg, and "
+            "test_data/",
+    facts_source="sweetyy83/Lstn_fdst_dataset@b4c6e41:README.md (100 videos, 13 scenes, "
+                 "394,081 heads; train 60 videos / 9,000 frames, test 40 / 6,000); the "
+                 "GNANet paper's Table I (15,000 frames, 1920x1080)",
+    detect=detect, read=read_fdst, synth=synth_fdst)

@@ -1,0 +1,118 @@
+"""Mall (Chen, Loy, Gong, Xiang, BMVC 2012) in its published layout
+(docs/datasets.md, "Mall").
+
+The archive ``mall_dataset.zip`` unpacks to ``mall_dataset/`` (the root): frames
+``frames/seq_<k>.jpg`` (``%06d``, 1-based, 2,000 frames of one camera) and
+``mall_gt.mat`` with ``count`` (2000 x 1, heads per frame) --
+google-deepmind/dm_nevis@7dc53a2:dm_nevis/datasets_storage/handlers/mall.py, which also
+states the paper's split: the first 800 frames for training, the rest for testing. The
+head points are ``frame{k}.loc`` (n x 2, ``x, y``) of the same file, as the dataset's own
+``demo.m`` plots them on ``seq_%.6d.jpg`` (a copy at
+guohaoyu110/Crowd-Density-Estimation@1b8cf0e:mall_dataset/demo.m; create_density.m
+there also reads ``perspective_roi.mat``'s ``roi.mask``, which vscrowd does not use).
+
+Choices: points are kept as stored (MATLAB pixel coordinates, as ``demo.m`` plots them);
+no boxes (zero-size boxes at the point) and no track IDs. The one sequence is two videos,
+``mall_train`` (frames 1-800) and ``mall_test`` (801-2000), so each split is a video of
+consecutive frames and no clip crosses the split; frames are the image numbers
+(``000001``). ``count`` becomes the frame column ``count``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_open
+from ..errors import AnnotationFormatError
+from .image_dataset import ImageRecord
+from .info import DatasetInfo
+from .matfiles import load_mat_variable
+from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .video_dataset import VideoDataset
+
+__all__ = ["INFO", "TRAIN_FRAMES", "read_mall", "read_mall_gt", "synth_mall"]
+
+GT = "mall_gt.mat"
+TRAIN_FRAMES = 800  # the paper's split (dm_nevis's handler, above)
+
+
+def detect(root: Path) -> bool:
+    return (root / GT).is_file() and (root / "frames").is_dir()
+
+
+def read_mall_gt(path: Path) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """``(points per frame, counts or None)`` of ``mall_gt.mat``: ``frame{k}.loc``
+    (k = 1..n) and ``count``.
+
+    Raises:
+        AnnotationFormatError: ``frame`` missing, not a cell of structs with ``loc``,
+            or a ``loc`` that is not (n, 2) numeric (names the file and ``frame{k}.loc``).
+    """
+    cells = np.asarray(load_mat_variable(path, "frame")).ravel()
+    points = []
+    for k, cell in enumerate(cells, start=1):
+        field = f"frame{{{k}}}.loc"
+        try:  # loadmat: each cell is a (1, 1) struct array with a 'loc' field
+            loc = np.asarray(cell["loc"][0, 0])
+        except (IndexError, KeyError, ValueError, TypeError):
+            raise AnnotationFormatError("expected a struct with field 'loc'", path=path,
+                                        field=field) from None
+        if loc.size == 0:
+            loc = np.empty((0, 2))
+        if loc.ndim != 2 or loc.shape[1] != 2 or loc.dtype.kind not in "iuf":
+            raise AnnotationFormatError(f"expected an (n, 2) numeric array, got {loc.dtype} "
+                                        f"{loc.shape}", path=path, field=field)
+        points.append(loc.astype(np.float64))
+    try:
+        count = np.asarray(load_mat_variable(path, "count"), np.float64).ravel()
+    except AnnotationFormatError:
+        count = None  # the counts are a convenience: the points are the annotation
+    return points, count
+
+
+def read_mall(root: str | Path) -> VideoDataset:
+    """The 2,000 (or however many are annotated) frames of a Mall root, in order."""
+    root = Path(root)
+    points, count = read_mall_gt(root / GT)
+    records = []
+    for k, xy in enumerate(points, start=1):
+        split = "train" if k <= TRAIN_FRAMES else "test"
+        labels = {} if count is None or k > len(count) else {"count": int(count[k - 1])}
+        records.append(ImageRecord(split, f"{k:06d}", f"frames/seq_{k:06d}.jpg", xy,
+                                   labels=labels, video=f"mall_{split}"))
+    return VideoDataset(root, records, name="mall", splits=("train", "test"))
+
+
+def synth_mall(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
+    """A small-framed Mall copy: 804 frames of 160x120 (so the published split gives
+    800 train and 4 test frames) and their ``mall_gt.mat``."""
+    from scipy.io import savemat
+
+    out = prepare_out(out, overwrite)
+    plan = plan_images(seed, {"train": TRAIN_FRAMES, "test": 4}, size=(160, 120),
+                       heads=(13, 53))
+    cells = np.empty((1, len(plan)), dtype=object)
+    for i, im in enumerate(plan):
+        cells[0, i] = {"loc": im.xy.astype(np.float64)}
+        write_jpeg(out / "frames" / f"seq_{im.index:06d}.jpg", im.size, im.xy,
+                   seed + im.index)
+    with atomic_open(out / GT, "wb") as fh:
+        savemat(fh, {"frame": cells, "count": np.array([[len(im.xy)] for im in plan],
+                                                        np.float64)})
+    write_manifest(out, "mall", plan, seed)
+    return out
+
+
+INFO = DatasetInfo(
+    name="mall", title="Mall", kind="video", images=2000, heads=62_316,
+    splits={"train": 800, "test": 1200}, resolution="640x480; 13-53 heads per frame",
+    paper_tables="I (dataset comparison only)",
+    source="https://personal.ie.cuhk.edu.hk/~ccloy/downloads_mall_dataset.html "
+           "(mall_dataset.zip)",
+    licence="research use (see the dataset page)",
+    expects="mall_gt.mat (frame{k}.loc, count) beside frames/seq_<k>.jpg",
+    facts_source="google-deepmind/dm_nevis@7dc53a2 mall.py (2,000 frames, first 800 "
+                 "train); heads, resolution and range from the GNANet paper's Table I",
+    detect=detect, read=read_mall, synth=synth_mall)
