@@ -25,7 +25,7 @@ _SPLIT_FILE = click.option("--split-file", multiple=True, type=click.Path(path_t
 _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation cache.")
 #: Registered datasets that ``synth --flavour`` writes in their own format (kept here,
 #: light, so --help loads no dataset module; tests/datasets check it against the registry).
-IMAGE_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shanghaitech_a",
+REGISTRY_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shanghaitech_a",
                   "shanghaitech_b")
 
 
@@ -39,7 +39,7 @@ IMAGE_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shanghai
 @click.option("--density", default=1.0, show_default=True, type=float,
               help="Multiplies the number of people per video.")
 @click.option("--no-images", is_flag=True, help="Write annotations only.")
-@click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd", *IMAGE_FLAVOURS]),
+@click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd", *REGISTRY_FLAVOURS]),
               default="vscrowd", show_default=True,
               help="sensecrowd: the same videos under SenseCrowd's names and label files "
               "(no images); synth.json holds the name map. Another dataset's name: a small "
@@ -52,7 +52,7 @@ def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_image
     from vscrowd.synth.generator import synthesize
 
     w, h = parse_size(size)
-    if flavour in IMAGE_FLAVOURS:
+    if flavour in REGISTRY_FLAVOURS:
         from vscrowd.datasets.registry import dataset_info
 
         info = dataset_info(flavour)

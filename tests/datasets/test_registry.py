@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy.io import loadmat, savemat
-from vscrowd.cli.data_commands import IMAGE_FLAVOURS
+from vscrowd.cli.data_commands import REGISTRY_FLAVOURS
 from vscrowd.cli.main import app
 
 import vscrowd
@@ -205,7 +205,7 @@ def test_cli_datasets_and_flavours():
     assert sorted(names) == dataset_names()
     # The CLI's light list of flavours (its name predates the video datasets) is the
     # registry's synthesizable datasets in their own formats.
-    assert sorted(IMAGE_FLAVOURS) == sorted(i.name for i in registered() if i.synth)
+    assert sorted(REGISTRY_FLAVOURS) == sorted(i.name for i in registered() if i.synth)
 
 
 def test_cli_no_layout_is_one_line(tmp_path):
