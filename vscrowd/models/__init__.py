@@ -26,14 +26,14 @@ _EXPORTS = {
     "register_model": ".registry",
     "save_pretrained": ".pretrained",
 }
-_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        require_torch("vscrowd.models")
-        from . import gnanet  # noqa: F401  (registers the built-in models)
-    return _getattr(name)
+def _torch_and_builtins() -> None:
+    require_torch("vscrowd.models")
+    from . import gnanet  # noqa: F401  (registers the built-in models)
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, before=_torch_and_builtins)
 
 
 __all__ = [

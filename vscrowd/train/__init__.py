@@ -20,13 +20,8 @@ _EXPORTS = {
     "predict": ".predict",
     "train": ".trainer",
 }
-_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        require_torch("vscrowd.train")
-    return _getattr(name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS,
+                                    before=lambda: require_torch("vscrowd.train"))
 
 
 __all__ = ["DataConfig", "ModelConfig", "OptimConfig", "PostConfig", "TrainConfig", "TrainResult",
