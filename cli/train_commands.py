@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
-from vscrowd.models.choices import BACKBONE_NAMES, BACKENDS, BORDER_POLICIES, DEVICES
-from vscrowd.train.choices import LOSS_REDUCTIONS, OPTIMIZERS, PRESET_NAMES
+from vscrowd.choices import (
+    BACKBONE_NAMES,
+    BACKENDS,
+    BORDER_POLICIES,
+    DEVICES,
+    LOSS_REDUCTIONS,
+    OPTIMIZERS,
+    PRESET_NAMES,
+)
 
 from .common import DATA_OPTION, open_data, parse_size, progress
 from .video_commands import predict_video_command, video_options

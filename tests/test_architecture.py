@@ -102,7 +102,7 @@ LAYERS = {
     "vscrowd.errors": 0, "vscrowd._io": 0, "vscrowd._text": 0, "vscrowd._files": 0,
     "vscrowd._optional": 0,
     "vscrowd._lazy": 0, "vscrowd._moved": 0, "vscrowd._version": 0, "vscrowd.frameids": 0,
-    "vscrowd.clipwindow": 0, "vscrowd.figures": 0,
+    "vscrowd.clipwindow": 0, "vscrowd.figures": 0, "vscrowd.choices": 0,
     "vscrowd.points": 1,
     "vscrowd.datasets": 2,
     "vscrowd.acquire": 3, "vscrowd.synth": 3,

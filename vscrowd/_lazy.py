@@ -13,19 +13,14 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, names: Mapping[str, str],
-                 before: Callable[[], None] | None = None
+def lazy_exports(package: str, names: Mapping[str, str]
                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``(__getattr__, __dir__)`` for ``package`` exporting ``{name: submodule}``;
-    ``before`` runs before the first import of an exported name (e.g. a check that an
-    optional dependency is installed, with the message that names its extra)."""
+    """``(__getattr__, __dir__)`` for ``package`` exporting ``{name: submodule}``."""
 
     def getattr_(name: str) -> Any:
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        if before is not None:
-            before()
         value = getattr(importlib.import_module(module, package), name)
         globals_ = importlib.import_module(package).__dict__
         globals_[name] = value  # later lookups skip __getattr__

@@ -1,5 +1,5 @@
 """Model options pass through to any registered model (timm style), and every choice
-among names is declared once (vscrowd.models.choices, vscrowd.train.choices)."""
+among names is declared once (vscrowd.choices)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from click.testing import CliRunner
 from torch import nn
 from vscrowd.cli.main import app
 
-from vscrowd import ConfigError
-from vscrowd.models import choices as model_choices
+from vscrowd import ConfigError, choices
 from vscrowd.models import registry
 from vscrowd.train import TrainConfig, predict, train
-from vscrowd.train import choices as train_choices
 from vscrowd.train.building import build_model_from_config, model_options
 from vscrowd.train.config import PRESETS, ModelConfig, OptimConfig
 
@@ -95,23 +93,23 @@ def test_cli_model_option(tmp_path, synth_root, tiny):
 
 
 def test_each_choice_is_declared_once_and_offered_as_declared():
-    assert tuple(PRESETS) == train_choices.PRESET_NAMES
+    assert tuple(PRESETS) == choices.PRESET_NAMES
     train_cmd = app.commands["train"]
     offered = {p.name: tuple(p.type.choices) for p in train_cmd.params
                if hasattr(p.type, "choices")}
-    assert offered["preset"] == train_choices.PRESET_NAMES
-    assert offered["optimizer"] == train_choices.OPTIMIZERS
-    assert offered["loss_reduction"] == train_choices.LOSS_REDUCTIONS
-    assert offered["border"] == model_choices.BORDER_POLICIES
-    assert offered["backend"] == model_choices.BACKENDS
-    assert offered["backbone"] == model_choices.BACKBONE_NAMES
-    assert offered["device"] == model_choices.DEVICES
+    assert offered["preset"] == choices.PRESET_NAMES
+    assert offered["optimizer"] == choices.OPTIMIZERS
+    assert offered["loss_reduction"] == choices.LOSS_REDUCTIONS
+    assert offered["border"] == choices.BORDER_POLICIES
+    assert offered["backend"] == choices.BACKENDS
+    assert offered["backbone"] == choices.BACKBONE_NAMES
+    assert offered["device"] == choices.DEVICES
     # The config's fields are typed with the same Literals.
     hints = typing.get_type_hints(ModelConfig)
-    assert typing.get_args(hints["backend"]) == model_choices.BACKENDS
-    assert typing.get_args(hints["border"]) == model_choices.BORDER_POLICIES
+    assert typing.get_args(hints["backend"]) == choices.BACKENDS
+    assert typing.get_args(hints["border"]) == choices.BORDER_POLICIES
     assert typing.get_args(typing.get_type_hints(OptimConfig)["optimizer"]) == \
-        train_choices.OPTIMIZERS
+        choices.OPTIMIZERS
 
 
 def test_a_config_is_validated_when_made():

@@ -133,7 +133,7 @@ def _read_txt_folder(path: Path) -> Predictions:
                 bad = next(v for v in vals if not is_number(v))
                 raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
                                             line=no) from None
-            builder.add({"video": f.stem, "frame": toks[0], "points": arr.tolist()}, no)
+            builder.add({"video": f.stem, "frame": toks[0], "points": arr}, no)
         preds.append(builder.build())
     return _concat(preds, source=str(path))
 

@@ -215,25 +215,21 @@ MAX_COORDINATE = 1e9
 
 def _points_array(points: Any, fail: Callable[..., None]) -> np.ndarray:
     """``(n, 4)`` float64 array of x, y, score, track ID (NaN when not given);
-    ``fail(message, field)`` on bad input."""
-    if not isinstance(points, list):
+    ``fail(message, field)`` on bad input. ``points``: a list of ``[x, y(, score(,
+    track_id))]`` as files hold them, or an ``(n, 2|3|4)`` numeric array as vscrowd's own
+    producers (predict, the baseline, the TXT reader) pass them: no Python object per
+    point."""
+    if isinstance(points, np.ndarray):
+        if points.ndim != 2 or points.shape[1] not in (2, 3, 4) or points.dtype.kind not in "iuf":
+            fail(f"expected an (n, 2), (n, 3) or (n, 4) numeric array of points, got "
+                 f"{points.dtype} {points.shape}", "points")
+        arr = points
+    elif not isinstance(points, list):
         fail(f"expected 'points' to be a list, got {type(points).__name__}", "points")
-    if not points:
+    elif not points:
         return np.empty((0, 4))
-    try:
-        arr = np.asarray(points)  # dtype inferred: strings, None or ragged rows show up
-    except (ValueError, TypeError, OverflowError):
-        arr = None
-    numeric = (arr is not None and arr.dtype.kind in "iuf" and arr.ndim == 2
-               and arr.shape[1] in (2, 3, 4)
-               and not any(type(v) is bool for p in points for v in p))
-    if not numeric:
-        _first_bad_point(points, fail)
-        lengths = {len(p) for p in points}
-        if len(lengths) > 1 and 4 in lengths:
-            fail("expected every point of a record to carry a track ID or none", "points")
-        arr = np.array([(*p[:2], p[2] if len(p) >= 3 else 1.0, *p[3:]) for p in points],
-                       np.float64)
+    else:
+        arr = _list_points(points, fail)
     arr = arr.astype(np.float64)
     if arr.shape[1] == 2:
         arr = np.column_stack([arr, np.ones(len(arr))])
@@ -248,6 +244,25 @@ def _points_array(points: Any, fail: Callable[..., None]) -> np.ndarray:
         fail(f"expected finite numbers (coordinates within ±{MAX_COORDINATE:g} px), got "
              f"{points[j]!r}", f"points[{j}]")
     return arr
+
+
+def _list_points(points: list, fail: Callable[..., None]) -> np.ndarray:
+    """A non-empty list of points as a numeric array (``fail`` names the first bad one)."""
+    try:
+        arr = np.asarray(points)  # dtype inferred: strings, None or ragged rows show up
+    except (ValueError, TypeError, OverflowError):
+        arr = None
+    numeric = (arr is not None and arr.dtype.kind in "iuf" and arr.ndim == 2
+               and arr.shape[1] in (2, 3, 4)
+               and not any(type(v) is bool for p in points for v in p))
+    if numeric:
+        return arr
+    _first_bad_point(points, fail)
+    lengths = {len(p) for p in points}
+    if len(lengths) > 1 and 4 in lengths:
+        fail("expected every point of a record to carry a track ID or none", "points")
+    return np.array([(*p[:2], p[2] if len(p) >= 3 else 1.0, *p[3:]) for p in points],
+                    np.float64)
 
 
 def _check_track_ids(ids: np.ndarray, points: list, fail: Callable[..., None]) -> None:

@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from ..datasets.vscrowd import VSCrowd
 from ..errors import DatasetError
-from ..eval.predictions import Predictions
+from ..eval.predictions import Predictions, RecordBuilder
 
 __all__ = ["background_blobs"]
 
@@ -40,14 +40,14 @@ def _gray(path) -> np.ndarray:
 def background_blobs(ds: VSCrowd, *, min_distance: int = 3, rel_threshold: float = 0.15,
                      progress: Callable[[str], None] | None = None) -> Predictions:
     """Predict head points for every frame of ``ds`` (see module docstring)."""
-    records = []
+    out = RecordBuilder(method="background-blobs")  # arrays in, arrays out
     for video in ds.videos["video"]:
         frames = [fa.frame for fa in ds.iter_frames(video)]
         imgs = np.stack([_gray(ds.image_path(video, f)) for f in frames]).astype(np.float32)
         bg = np.median(imgs, axis=0)
         for f, img in zip(frames, imgs):
             pts = _peaks(np.abs(img - bg), min_distance, rel_threshold)
-            records.append({"video": video, "frame": f, "points": pts.tolist()})
+            out.add({"video": video, "frame": f, "points": pts})
         if progress:
             progress(video)
-    return Predictions.from_records(records, method="background-blobs")
+    return out.build()

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from .._files import require_regular_file
+from ..choices import BackboneName
 from ..errors import CheckpointError, ConfigError, VSCrowdWarning
-from .choices import BackboneName
 
 __all__ = ["BACKBONES", "VGG16Backbone", "conv_indices", "load_backbone_weights"]
 

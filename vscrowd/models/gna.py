@@ -38,8 +38,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from .._optional import optional_module
-from ..errors import ConfigError
-from .choices import (
+from ..choices import (
     BACKENDS,
     BORDER_POLICIES,
     FOCUS_SAMPLERS,
@@ -48,6 +47,7 @@ from .choices import (
     BorderPolicy,
     Sampler,
 )
+from ..errors import ConfigError
 from .gna_torch import chunk_attention, dense_attention, inference_chunk
 
 __all__ = ["BACKENDS", "BORDER_POLICIES", "GaussianNeighborhoodAttention", "dense_attention",

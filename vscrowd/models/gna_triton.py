@@ -33,7 +33,7 @@ import torch
 import triton
 import triton.language as tl
 
-from .choices import FOCUS_SAMPLERS
+from ..choices import FOCUS_SAMPLERS
 
 __all__ = ["AUTOTUNE_CONFIGS", "KernelConfig", "KernelSampling", "PHILOX_VERIFIED",
            "SUPPORTED_DTYPES", "TRITON_SAMPLERS", "gna_triton"]
@@ -41,7 +41,7 @@ __all__ = ["AUTOTUNE_CONFIGS", "KernelConfig", "KernelSampling", "PHILOX_VERIFIE
 #: Input dtypes the kernel takes (accumulation is fp32 for all of them).
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 _MODES = {"gaussian": 0, "disk": 1, "uniform": 2, "local": 3, "given": 4}
-#: The samplers (vscrowd.models.choices.Sampler) the kernel draws itself; the others
+#: The samplers (vscrowd.choices.Sampler) the kernel draws itself; the others
 #: run on the PyTorch path (GaussianNeighborhoodAttention._use_triton checks).
 TRITON_SAMPLERS: frozenset[str] = frozenset(_MODES) - {"given"}
 _BORDERS = {"clamp": 0, "reflect": 1, "resample": 2}

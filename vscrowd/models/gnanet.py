@@ -26,10 +26,10 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from ..choices import BackboneName, Backend, BorderPolicy, Sampler
 from ..clipwindow import check_clip_length
 from ..errors import ConfigError
 from .backbone import VGG16Backbone, load_backbone_weights, warn_random_init
-from .choices import BackboneName, Backend, BorderPolicy, Sampler
 from .gna import GaussianNeighborhoodAttention
 from .options import check_options
 from .registry import register_model

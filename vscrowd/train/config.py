@@ -18,33 +18,31 @@ from typing import Any
 
 from .._optional import optional_module
 from .._text import read_text
-from ..clipwindow import check_clip_length
-from ..errors import ConfigError
-from ..models.choices import (
+from ..choices import (
     BACKBONE_NAMES,
     BACKENDS,
     BORDER_POLICIES,
     DEVICES,
+    LOSS_REDUCTIONS,
+    OPTIMIZERS,
+    PRESET_NAMES,
+    SCHEDULERS,
     BackboneName,
     Backend,
     BorderPolicy,
     Device,
+    LossReduction,
+    Optimizer,
+    Preset,
+    Scheduler,
 )
+from ..clipwindow import check_clip_length
+from ..errors import ConfigError
 from ..models.postprocess import (
     DEFAULT_COUNT_THRESHOLD,
     DEFAULT_SCORE_FLOOR,
     NMS_RADIUS,
     PeakRule,
-)
-from .choices import (
-    LOSS_REDUCTIONS,
-    OPTIMIZERS,
-    PRESET_NAMES,
-    SCHEDULERS,
-    LossReduction,
-    Optimizer,
-    Preset,
-    Scheduler,
 )
 
 __all__ = ["ADAM_DEFAULT_LR", "HOLDOUT", "NO_CUDA", "PAPER_SILENT", "PRESETS", "RESUME_FREE",

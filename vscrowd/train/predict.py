@@ -138,7 +138,8 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
         with ctx:
             prob = torch.sigmoid(clip_logits(model, clip).float())
         pts = find_peaks(prob, rule.score_floor, size=size, radius=rule.radius)[0]
-        records.append({"video": video, "frame": frames[c], "points": pts.cpu().tolist()})
+        records.append({"video": video, "frame": frames[c],
+                        "points": pts.cpu().double().numpy()})
     return records
 
 
@@ -182,7 +183,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
         records += _predict_video(model, ds, video, m, stride, ctx, device, rule)
         if progress:
             progress(video)
-    preds = Predictions.from_records(records, method=(
+    preds = Predictions.from_records(records, method=(  # arrays: no object per point
         f"{cfg.model.name} ({loaded}; score floor {rule.score_floor:g}, count threshold "
         f"{rule.count_threshold:g})"))
     if out is not None:

@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader
@@ -21,6 +20,7 @@ from ..eval import (
     LocalizationMetric,
     Predictions,
 )
+from ..eval.predictions import RecordBuilder
 from ..models import find_peaks
 from ..models.amp import autocast
 from ..models.postprocess import NMS_RADIUS
@@ -121,12 +121,10 @@ def predict_batches_by_radius(model, loader, device, score_floor: float, amp: bo
 
 def frame_predictions(frames: Sequence[FramePoints]) -> Predictions:
     """Per-frame peak arrays as one :class:`~vscrowd.eval.Predictions` (records in order)."""
-    table = pd.DataFrame({"video": [v for v, _, _ in frames],
-                          "frame": [f for _, f, _ in frames]}, dtype=object)
-    counts = [len(p) for _, _, p in frames]
-    pts = np.concatenate([p for _, _, p in frames]) if frames else np.empty((0, 3))
-    return Predictions.from_arrays(table, np.repeat(np.arange(len(frames)), counts),
-                                   pts[:, :2], pts[:, 2])
+    out = RecordBuilder()
+    for video, frame, pts in frames:
+        out.add({"video": video, "frame": frame, "points": pts})
+    return out.build()
 
 
 def validation_records(model, val_ds, cfg: TrainConfig, device, rank: int, world: int
