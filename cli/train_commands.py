@@ -7,15 +7,7 @@ from pathlib import Path
 
 import click
 
-from vscrowd.choices import (
-    BACKBONE_NAMES,
-    BACKENDS,
-    BORDER_POLICIES,
-    DEVICES,
-    LOSS_REDUCTIONS,
-    OPTIMIZERS,
-    PRESET_NAMES,
-)
+from vscrowd import choices
 
 from .common import DATA_OPTION, open_data, parse_size, progress
 from .video_commands import predict_video_command, video_options
@@ -60,7 +52,7 @@ def _parse_model_options(items: tuple[str, ...]) -> dict:
 @click.option("--model", "model", default=None,
               help="A registered model (vscrowd.models.list_models(); default gnanet).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Run folder.")
-@click.option("--preset", type=click.Choice(PRESET_NAMES), default=None,
+@click.option("--preset", type=click.Choice(choices.PRESET_NAMES), default=None,
               help="Recipe: paper (SGD, fixed lr 2e-6, summed loss, batch 16, 30 epochs) or "
                    "vscrowd (the default; docs/model.md).")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
@@ -70,7 +62,7 @@ def _parse_model_options(items: tuple[str, ...]) -> dict:
 @click.option("--batch-size", type=int, default=None)
 @click.option("--lr", type=float, default=None,
               help="Learning rate (default: the preset's; 1e-3 with --optimizer adam).")
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default=None)
+@click.option("--optimizer", type=click.Choice(choices.OPTIMIZERS), default=None)
 @click.option("--crop", default=None, help="Training crop HxW (multiples of 8).")
 @click.option("--scale", default=None, help="Random scale range LO,HI (1,1: none).")
 @click.option("--flip", type=click.FloatRange(0, 1), default=None,
@@ -78,21 +70,21 @@ def _parse_model_options(items: tuple[str, ...]) -> dict:
 @click.option("--jitter", type=click.FloatRange(min=0), default=None,
               help="Colour jitter strength (0: none).")
 @click.option("--amp/--no-amp", default=None, help="bf16 autocast on CUDA.")
-@click.option("--loss-reduction", type=click.Choice(LOSS_REDUCTIONS), default=None,
+@click.option("--loss-reduction", type=click.Choice(choices.LOSS_REDUCTIONS), default=None,
               help="Weighted BCE summed or averaged over pixels (paper: silent).")
 @click.option("--clip-length", type=int, default=None,
               help="Frames per clip (odd; default: the model's).")
 @click.option("--width", type=float, default=None,
               help="Channel multiplier (reduced-width models for CPU demos).")
-@click.option("--backbone", type=click.Choice(BACKBONE_NAMES), default=None,
+@click.option("--backbone", type=click.Choice(choices.BACKBONE_NAMES), default=None,
               help="VGG16 front-end: the paper's 10 convs + 3 pools (default) or 13 convs.")
-@click.option("--border", type=click.Choice(BORDER_POLICIES), default=None,
+@click.option("--border", type=click.Choice(choices.BORDER_POLICIES), default=None,
               help="GNA samples that fall off the feature map (default reflect).")
 @click.option("--model-option", "model_option", multiple=True, metavar="KEY=JSON",
               help="An option of the registered model passed to its builder as it is "
                    "(model.options; repeatable), e.g. --model-option heads=2.")
-@click.option("--device", type=click.Choice(DEVICES), default=None)
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+@click.option("--device", type=click.Choice(choices.DEVICES), default=None)
+@click.option("--backend", type=click.Choice(choices.BACKENDS), default=None,
               help="GNA kernel (default auto: Triton on CUDA when installed).")
 @click.option("--deterministic", is_flag=True, default=None,
               help="Deterministic algorithms: bit-exact resume on CUDA (slower).")
@@ -181,7 +173,7 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
 @click.option("--score-floor", default=None, type=float,
               help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
-              type=click.Choice(DEVICES))
+              type=click.Choice(choices.DEVICES))
 @video_options
 def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device,
                 **video_opts):
