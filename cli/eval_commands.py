@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vscrowd.datasets.splits import ALL_SPLITS
-from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, METRICS
+from vscrowd.eval.families import DEFAULT_METRICS, DEFAULT_SIGMAS, FAMILIES, METRICS
 from vscrowd.eval.tuning import DEFAULT_THREADS
 
 from .common import (
@@ -43,7 +43,9 @@ from .common import (
 @click.option("--sigma", "sigmas", multiple=True, type=float,
               help="Positive range σ in px (repeatable). Default: 5, 20, 40.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(METRICS),
-              help="Add a metric family to the defaults (sigma, count); repeatable.")
+              help="Add a metric family to the defaults (sigma, count); repeatable. "
+                   + "; ".join(f"{f.name}: {f.summary}" for f in FAMILIES.values()
+                               if f.selectable) + ".")
 @click.option("--count-threshold", default=0.5, show_default=True, type=float,
               help="Points with score >= this count towards MAE/RMSE.")
 @click.option("--json", "json_out", type=str, default=None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ..groundtruth import GroundTruth
+if TYPE_CHECKING:  # annotations only: `vscrowd --help` imports the registry
+    from ..groundtruth import GroundTruth
 
 __all__ = ["Context", "MetricFamily"]
 
