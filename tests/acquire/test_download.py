@@ -280,7 +280,7 @@ def test_names_translate_predictions_for_eval(pair, tmp_path):
 
     ds = VSCrowd(v)
     records = [{"video": truth[fa.video], "frame": fa.frame,
-                "points": [[x, y, 0.9] for x, y in fa.points.tolist()]}
+                "points": [[x, y, 0.9] for x, y in fa.xy.tolist()]}
                for fa in ds.select(split="test").iter_frames()]
     (tmp_path / "p.json").write_text(json.dumps({"predictions": records}))
     plain = r.invoke(app, ["eval", str(tmp_path / "p.json"), "--data", str(v)])

@@ -37,7 +37,7 @@ def test_middle_frame_is_the_objective_and_border_policy(synth_root):
     assert ds.clip_frames(2)[1] == frame
     item = ds[2]
     fa = ds.dataset.frame(video, frame)
-    np.testing.assert_allclose(item["points"].numpy(), fa.points, rtol=1e-6)
+    np.testing.assert_allclose(item["points"].numpy(), fa.xy, rtol=1e-6)
     skip = VSCrowdClips(synth_root, split="train", clip_length=3, border="skip")
     assert all(len(set(skip.clip_frames(i))) == 3 for i in range(len(skip)))
     assert len(skip) == len(ds) - 2 * 3  # 3 train videos lose first and last frame

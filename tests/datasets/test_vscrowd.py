@@ -87,8 +87,8 @@ def test_select_and_clip(tiny):
 def test_frame_lookup(tiny):
     ds = VSCrowd(tiny)
     fa = ds.frame("train_001", 1)  # integer matched by value
-    assert fa.frame == "0001" and fa.points.tolist() == [[5, 5], [25, 25]]
-    assert fa.head_ids.tolist() == [1, 2]
+    assert fa.frame == "0001" and fa.xy.tolist() == [[5, 5], [25, 25]]
+    assert fa.track_id.tolist() == [1, 2]
     assert [f.frame for f in ds.iter_frames("test_001")] == ["0001", "0002"]
     with pytest.raises(DatasetError, match="no frame '0009'"):
         ds.frame("train_001", "0009")

@@ -25,7 +25,7 @@ def ds(tmp_path_factory) -> VSCrowd:
 def _gt_points(ds, rng=None, jitter=0.0, miss=0.0, false=0.0):
     recs = []
     for fa in ds.iter_frames():
-        pts = fa.points.copy()
+        pts = fa.xy.copy()
         if rng is not None:
             pts = pts + rng.normal(0, jitter, pts.shape)
             pts = pts[rng.random(len(pts)) >= miss]

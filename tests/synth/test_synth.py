@@ -81,7 +81,7 @@ def test_hard_cases_exist_and_are_low_contrast(tmp_path):
     for fa in ds.iter_frames():
         img = cv2.imread(str(ds.image_path(fa.video, fa.frame)), cv2.IMREAD_GRAYSCALE)
         img = img.astype(float)
-        for hid, (x1, y1, x2, y2) in zip(fa.head_ids, fa.boxes):
+        for hid, (x1, y1, x2, y2) in zip(fa.track_id, fa.box):
             if x2 - x1 < 12:
                 continue
             key = (fa.video, fa.frame, int(hid))
@@ -152,7 +152,7 @@ def test_people_enter_leave_and_reappear_after_occlusion(tmp_path):
                             images=False), cache=False)
     gaps = 0
     for video in ds.videos["video"]:
-        frames = [set(fa.head_ids.tolist()) for fa in ds.iter_frames(video)]
+        frames = [set(fa.track_id.tolist()) for fa in ds.iter_frames(video)]
         ids = set().union(*frames)
         assert ids - frames[0], "someone enters"
         assert ids - frames[-1], "someone leaves"

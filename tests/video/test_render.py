@@ -52,10 +52,10 @@ def test_tp_fp_missed_colours_in_the_decoded_video(root, tmp_path, codec):
         pytest.skip("imageio-ffmpeg (the video extra) is not installed")
     ds = VSCrowd(root)
     fa = ds.frame("test_001", "0003")
-    keep, drop = _isolated(fa.points, 0), _isolated(fa.points, 1)
-    pts = [[*p, 0.9] for i, p in enumerate(fa.points.tolist()) if i != drop]
+    keep, drop = _isolated(fa.xy, 0), _isolated(fa.xy, 1)
+    pts = [[*p, 0.9] for i, p in enumerate(fa.xy.tolist()) if i != drop]
     grid = np.array([(x, y) for x in range(40, 600, 10) for y in range(80, 280, 10)], float)
-    fp = grid[np.argmax(np.sqrt(((grid[:, None] - fa.points[None]) ** 2).sum(-1)).min(1))]
+    fp = grid[np.argmax(np.sqrt(((grid[:, None] - fa.xy[None]) ** 2).sum(-1)).min(1))]
     pts.append([*fp, 0.9])  # far from every head: a false positive
     recs = [{"video": "test_001", "frame": f.frame, "points": pts if f.frame == "0003" else []}
             for f in ds.iter_frames("test_001")]
@@ -65,11 +65,11 @@ def test_tp_fp_missed_colours_in_the_decoded_video(root, tmp_path, codec):
     assert res.codec == codec and len(frames) == 5 and frames[0].shape == (360, 640, 3)
     assert fourcc.lower() in ({"avc1", "h264"} if codec == "h264" else {"mp4v", "fmp4"})
     img = frames[2]
-    assert _near(img, fa.points[keep], COLOURS["tp"])
+    assert _near(img, fa.xy[keep], COLOURS["tp"])
     assert _near(img, fp, COLOURS["fp"], tol=80)
-    ring = fa.points[drop] + [2 * 3, 0]  # missed heads: a ring of radius 2r (r = 3 here)
+    ring = fa.xy[drop] + [2 * 3, 0]  # missed heads: a ring of radius 2r (r = 3 here)
     assert any(_near(img, ring + [dx, 0], COLOURS["missed"], tol=80) for dx in (-1, 0, 1))
-    assert not _near(frames[0], fa.points[keep], COLOURS["tp"])  # no prediction there
+    assert not _near(frames[0], fa.xy[keep], COLOURS["tp"])  # no prediction there
 
 
 def test_gt_only_and_plain(root, tmp_path):
@@ -77,7 +77,7 @@ def test_gt_only_and_plain(root, tmp_path):
     fa = ds.frame("test_001", "0001")
     render_dataset_video(ds, "test_001", tmp_path / "g.mp4", codec="mp4v")
     frames, _ = _decode(tmp_path / "g.mp4")
-    assert _near(frames[0], fa.points[_isolated(fa.points)], COLOURS["gt"])
+    assert _near(frames[0], fa.xy[_isolated(fa.xy)], COLOURS["gt"])
     render_dataset_video(ds, "test_001", tmp_path / "p.mp4", gt=False, codec="mp4v")
     plain, _ = _decode(tmp_path / "p.mp4")
     src = cv2.imread(str(ds.image_path("test_001", "0001")))

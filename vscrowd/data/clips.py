@@ -186,8 +186,8 @@ class VSCrowdClips(Dataset):
         if len({f.shape for f in frames}) != 1:
             raise DatasetError(f"frames of {video} around {fa.frame} differ in size")
         orig = frames[0].shape[:2]
-        clip = Clip(frames, fa.points.astype(np.float64), fa.boxes.astype(np.float64),
-                    fa.head_ids)
+        clip = Clip(frames, fa.xy.astype(np.float64), fa.box.astype(np.float64),
+                    fa.track_id)
         clip = self.transform(clip, self._rng(i))
         item: dict[str, Any] = {
             "frames": torch.from_numpy(normalize(clip.frames)),

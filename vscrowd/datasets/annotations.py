@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._files import require_regular_file
 from .._io import atomic_write_text
+from .._moved import renamed_attribute
 from ..errors import AnnotationFormatError
 from ..frameids import frame_number
 from ._annotation_text import Parsed, parse
@@ -55,34 +56,40 @@ _COORDS = ("x1", "y1", "x2", "y2", "x", "y")
 
 @dataclass(frozen=True)
 class FrameAnnotation:
-    """The heads of one frame as aligned arrays.
+    """The heads of one frame as aligned arrays (the field names of the core point set,
+    :class:`vscrowd.Points`).
 
     Attributes:
         video: Video name, e.g. ``"train_001"``.
         frame: FrameID as written in the annotation file, e.g. ``"0001"``.
         frame_index: 0-based position of the frame's line in its file.
-        points: ``(N, 2)`` float64 head centers ``(x, y)`` in pixels.
-        boxes: ``(N, 4)`` float64 head-shoulder boxes ``(x1, y1, x2, y2)``.
-        head_ids: ``(N,)`` int64 track IDs.
+        xy: ``(N, 2)`` float64 head centers ``(x, y)`` in pixels.
+        box: ``(N, 4)`` float64 head-shoulder boxes ``(x1, y1, x2, y2)``.
+        track_id: ``(N,)`` int64 track (head) IDs.
     """
 
     video: str
     frame: str
     frame_index: int
-    points: np.ndarray
-    boxes: np.ndarray
-    head_ids: np.ndarray
+    xy: np.ndarray
+    box: np.ndarray
+    track_id: np.ndarray
+
+    # 0.1.0's names, read with a DeprecationWarning for one release.
+    points = renamed_attribute("points", "xy")
+    boxes = renamed_attribute("boxes", "box")
+    head_ids = renamed_attribute("head_ids", "track_id")
 
     def __post_init__(self) -> None:
-        n = len(self.head_ids)
-        if self.points.shape != (n, 2) or self.boxes.shape != (n, 4):
+        n = len(self.track_id)
+        if self.xy.shape != (n, 2) or self.box.shape != (n, 4):
             raise ValueError(
-                f"expected points (N, 2) and boxes (N, 4) with N={n}, "
-                f"got {self.points.shape} and {self.boxes.shape}"
+                f"expected xy (N, 2) and box (N, 4) with N={n}, "
+                f"got {self.xy.shape} and {self.box.shape}"
             )
 
     def __len__(self) -> int:
-        return len(self.head_ids)
+        return len(self.track_id)
 
 
 def _empty_heads() -> pd.DataFrame:

@@ -103,7 +103,7 @@ def to_yolo(ds: VSCrowd, out: str | Path) -> Path:
         image = ds.image_path(fa.video, fa.frame)
         if not image.is_file() or image.stat().st_size == 0:  # a stat, no decode
             empty.append(f"{fa.video}/{fa.frame}")
-        yb = yolo_boxes(fa.boxes, float(width), float(height))
+        yb = yolo_boxes(fa.box, float(width), float(height))
         lines = [f"0 {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}" for cx, cy, w, h in yb]
         atomic_write_text(out / "labels" / fa.video / f"{fa.frame}.txt",
                           "\n".join(lines) + ("\n" if lines else ""))

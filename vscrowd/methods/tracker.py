@@ -119,7 +119,7 @@ def track_points(preds: Predictions, ds: VSCrowd, config: TrackerConfig | None =
         >>> from vscrowd import synthesize
         >>> ds = VSCrowd(synthesize(tempfile.mkdtemp() + "/d", videos=2, frames=4,
         ...                         size=(96, 64), images=False))
-        >>> recs = [{"video": fa.video, "frame": fa.frame, "points": fa.points.tolist()}
+        >>> recs = [{"video": fa.video, "frame": fa.frame, "points": fa.xy.tolist()}
         ...         for fa in ds.iter_frames()]
         >>> tracked = track_points(Predictions.from_records(recs), ds)
         >>> tracked.track_id is not None

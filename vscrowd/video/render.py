@@ -194,7 +194,7 @@ def render_dataset_video(ds: VSCrowd, video: str, out: str | Path,
     if pp is not None and not pp:
         raise PredictionFormatError(f"the predictions have no record for video {video}",
                                     path=preds.source)
-    gts = {fa.frame: fa.points for fa in fas} if gt else None
+    gts = {fa.frame: fa.xy for fa in fas} if gt else None
     return _render(src.frames(), keys, src, out, gts, pp, sigma=sigma, trail=trail,
                    codec=codec, fps=fps, progress=progress)
 

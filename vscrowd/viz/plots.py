@@ -146,7 +146,7 @@ def count_curves(ds: VSCrowd, preds=None, max_videos: int = 6) -> Figure:
     for i, video in enumerate(ds.videos["video"][:max_videos]):
         frames = list(ds.iter_frames(video))
         color = f"C{i % 10}"
-        ax.plot(_cumulative_unique([fa.head_ids for fa in frames]), color=color,
+        ax.plot(_cumulative_unique([fa.track_id for fa in frames]), color=color,
                 label=f"{video} (GT)")
         if preds is not None:
             vid = preds.frames["video"].to_numpy()

@@ -79,33 +79,33 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
         p = p[p[:, 2] >= score_threshold]
         dt_frame = np.zeros(len(p), np.int64)
         dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2], rank_in_frame(dt_frame, p[:, 2]),
-                                          np.zeros(len(fa), np.int64), fa.points, sigma,
+                                          np.zeros(len(fa), np.int64), fa.xy, sigma,
                                           np.array([0.5]))
     # Small frames are enlarged (drawing only) so markers and the legend stay readable.
     zoom = max(1, int(np.ceil(540 / img.shape[0]))) if img.shape[0] < 540 else 1
     if zoom > 1:
         img = cv2.resize(img, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
-    fa = FrameAnnotation(fa.video, fa.frame, fa.frame_index, fa.points * zoom,
-                         fa.boxes * zoom, fa.head_ids)
+    fa = FrameAnnotation(fa.video, fa.frame, fa.frame_index, fa.xy * zoom,
+                         fa.box * zoom, fa.track_id)
     scale = max(1, round(max(img.shape[:2]) / 540))
     r = 2 + scale
     if tracks and preds is not None and preds.track_id is not None:
         _draw_tracks(img, ds, preds, fa.video, fa.frame, tracks, zoom, scale)
     if boxes:
-        for x1, y1, x2, y2 in fa.boxes:
+        for x1, y1, x2, y2 in fa.box:
             cv2.rectangle(img, (int(x1), int(y1)), (int(x2), int(y2)), _GT, 1, cv2.LINE_AA)
     if ids:
-        for (x, y), hid in zip(fa.points, fa.head_ids):
+        for (x, y), hid in zip(fa.xy, fa.track_id):
             cv2.putText(img, str(hid), (int(x) + r, int(y) - r), cv2.FONT_HERSHEY_SIMPLEX,
                         0.3 * scale, _GT, 1, cv2.LINE_AA)
     if preds is None:
-        for x, y in fa.points:
+        for x, y in fa.xy:
             cv2.circle(img, (int(round(x)), int(round(y))), r, _GT, -1, cv2.LINE_AA)
         _legend(img, [(_GT, f"GT heads: {len(fa)}")])
         return FrameOverlay(img, len(fa))
     p = p * [zoom, zoom, 1]
     tp = dt_gt[0] >= 0
-    for (x, y), m in zip(fa.points, gt_matched[0]):
+    for (x, y), m in zip(fa.xy, gt_matched[0]):
         if not m:  # missed: hollow ring so the pixel itself stays visible
             cv2.circle(img, (int(round(x)), int(round(y))), 2 * r, _MISS, 1 + scale // 2,
                        cv2.LINE_AA)
