@@ -92,7 +92,10 @@ def _guarded(path: Path, read):
         raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
 
 
-def _hdf5_variable(path: Path, variable: str) -> np.ndarray:
+def _hdf5_variable(path: Path, variable: str, nested: bool = False) -> np.ndarray:
+    """One variable of a MATLAB v7.3 (HDF5) file as stored (column-major: transposed);
+    ``nested``: the variable is a cell holding a reference to a struct whose
+    ``location`` is read (ShanghaiTech's ``image_info``)."""
     h5py = optional_module("h5py")
     if h5py is None:
         raise AnnotationFormatError("a MATLAB v7.3 (HDF5) file: reading it needs h5py "
@@ -101,7 +104,10 @@ def _hdf5_variable(path: Path, variable: str) -> np.ndarray:
         if variable not in f:
             raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in "
                                         "the file", path=path, field=variable)
-        return np.asarray(f[variable])
+        node = f[variable]
+        if nested:  # a cell holds references to the struct
+            node = f[node[0, 0]]["location"]
+        return np.asarray(node)
 
 
 def load_mat_variable(path: Path, variable: str):
@@ -146,17 +152,6 @@ def _as_points(value, path: Path, variable: str) -> np.ndarray:
 
 
 def _read_hdf5(path: Path, variable: str, nested: bool) -> np.ndarray:
-    h5py = optional_module("h5py")
-    if h5py is None:
-        raise AnnotationFormatError("a MATLAB v7.3 (HDF5) file: reading it needs h5py "
-                                    "(pip install h5py)", path=path, field=variable)
-    with h5py.File(path, "r") as f:
-        if variable not in f:
-            raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in "
-                                        "the file", path=path, field=variable)
-        node = f[variable]
-        if nested:  # a cell holds references to the struct
-            node = f[node[0, 0]]["location"]
-        arr = np.asarray(node)
+    arr = _hdf5_variable(path, variable, nested)
     # HDF5 stores MATLAB's column-major (n, 2) as (2, n).
     return _as_points(arr.T if arr.ndim == 2 and arr.shape[0] == 2 else arr, path, variable)
