@@ -79,17 +79,29 @@ class ImageDataset(VSCrowd):
                  splits: Sequence[str] | None = None) -> None:
         root = Path(root)
         ann, missing = _tables(root, records)
-        videos = _video_table(ann.frames, records, splits)
+        self._finish(root, name, ann, _video_table(ann.frames, records, splits), missing)
+
+    @classmethod
+    def from_tables(cls, root: Path, name: str, annotations: Annotations,
+                    videos: pd.DataFrame, missing_images: list[tuple[str, str]]):
+        """The dataset over tables a reader built before (the annotation cache)."""
+        ds = cls.__new__(cls)
+        ds._finish(Path(root), name, annotations, videos, missing_images)
+        return ds
+
+    def _finish(self, root: Path, name: str, ann: Annotations, videos: pd.DataFrame,
+                missing: list[tuple[str, str]]) -> None:
+        """Set the tables and warn about them (the same warnings from the cache)."""
         self.name = name
         self._set(root, False, ann, videos, missing)
         outside = _outside(ann)
         if outside:  # kept, as the dataset publishes them (verify counts them too)
             warnings.warn(f"{outside} head point(s) of {name} lie outside their image "
-                          f"(kept): {root}", VSCrowdWarning, stacklevel=3)
+                          f"(kept): {root}", VSCrowdWarning, stacklevel=4)
         if missing:
             warnings.warn(f"{len(missing)} annotated image(s) are missing under {root}: "
                           + ", ".join(f"{v}/{f}" for v, f in missing[:5]),
-                          VSCrowdWarning, stacklevel=3)
+                          VSCrowdWarning, stacklevel=4)
 
     def _set(self, root, strict, annotations, videos, missing_images) -> None:
         super()._set(root, strict, annotations, videos, missing_images)
