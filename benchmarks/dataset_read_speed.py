@@ -85,7 +85,7 @@ def plain_read(name: str, root: Path) -> int:
         docs = [json.loads(p.read_text()) for p in sorted((root / "jsons").glob("*.json"))]
         return sum(len(d["points"]) for d in docs)
     if name == "fdst":
-        docs = [json.loads(p.read_text()) for p in sorted(root.glob("*/*/*.json"))]
+        docs = [json.loads(p.read_text()) for p in sorted(root.glob("*_data/*/*.json"))]
         return sum(len(next(iter(d.values()))["regions"]) for d in docs)
     if name == "jhu":
         rows = [[float(t) for t in line.split()] for p in sorted(root.glob("*/gt/*.txt"))

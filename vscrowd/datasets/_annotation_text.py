@@ -113,6 +113,28 @@ def _parse_floats(body: bytes) -> np.ndarray | None:
     return col.to_numpy()
 
 
+#: Bytes that str.splitlines() also breaks lines at: such files take the slow path.
+_OTHER_BREAKS = re.compile(rb"[\x0b\x0c\x1c-\x1e]")
+
+
+def number_rows(data: bytes, width: int) -> np.ndarray | None:
+    """``(n, width)`` float64 of a plain numeric table (``width`` numbers on every
+    non-blank line, ASCII), or None for anything else: the caller's per-line reader then
+    names the line. The fast path of the other text formats (JHU-Crowd++ ``gt``)."""
+    body = strip_bom(data)
+    if not body.isascii() or _OTHER_BREAKS.search(body):
+        return None
+    if b"\r" in body:  # Windows (or old Mac) line endings
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    counts = _token_counts(body, body.count(b"\n") + 1)
+    if np.any((counts != 0) & (counts != width)):
+        return None
+    values = _parse_floats(body) if counts.any() else np.empty(0)
+    if values is None or len(values) != counts.sum():
+        return None
+    return values.reshape(-1, width)
+
+
 def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     """Validate and convert one file; see :func:`parse_annotations`."""
     frame_ids, line_nos, rests = _split_lines(strip_bom(data))

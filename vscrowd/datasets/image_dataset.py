@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import DatasetError, VSCrowdWarning
 from .annotations import Annotations
+from .layout import image_size  # re-exported: the readers' image sizes
 from .vscrowd import VSCrowd
 
 __all__ = ["ImageDataset", "ImageRecord", "image_size"]
@@ -55,18 +56,6 @@ class ImageRecord:
     size: tuple[int, int] | None = None
     video: str | None = None
     ids: np.ndarray | None = None
-
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """``(width, height)`` from the image header (no pixel is decoded), or None when
-    the file is missing or unreadable."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            return im.size
-    except (OSError, ValueError):
-        return None
 
 
 class ImageDataset(VSCrowd):

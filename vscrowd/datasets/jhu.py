@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_open
-from .._text import read_text
+from .._text import read_bytes, read_text
 from ..errors import AnnotationFormatError
+from ._annotation_text import number_rows
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
@@ -41,6 +42,9 @@ def read_jhu_gt(path: Path) -> np.ndarray:
     Raises:
         AnnotationFormatError: a line that is not six numbers (file and line).
     """
+    fast = number_rows(read_bytes(path, AnnotationFormatError, "JHU-Crowd++ annotation"), 6)
+    if fast is not None:
+        return fast
     text = read_text(path, AnnotationFormatError, "JHU-Crowd++ annotation")
     rows = []
     for no, line in enumerate(text.splitlines(), start=1):
