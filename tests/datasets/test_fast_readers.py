@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 import pytest
 
-from vscrowd.datasets import fdst, jhu, nwpu
-from vscrowd.datasets._annotation_text import number_rows
+from vscrowd.datasets import dataset_info, fdst, jhu, nwpu
+from vscrowd.datasets._annotation_text import number_rows, number_rows_many
 from vscrowd.errors import AnnotationFormatError
 
 
@@ -99,3 +99,23 @@ def test_jhu_bad_lines_are_named(tmp_path, text, line):
     assert number_rows(text.encode(), 6) is None
     with pytest.raises(AnnotationFormatError, match=f"line {line}"):
         jhu.read_jhu_gt(path)
+
+
+def test_jhu_many_files_in_one_conversion_equal_each_alone():
+    datas = [b"1 2 3 4 1 0\n", b"", b"1 2 3 4 1\n", b"5 6 7 8 2 1\r\n9 9 9 9 1 1",
+             b"1 2 x 4 1 0\n", b"\n"]
+    many = number_rows_many(datas, 6)
+    for data, got in zip(datas, many):
+        alone = number_rows(data, 6)
+        assert (got is None) == (alone is None)
+        if got is not None:
+            np.testing.assert_array_equal(got, alone)
+    assert [m is None for m in many] == [False, False, True, False, True, False]
+
+
+def test_jhu_bad_file_among_many_is_named(tmp_path):
+    root = dataset_info("jhu").synth(tmp_path / "jhu", seed=1)
+    bad = sorted((root / "train" / "gt").glob("*.txt"))[-1]
+    bad.write_text(bad.read_text() + "1 2 3\n")
+    with pytest.raises(AnnotationFormatError, match=bad.name):
+        jhu.read_jhu(root)
