@@ -120,3 +120,20 @@ def test_explicit_cache_dir_is_the_only_thing_written(tmp_path):
     vscrowd.open(root, cache_dir=tmp_path / "elsewhere")
     assert len(_entries(tmp_path / "elsewhere")) == 1
     assert not (root / CACHE_FOLDER).exists() and _tree(root) == before
+
+
+def test_an_edit_in_a_linked_folder_is_a_change(tmp_path):
+    root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=7)
+    elsewhere = tmp_path / "jsons-elsewhere"
+    (root / "jsons").rename(elsewhere)
+    (root / "jsons").symlink_to(elsewhere)
+    (root / "loop").symlink_to(root)  # a link loop is walked once
+    first = vscrowd.open(root)
+    doc = elsewhere / "0001.json"
+    doc.write_text(doc.read_text().replace("[[", "[[1.5, 2.5], [", 1))  # one more point
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # human_num and the boxes no longer agree
+        again = vscrowd.open(root)
+        cold = vscrowd.open(root, cache=False)
+    assert len(again.heads) == len(first.heads) + 1
+    _same(again, cold)

@@ -35,12 +35,19 @@ _TABLES = ("heads", "frames", "videos")
 
 
 def dataset_files(root: Path, cache_dir: Path) -> list[str]:
-    """Every file under ``root`` (sorted paths), the cache folder left out."""
-    skip = {os.path.realpath(cache_dir)}
+    """Every file under ``root`` (sorted paths), the cache folder left out. Linked
+    folders are followed (a root often links ``images/`` or ``jsons/`` from elsewhere,
+    and an edit there must be a change), each real folder once (no link loops)."""
+    seen = {os.path.realpath(cache_dir), os.path.realpath(root)}
     out = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d != CACHE_FOLDER
-                   and os.path.realpath(os.path.join(folder, d)) not in skip]
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        keep = []
+        for d in dirs:
+            real = os.path.realpath(os.path.join(folder, d))
+            if d != CACHE_FOLDER and real not in seen:
+                seen.add(real)
+                keep.append(d)
+        dirs[:] = keep
         out += [os.path.join(folder, f) for f in files]
     out.sort()
     return out
