@@ -5,12 +5,14 @@ radii σ_s / σ_l per head as in ``val_gt_loc.txt`` (mostly 5-40 px, a few up to
 predictions = 85% of the heads with pixel noise plus 5% false positives.
 
 Prints for every family (sigma, count, box, distance, idrees, and all together) the best
-time of ``--repeats`` runs and the peak traced memory (tracemalloc: NumPy's buffers
-included), against the targets: <= 3 s and <= 1.5 GB with box. The reference in the same
-process is the box family's candidate search before issue #27 (every image at the file's
-largest radius), run once on the same data; the numbers of both must be equal.
+time of ``--repeats`` runs and the peak traced memory of one more run (tracemalloc:
+NumPy's buffers included; it is off while the clock runs), against the targets: <= 3 s
+and <= 1.5 GB with box. The references in the same process, run once on the same data,
+are the box family's candidate search before issue #27 (every image at the file's
+largest radius) and the Idrees curve before it (one maximum matching per threshold);
+their numbers must equal the evaluator's, and the ratio of the times is printed.
 
-Run: ``python benchmarks/dense_eval_speed.py [--repeats 3] [--no-reference]``
+Run: ``python benchmarks/dense_eval_speed.py [--repeats 3] [--reference both|box|idrees|none]``
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import pandas as pd
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
 from vscrowd.eval.families.box import box_threshold_counts
-from vscrowd.eval.matching import candidate_pairs
+from vscrowd.eval.families.idrees import IDREES_THRESHOLDS
+from vscrowd.eval.matching import candidate_pairs, max_bipartite_match
 
 
 def workload(seed: int = 0) -> tuple[GroundTruth, Predictions]:
@@ -54,43 +57,54 @@ def workload(seed: int = 0) -> tuple[GroundTruth, Predictions]:
     return gt, pr
 
 
-def timed(fn, repeats: int) -> tuple[float, float, object]:
-    best, peak, out = float("inf"), 0.0, None
+def timed(fn, repeats: int, trace: bool = True) -> tuple[float, float, object]:
+    """Best wall time of ``repeats`` plain runs, and the peak traced memory of one more
+    run (``trace``; else 0): tracemalloc slows every allocation, so it never runs while
+    the clock does."""
+    best, out = float("inf"), None
     for _ in range(repeats):
-        tracemalloc.start()
         t = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t)
-        peak = max(peak, tracemalloc.get_traced_memory()[1] / 2**30)
-        tracemalloc.stop()
+    if not trace:
+        return best, 0.0, out
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] / 2**30
+    tracemalloc.stop()
     return best, peak, out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--reference", choices=("box", "idrees", "both", "none"),
+                    default="both", help="the before-#27 runs (box: ~6.5 GB)")
     args = ap.parse_args()
     gt, pr = workload()
     print(f"workload: {len(gt.frames)} images, {len(gt):,} heads "
           f"(max {gt.counts().max():,}/image), {len(pr):,} predictions; radii up to "
           f"{gt.radius.max():.0f} px")
+    times: dict[tuple[str, ...], float] = {}
     families = [("sigma",), ("count",), ("box",), ("distance",), ("idrees",),
                 ("sigma", "count", "box", "distance", "idrees")]
-    box = None
+    res = {}
     for fam in families:
         sig = (5.0, 20.0, 40.0) if "sigma" in fam else ()
-        t, mem, res = timed(lambda f=fam, s=sig: evaluate(gt, pr, sigmas=s, metrics=f),
-                            args.repeats)
+        t, mem, res[fam] = timed(lambda f=fam, s=sig: evaluate(gt, pr, sigmas=s, metrics=f),
+                                 args.repeats)
         ok = "ok" if t <= 3.0 and mem <= 1.5 else "OVER TARGET"
         print(f"{'+'.join(fam):36s} {t:7.2f} s  {mem:6.2f} GB   target <= 3 s, <= 1.5 GB: {ok}")
-        if fam == ("box",):
-            box = [(b.tp, b.fp, b.fn) for b in res.box_threshold]
-    if args.no_reference:
-        return
+        times[fam] = t
+    references(gt, pr, res, times, args.reference)
+
+
+def references(gt, pr, res, times, which: str) -> None:
+    """The box search and the Idrees curve as before #27, on the same data: the same
+    numbers, and the time ratio (same process, same machine state)."""
     dt_f, dt_xy = pr.frame_index, pr.xy
 
-    def reference():  # before #27: one search at the file's largest radius
+    def box_before():  # one search at the file's largest radius
         out = []
         for sig in gt.radius.T:
             pairs = candidate_pairs(dt_f, dt_xy, gt.frame_index, gt.xy, float(sig.max()))
@@ -98,9 +112,23 @@ def main() -> None:
             out.append((b.tp, b.fp, b.fn))
         return out
 
-    t, mem, ref = timed(reference, 1)
-    print(f"{'box, reference (file-wide radius)':36s} {t:7.2f} s  {mem:6.2f} GB   "
-          f"same TP/FP/FN: {ref == box}")
+    def idrees_before():  # one maximum matching per threshold
+        pd_, pg = candidate_pairs(dt_f, dt_xy, gt.frame_index, gt.xy, 100.0)
+        d = np.hypot(*(dt_xy[pd_] - gt.xy[pg]).T)
+        return [int((max_bipartite_match(pd_[d <= r], pg[d <= r], len(dt_xy), len(gt))
+                     >= 0).sum()) for r in IDREES_THRESHOLDS]
+
+    if which in ("box", "both"):
+        box = [(b.tp, b.fp, b.fn) for b in res[("box",)].box_threshold]
+        t, _, ref = timed(box_before, 1, trace=False)
+        print(f"{'box, reference (file-wide radius)':36s} {t:7.2f} s   same TP/FP/FN: "
+              f"{ref == box}; {t / times[('box',)]:.1f}x the time")
+    if which in ("idrees", "both"):
+        idrees = res[("idrees",)].idrees
+        t, _, ref = timed(idrees_before, 1, trace=False)
+        same = np.array_equal(np.array(ref) / len(pr), idrees.precision_curve)
+        print(f"{'idrees, reference (per threshold)':36s} {t:7.2f} s   same curve: {same}; "
+              f"{t / times[('idrees',)]:.1f}x the time")
 
 
 if __name__ == "__main__":

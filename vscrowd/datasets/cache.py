@@ -19,85 +19,105 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import AnnotationFormatError, VSCrowdWarning
 from .annotations import Annotations, read_many
 
-__all__ = ["cache_key", "default_cache_dir", "load_annotations", "load_cached", "store_cached"]
+__all__ = ["cache_key", "default_cache_dir", "load_annotations", "load_cached", "read_entry",
+           "recording", "replay", "store_cached", "write_entry"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 #: Bumped whenever the parser's output changes, so stale caches are never read.
-_CACHE_FORMAT = 2
-_CACHE_MARK = ".vscrowd-cache"
+_CACHE_FORMAT = 3
+CACHE_FOLDER = ".vscrowd-cache"
 _RACY_SECONDS = 3.0
 
 
 def default_cache_dir(root: Path) -> Path:
     """``ROOT/.vscrowd-cache`` if the root is writable, else the user cache folder."""
     if os.access(root, os.W_OK):
-        return root / _CACHE_MARK
+        return root / CACHE_FOLDER
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
     return base / "vscrowd" / digest
 
 
-def cache_key(files: Sequence[Path], *, strict: bool) -> str:
+def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = "",
+              root: Path | None = None) -> str:
     """A digest of the annotation files' stat records (and the content of recently
-    changed ones; see the module docstring).
+    changed ones; see the module docstring). ``tag`` names what is cached (a registered
+    dataset's reader), so two readers of one folder never share an entry; with ``root``,
+    each file is named by its path under it (a file moved between folders is a change).
 
     Raises:
         AnnotationFormatError: A file that cannot be stat'ed (a broken or looping link).
     """
-    h = hashlib.sha1(f"v{_CACHE_FORMAT}:{strict}".encode())
+    h = hashlib.sha1(f"v{_CACHE_FORMAT}:{strict}:{tag}".encode())
     racy_after = time.time_ns() - int(_RACY_SECONDS * 1e9)
+    # Plain strings and os.stat: a whole image dataset (tens of thousands of files)
+    # is keyed in well under the cache-hit budget.
+    skip = len(os.fspath(root)) + 1 if root is not None else None
     for f in files:
+        path = os.fspath(f)
         try:
-            st = f.stat()
-            h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+            st = os.stat(path)
+            name = path[skip:] if skip else os.path.basename(path)
+            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
                      f"{st.st_ino}\n".encode())
             if max(st.st_mtime_ns, st.st_ctime_ns) >= racy_after:
-                h.update(hashlib.sha1(f.read_bytes()).digest())
+                h.update(hashlib.sha1(Path(path).read_bytes()).digest())
         except OSError as exc:
             raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken "
-                                        "or looping link?)", path=f) from None
+                                        "or looping link?)", path=Path(path)) from None
     return h.hexdigest()
 
 
-def load_cached(cache_dir: Path, key: str) -> tuple[Annotations, list[str]] | None:
-    """The cached annotations and parse warnings for ``key``, or None."""
+def read_entry(cache_dir: Path, key: str, names: Sequence[str]
+               ) -> tuple[dict[str, pd.DataFrame], dict] | None:
+    """The tables ``names`` and the JSON metadata of entry ``key``, or None."""
     entry = cache_dir / key
     try:
         # self_destruct frees each Arrow column once converted: a lower peak.
-        heads = pq.read_table(entry / "heads.parquet").to_pandas(self_destruct=True)
-        frames = pq.read_table(entry / "frames.parquet").to_pandas(self_destruct=True)
-        warns = json.loads((entry / "warnings.json").read_text())
+        tables = {n: pq.read_table(entry / f"{n}.parquet").to_pandas(self_destruct=True)
+                  for n in names}
+        meta = json.loads((entry / "meta.json").read_text())
     except (OSError, pa.ArrowException, ValueError):
         return None
-    frames["frame"] = frames["frame"].astype(object)
-    return Annotations(heads, frames), warns
+    # Object columns come back as they went in, not as the string dtype newer pandas
+    # infers for Arrow strings.
+    for name, cols in meta.pop("object_columns", {}).items():
+        for c in cols:
+            tables[name][c] = tables[name][c].astype(object)
+    return tables, meta
 
 
-def store_cached(cache_dir: Path, key: str, ann: Annotations, warns: list[str]) -> None:
-    """Write the cache entry atomically (temp folder + rename); failures only log."""
+def write_entry(cache_dir: Path, key: str, tables: Mapping[str, pd.DataFrame],
+                meta: dict) -> None:
+    """Write entry ``key`` atomically (temp folder + rename); failures only log."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
     except OSError as exc:
         logger.info("annotation cache not written (%s)", exc)
         return
+    objects = {n: [c for c in t.columns if t[c].dtype == object] for n, t in tables.items()}
+    meta = {**meta, "object_columns": objects}
     try:
-        pq.write_table(pa.Table.from_pandas(ann.heads, preserve_index=False),
-                       tmp / "heads.parquet", compression="lz4")
-        frames = ann.frames.copy()
-        frames["frame"] = frames["frame"].astype(str)
-        pq.write_table(pa.Table.from_pandas(frames, preserve_index=False),
-                       tmp / "frames.parquet")
-        (tmp / "warnings.json").write_text(json.dumps(warns))
+        for name, table in tables.items():
+            if "frame" in objects[name]:
+                table = table.assign(frame=table["frame"].astype(str))  # one Arrow type
+            pq.write_table(pa.Table.from_pandas(table, preserve_index=False),
+                           tmp / f"{name}.parquet", compression="lz4")
+        (tmp / "meta.json").write_text(json.dumps(meta))
         entry = cache_dir / key
         if entry.exists():  # an unreadable entry of ours: move it aside, then drop it
             stale = Path(tempfile.mkdtemp(prefix=".stale-", dir=cache_dir))
@@ -113,6 +133,42 @@ def store_cached(cache_dir: Path, key: str, ann: Annotations, warns: list[str]) 
                 shutil.rmtree(tmp)
 
 
+def load_cached(cache_dir: Path, key: str) -> tuple[Annotations, list[str]] | None:
+    """The cached annotations and parse warnings for ``key``, or None."""
+    hit = read_entry(cache_dir, key, ("heads", "frames"))
+    if hit is None:
+        return None
+    tables, meta = hit
+    return Annotations(tables["heads"], tables["frames"]), meta["warnings"]
+
+
+def store_cached(cache_dir: Path, key: str, ann: Annotations, warns: list[str]) -> None:
+    """Write the cache entry atomically (temp folder + rename); failures only log."""
+    write_entry(cache_dir, key, {"heads": ann.heads, "frames": ann.frames},
+                {"warnings": warns})
+
+
+def recording(build: Callable[[], T]) -> tuple[T, list[str]]:
+    """``build()`` and the VSCrowdWarnings it raised (as messages, raised again here so
+    a cache hit can replay exactly the same ones)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", VSCrowdWarning)
+        out = build()
+    warns = []
+    for w in caught:
+        if issubclass(w.category, VSCrowdWarning):
+            warns.append(str(w.message))
+        else:  # pragma: no cover - re-raise foreign warnings untouched
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    replay(warns)
+    return out, warns
+
+
+def replay(warns: Sequence[str]) -> None:
+    for w in warns:
+        warnings.warn(w, VSCrowdWarning, stacklevel=4)
+
+
 def load_annotations(root: Path, files: Sequence[Path], *, strict: bool, cache: bool = True,
                      cache_dir: str | Path | None = None) -> Annotations:
     """Parse ``files`` (or read the Parquet cache keyed by their stat and content); the
@@ -123,21 +179,10 @@ def load_annotations(root: Path, files: Sequence[Path], *, strict: bool, cache: 
         hit = load_cached(cdir, key)
         if hit is not None:
             ann, warns = hit
-            for w in warns:
-                warnings.warn(w, VSCrowdWarning, stacklevel=3)
+            replay(warns)
             logger.debug("annotations loaded from cache %s", cdir / key)
             return ann
-    warns = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", VSCrowdWarning)
-        ann = read_many(files, strict=strict)
-    for w in caught:
-        if issubclass(w.category, VSCrowdWarning):
-            warns.append(str(w.message))
-        else:  # pragma: no cover - re-raise foreign warnings untouched
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    for w in warns:
-        warnings.warn(w, VSCrowdWarning, stacklevel=3)
+    ann, warns = recording(lambda: read_many(files, strict=strict))
     if cache:
         store_cached(cdir, key, ann, warns)
     return ann

@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import numpy as np
 
 from .._io import atomic_open
-from .._text import read_json
+from .._text import read_bytes, read_json
 from ..errors import AnnotationFormatError
+from . import fastjson
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
 from .synth_images import prepare_out, write_jpeg, write_manifest
@@ -50,6 +52,25 @@ def detect(root: Path) -> bool:
                for f in FOLDERS.values() if (root / f).is_dir())
 
 
+class _Rect(msgspec.Struct):
+    x: float
+    y: float
+    width: float
+    height: float
+    name: str = "rect"
+
+
+class _Region(msgspec.Struct):
+    shape_attributes: _Rect
+
+
+class _Entry(msgspec.Struct):
+    regions: list[_Region] | dict[str, _Region]
+
+
+_DECODER = msgspec.json.Decoder(dict[str, _Entry])
+
+
 def read_fdst_json(path: Path) -> np.ndarray:
     """``(n, 4)`` float64 head boxes ``x1, y1, x2, y2`` of one frame's VIA JSON.
 
@@ -58,6 +79,20 @@ def read_fdst_json(path: Path) -> np.ndarray:
             region that is not a rectangle with numeric ``x, y, width, height``
             (names the file and the field).
     """
+    doc = fastjson.decode(_DECODER, read_bytes(path, AnnotationFormatError,
+                                               "FDST annotation"))
+    if doc is not None and len(doc) == 1:
+        regions = next(iter(doc.values())).regions
+        if isinstance(regions, dict):  # VIA 1 writes regions as {"0": {...}, "1": ...}
+            regions = list(regions.values())
+        shapes = [r.shape_attributes for r in regions]
+        if all(s.name == "rect" for s in shapes):
+            xywh = fastjson.rows([(s.x, s.y, s.width, s.height) for s in shapes], 4)
+            return np.column_stack([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]])
+    return _read_general(path)  # anything unusual: the checks below name the problem
+
+
+def _read_general(path: Path) -> np.ndarray:
     doc = read_json(path, AnnotationFormatError, "FDST annotation")
     if not isinstance(doc, dict) or len(doc) != 1:
         got = f"{len(doc)} entries" if isinstance(doc, dict) else type(doc).__name__

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import DatasetError, VSCrowdWarning
 from .annotations import Annotations
+from .layout import image_size  # re-exported: the readers' image sizes
 from .vscrowd import VSCrowd
 
 __all__ = ["ImageDataset", "ImageRecord", "image_size"]
@@ -57,18 +58,6 @@ class ImageRecord:
     ids: np.ndarray | None = None
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
-    """``(width, height)`` from the image header (no pixel is decoded), or None when
-    the file is missing or unreadable."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            return im.size
-    except (OSError, ValueError):
-        return None
-
-
 class ImageDataset(VSCrowd):
     """An image dataset root read by its registered reader (see
     :func:`vscrowd.datasets.open`). ``name`` is the registered dataset name."""
@@ -79,17 +68,29 @@ class ImageDataset(VSCrowd):
                  splits: Sequence[str] | None = None) -> None:
         root = Path(root)
         ann, missing = _tables(root, records)
-        videos = _video_table(ann.frames, records, splits)
+        self._finish(root, name, ann, _video_table(ann.frames, records, splits), missing)
+
+    @classmethod
+    def from_tables(cls, root: Path, name: str, annotations: Annotations,
+                    videos: pd.DataFrame, missing_images: list[tuple[str, str]]):
+        """The dataset over tables a reader built before (the annotation cache)."""
+        ds = cls.__new__(cls)
+        ds._finish(Path(root), name, annotations, videos, missing_images)
+        return ds
+
+    def _finish(self, root: Path, name: str, ann: Annotations, videos: pd.DataFrame,
+                missing: list[tuple[str, str]]) -> None:
+        """Set the tables and warn about them (the same warnings from the cache)."""
         self.name = name
         self._set(root, False, ann, videos, missing)
         outside = _outside(ann)
         if outside:  # kept, as the dataset publishes them (verify counts them too)
             warnings.warn(f"{outside} head point(s) of {name} lie outside their image "
-                          f"(kept): {root}", VSCrowdWarning, stacklevel=3)
+                          f"(kept): {root}", VSCrowdWarning, stacklevel=4)
         if missing:
             warnings.warn(f"{len(missing)} annotated image(s) are missing under {root}: "
                           + ", ".join(f"{v}/{f}" for v, f in missing[:5]),
-                          VSCrowdWarning, stacklevel=3)
+                          VSCrowdWarning, stacklevel=4)
 
     def _set(self, root, strict, annotations, videos, missing_images) -> None:
         super()._set(root, strict, annotations, videos, missing_images)

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import DatasetError
 from .splits import split_from_name
 
-__all__ = ["IMAGE_EXT", "annotation_files", "first_readable_size", "image_size"]
+__all__ = ["IMAGE_EXT", "annotation_files", "first_readable_size", "image_size", "jpeg_size"]
 
 IMAGE_EXT = ".jpg"
 
@@ -43,12 +43,42 @@ def annotation_files(root: str | Path) -> list[Path]:
 def image_size(path: Path) -> tuple[int, int] | None:
     """(width, height) from the image header only (no pixel decode); None if the file is
     missing, empty or not an image."""
+    size = jpeg_size(path)
+    if size is not None:
+        return size
     from PIL import Image  # Pillow ships with matplotlib; reads headers lazily
 
     try:
         with Image.open(path) as im:
             return im.size
     except (OSError, ValueError):
+        return None
+
+
+#: JPEG start-of-frame markers (SOF0-SOF15 less DHT, JPG and DAC), which hold the size.
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def jpeg_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame segment, or None for anything else
+    (then Pillow decides). Walking the segment headers costs a few microseconds; opening
+    the file with Pillow about 80 (a dataset of thousands of images reads each one)."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\xff\xd8":
+                return None
+            while True:
+                head = fh.read(4)
+                if len(head) < 4 or head[0] != 0xFF or head[1] in (0xD9, 0xDA):
+                    return None  # not a segment (padding, restart) or no frame header
+                if head[1] in _SOF:
+                    sof = fh.read(5)
+                    if len(sof) < 5:
+                        return None
+                    h, w = int.from_bytes(sof[1:3], "big"), int.from_bytes(sof[3:5], "big")
+                    return (w, h) if w and h else None
+                fh.seek(int.from_bytes(head[2:4], "big") - 2, 1)
+    except OSError:
         return None
 
 

@@ -16,11 +16,14 @@ import json
 import warnings
 from pathlib import Path
 
+import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
 from .._io import atomic_open
-from .._text import read_json, read_text
+from .._text import read_bytes, read_json, read_text
 from ..errors import AnnotationFormatError, VSCrowdWarning
+from . import fastjson
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
@@ -47,26 +50,49 @@ def _split_ids(path: Path) -> list[tuple[str, list[str]]]:
     return rows
 
 
+class _Doc(msgspec.Struct):
+    """The common shape of an NWPU-Crowd JSON (other keys, e.g. ``img_id``, ignored)."""
+
+    points: list[tuple[float, float]]
+    boxes: list[tuple[float, float, float, float]] | UnsetType = UNSET
+    human_num: int | UnsetType = UNSET
+
+
+_DECODER = msgspec.json.Decoder(_Doc)
+
+
 def read_nwpu_json(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """``(points (n, 2), boxes (n, 4) or None)`` of one ``jsons/<id>.json``.
 
     Raises:
         AnnotationFormatError: not JSON (file and line), a key missing or malformed.
     """
-    doc = read_json(path, AnnotationFormatError, "NWPU-Crowd annotation")
-    if not isinstance(doc, dict) or "points" not in doc:
-        raise AnnotationFormatError("expected a JSON object with 'points' (NWPU-Crowd)",
-                                    path=path, field="points")
-    pts = _array(doc["points"], 2, path, "points")
-    boxes = _array(doc["boxes"], 4, path, "boxes") if "boxes" in doc else None
-    if "human_num" in doc and doc["human_num"] != len(pts):
-        warnings.warn(f"{path}: human_num {doc['human_num']} != {len(pts)} points "
+    doc = fastjson.decode(_DECODER, read_bytes(path, AnnotationFormatError,
+                                               "NWPU-Crowd annotation"))
+    if doc is not None:
+        pts = fastjson.rows(doc.points, 2)
+        boxes = None if doc.boxes is UNSET else fastjson.rows(doc.boxes, 4)
+        human = doc.human_num
+    else:  # anything unusual: the standard library and its checks (named errors)
+        pts, boxes, human = _read_general(path)
+    if human is not UNSET and human != len(pts):
+        warnings.warn(f"{path}: human_num {human} != {len(pts)} points "
                       "(the points are kept)", VSCrowdWarning, stacklevel=2)
     if boxes is not None and len(boxes) != len(pts):
         warnings.warn(f"{path}: {len(boxes)} boxes for {len(pts)} points; boxes dropped",
                       VSCrowdWarning, stacklevel=2)
         boxes = None
     return pts, boxes
+
+
+def _read_general(path: Path) -> tuple[np.ndarray, np.ndarray | None, object]:
+    doc = read_json(path, AnnotationFormatError, "NWPU-Crowd annotation")
+    if not isinstance(doc, dict) or "points" not in doc:
+        raise AnnotationFormatError("expected a JSON object with 'points' (NWPU-Crowd)",
+                                    path=path, field="points")
+    pts = _array(doc["points"], 2, path, "points")
+    boxes = _array(doc["boxes"], 4, path, "boxes") if "boxes" in doc else None
+    return pts, boxes, doc.get("human_num", UNSET)
 
 
 def _array(value, width: int, path: Path, key: str) -> np.ndarray:

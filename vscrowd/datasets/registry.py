@@ -78,12 +78,16 @@ def is_other_layout(root: str | Path, dataset: str | None = None) -> bool:
             and next(folder.glob("*.mat"), None) is not None)
 
 
-def open(root: str | Path, dataset: str | None = None):
+def open(root: str | Path, dataset: str | None = None, *, cache: bool = True,
+         cache_dir: str | Path | None = None):
     """Open a dataset root in its own published format.
 
     Args:
         root: The dataset root (as unpacked from its archives).
         dataset: A registered name; None detects it from the layout.
+        cache: Read (and write) the annotation cache: ``ROOT/.vscrowd-cache``, or the
+            user cache folder when the root is read-only (see docs/datasets.md).
+        cache_dir: Another cache folder.
 
     Returns:
         A :class:`~vscrowd.VSCrowd` (VSCrowd) or an
@@ -96,5 +100,10 @@ def open(root: str | Path, dataset: str | None = None):
     if dataset is not None and not info.has_layout(Path(root)):
         raise DatasetError(f"{root} does not have the {info.name} layout; expected "
                            f"{info.expects}")
-    return info.read(Path(root))
+    if info.name == "vscrowd":  # VSCrowd keys its own cache on its annotation files
+        from .vscrowd import VSCrowd
 
+        return VSCrowd(root, cache=cache, cache_dir=cache_dir)
+    from .cached_read import read_cached
+
+    return read_cached(info, Path(root), cache=cache, cache_dir=cache_dir)

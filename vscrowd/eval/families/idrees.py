@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..matching import candidate_pairs, max_bipartite_match, within
+from ..matching import candidate_pairs, within
 from ..text import num
+from ..threshold_matching import matching_sizes
 from .base import Context, MetricFamily
 
 __all__ = ["FAMILY", "IDREES_THRESHOLDS", "IdreesResult", "idrees_curve", "pr_auc"]
@@ -55,9 +56,9 @@ def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
         pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
                    else within(pairs, dt_xy, gt_xy, r, pad=True))
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
-        for i, r in enumerate(thresholds):
-            ok = d <= r
-            tp[i] = int((max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt) >= 0).sum())
+        # One maximum matching per threshold, computed incrementally (exactly the same
+        # sizes; see threshold_matching).
+        tp = matching_sizes(pd_, pg, d, n_dt, n_gt, thresholds)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(n_dt > 0, tp / max(n_dt, 1), np.nan)
         recall = np.where(n_gt > 0, tp / max(n_gt, 1), np.nan)

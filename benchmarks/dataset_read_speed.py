@@ -1,0 +1,144 @@
+"""Benchmark: read each registered dataset's annotations from its native format, cold and
+from the cache, against a plain-Python reader of the same files (issue #27).
+
+Writes (once, under $VSCROWD_BENCH_DIR or /tmp) a scaled copy of each dataset's synthetic
+fixture (``vscrowd synth --flavour NAME``, the same writers with more images or frames
+and more heads each), so throughput is not lost in per-call overhead. Then times, in one
+process, per dataset:
+
+* the plain-Python reference: ``json.load`` / ``str.split`` + ``float`` / ``loadmat``
+  per file, points kept as Python lists (what a straightforward loader does);
+* vscrowd cold: ``vscrowd.open(root, cache=False)`` (tables, image sizes, labels);
+* vscrowd from the cache: ``vscrowd.open(root)`` once the cache is written.
+
+Targets: cold >= 1 M heads/s, cache <= 0.2 s.
+Run: ``python benchmarks/dataset_read_speed.py [NAME ...]``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from vscrowd.datasets import registry, synth_images, synth_videos
+
+#: Images per split x IMAGES, heads per image x HEADS; video frames x FRAMES.
+IMAGES, HEADS, FRAMES = 12, 12, 25
+NAMES = ("nwpu", "qnrf", "jhu", "shanghaitech_a", "fdst", "dronecrowd", "mall")
+
+
+@contextmanager
+def scaled_plans():
+    """The fixture writers' plans, scaled (each module imported the planner by name)."""
+    plan_i, plan_v = synth_images.plan_images, synth_videos.plan_videos
+
+    def images(seed, splits, *, heads=(5, 60), **kw):
+        many = {s: n * IMAGES if n < 100 else n for s, n in splits.items()}
+        return plan_i(seed, many, heads=(heads[0] * HEADS, heads[1] * HEADS), **kw)
+
+    def videos(seed, splits, *, frames=4, heads=(5, 30), **kw):
+        return plan_v(seed, splits, frames=frames * FRAMES,
+                      heads=(heads[0] * HEADS // 4, heads[1] * HEADS // 4), **kw)
+
+    mods = [registry.dataset_info(n).synth.__module__ for n in NAMES]
+    patched = []
+    for name in mods:
+        mod = sys.modules[name]
+        for attr, new in (("plan_images", images), ("plan_videos", videos)):
+            if hasattr(mod, attr):
+                patched.append((mod, attr, getattr(mod, attr)))
+                setattr(mod, attr, new)
+    try:
+        yield
+    finally:
+        for mod, attr, old in patched:
+            setattr(mod, attr, old)
+
+
+def dataset_root(name: str) -> Path:
+    base = Path(os.environ.get("VSCROWD_BENCH_DIR", tempfile.gettempdir()))
+    root = base / f"vscrowd-bench-read-{IMAGES}x{HEADS}x{FRAMES}" / name
+    if not (root / "synth.json").exists():
+        print(f"generating the scaled {name} copy in {root} (one-time) ...", file=sys.stderr)
+        with scaled_plans():
+            registry.dataset_info(name).synth(root, seed=0, overwrite=True)
+    return root
+
+
+def _mat_points(path: Path, variable: str) -> list:
+    from scipy.io import loadmat
+
+    return loadmat(path)[variable].tolist()
+
+
+def plain_read(name: str, root: Path) -> int:
+    """Heads read by a straightforward per-file loader (points as Python lists)."""
+    if name == "nwpu":
+        docs = [json.loads(p.read_text()) for p in sorted((root / "jsons").glob("*.json"))]
+        return sum(len(d["points"]) for d in docs)
+    if name == "fdst":
+        docs = [json.loads(p.read_text()) for p in sorted(root.glob("*_data/*/*.json"))]
+        return sum(len(next(iter(d.values()))["regions"]) for d in docs)
+    if name == "jhu":
+        rows = [[float(t) for t in line.split()] for p in sorted(root.glob("*/gt/*.txt"))
+                for line in p.read_text().splitlines() if line.strip()]
+        return len(rows)
+    if name == "qnrf":
+        return sum(len(_mat_points(p, "annPoints")) for p in root.glob("*/img_*_ann.mat"))
+    if name.startswith("shanghaitech"):
+        from scipy.io import loadmat
+
+        return sum(len(loadmat(p)["image_info"][0, 0]["location"][0, 0].tolist())
+                   for p in root.glob("*/ground-truth/*.mat"))
+    if name == "dronecrowd":
+        return sum(len(_mat_points(p, "anno")) for p in (root / "annotations").glob("*.mat"))
+    if name == "mall":
+        from scipy.io import loadmat
+
+        cells = loadmat(root / "mall_gt.mat")["frame"].ravel()
+        return sum(len(c["loc"][0, 0].tolist()) for c in cells)
+    raise ValueError(name)
+
+
+def timed(fn, repeat: int = 1):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def measure(name: str) -> str:
+    """One dataset's row: plain-Python, cold and cached reads timed in this process."""
+    root = dataset_root(name)
+    t_plain, n_plain = timed(lambda: plain_read(name, root), repeat=2)
+    t_cold, ds = timed(lambda: registry.open(root, name, cache=False), repeat=2)
+    registry.open(root, name)  # writes the cache entry
+    t_hit, hit = timed(lambda: registry.open(root, name), repeat=3)
+    n = len(ds.heads)
+    assert n == n_plain == len(hit.heads), (name, n, n_plain, len(hit.heads))
+    return (f"{name:<16}{n:>9,}{t_plain:>9.3f}{t_cold:>8.3f}{n / t_cold / 1e6:>10.2f}"
+            f"{t_plain / t_cold:>8.1f}x{t_hit:>9.3f}{t_plain / t_hit:>8.1f}x")
+
+
+def main(names) -> None:
+    warnings.simplefilter("ignore")
+    print(f"{'dataset':<16}{'heads':>9}{'plain s':>9}{'cold s':>8}{'M heads/s':>10}"
+          f"{'vs plain':>9}{'cache s':>9}{'vs plain':>9}")
+    for name in names:
+        print(measure(name), flush=True)
+    print("targets: cold >= 1 M heads/s, cache <= 0.2 s (ratios: plain-Python time / "
+          "vscrowd time, same process)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or NAMES)

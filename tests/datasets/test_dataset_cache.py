@@ -1,0 +1,139 @@
+"""The annotation cache of the registered datasets: a hit gives the very tables (and
+warnings) of a cold read, any change to a file under the root is a miss, and nothing is
+written anywhere but the cache folder."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from vscrowd.cli.data_commands import REGISTRY_FLAVOURS
+
+import vscrowd
+from vscrowd.datasets import cache, dataset_info
+from vscrowd.datasets.cache import CACHE_FOLDER
+
+FLAVOURS = [n for n in REGISTRY_FLAVOURS if n not in ("vscrowd", "sensecrowd")]
+
+
+@pytest.fixture(autouse=True)
+def _no_racy_window(monkeypatch):
+    """Files written within the last 3 s key by content too, so two opens either side of
+    that moment use two entries (by design; tests/datasets/test_vscrowd.py covers it).
+    The fixtures here are just written: without the window the counts are exact."""
+    monkeypatch.setattr(cache, "_RACY_SECONDS", 0.0)
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` outside the cache folder: size and mtime."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file() and CACHE_FOLDER not in p.parts}
+
+
+def _entries(cache: Path) -> set[str]:
+    return {p.name for p in cache.iterdir()} if cache.is_dir() else set()
+
+
+def _same(a, b) -> None:
+    for table in ("heads", "frames", "videos"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+    assert a.missing_images == b.missing_images
+    assert (type(a), a.name, a.is_video) == (type(b), b.name, b.is_video)
+
+
+@pytest.mark.parametrize("name", FLAVOURS)
+def test_cache_hit_gives_the_cold_tables_and_writes_only_the_cache(tmp_path, name):
+    root = dataset_info(name).synth(tmp_path / name, seed=5)
+    before = _tree(root)
+    cold = vscrowd.open(root, dataset=name, cache=False)
+    assert not (root / CACHE_FOLDER).exists()  # cache=False writes nothing
+    first = vscrowd.open(root, dataset=name)
+    assert len(_entries(root / CACHE_FOLDER)) == 1
+    hit = vscrowd.open(root, dataset=name)
+    assert len(_entries(root / CACHE_FOLDER)) == 1  # the same entry, read
+    _same(cold, first)
+    _same(cold, hit)
+    assert _tree(root) == before  # nothing written outside the cache folder
+
+
+def test_cache_replays_the_readers_warnings(tmp_path):
+    root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=1)
+    (root / "images" / "0002.jpg").unlink()  # a missing image: warned on every open
+    with pytest.warns(vscrowd.VSCrowdWarning) as cold:
+        vscrowd.open(root)
+    with pytest.warns(vscrowd.VSCrowdWarning) as hit:
+        ds = vscrowd.open(root)
+    assert [str(w.message) for w in cold] == [str(w.message) for w in hit]
+    assert ds.missing_images == [("train", "0002")]
+
+
+@pytest.mark.parametrize("change", ["annotation", "image", "split list", "new file"])
+def test_any_change_under_the_root_is_a_miss(tmp_path, change):
+    root = dataset_info("jhu").synth(tmp_path / "jhu", seed=2)
+    vscrowd.open(root)
+    gt = root / "train" / "gt" / "0001.txt"
+    if change == "annotation":  # the same size, the mtime kept: still a new entry
+        text = gt.read_text()
+        stat = gt.stat()
+        gt.write_text(text.replace(text[0], "9" if text[0] != "9" else "8", 1))
+        os.utime(gt, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    elif change == "image":
+        from PIL import Image
+
+        Image.new("RGB", (50, 40)).save(root / "train" / "images" / "0001.jpg")
+    elif change == "split list":
+        labels = root / "train" / "image_labels.txt"
+        labels.write_text("\n".join(labels.read_text().splitlines()[:-1]) + "\n")
+    else:
+        (root / "notes.txt").write_text("x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = vscrowd.open(root)
+        cold = vscrowd.open(root, cache=False)
+    assert len(_entries(root / CACHE_FOLDER)) == 2
+    _same(cold, fresh)
+
+
+def test_read_only_root_caches_in_the_user_folder(tmp_path, monkeypatch):
+    root = dataset_info("qnrf").synth(tmp_path / "qnrf", seed=4)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    before = _tree(root)
+    # The root reads as read-only (tests may run as root, who writes anywhere).
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == root
+                        else real_access(p, mode))
+    vscrowd.open(root)
+    hit = vscrowd.open(root)
+    assert not (root / CACHE_FOLDER).exists()
+    assert len(list((tmp_path / "xdg" / "vscrowd").iterdir())) == 1
+    assert _tree(root) == before
+    _same(hit, vscrowd.open(root, cache=False))
+
+
+def test_explicit_cache_dir_is_the_only_thing_written(tmp_path):
+    root = dataset_info("fdst").synth(tmp_path / "fdst", seed=6)
+    before = _tree(root)
+    vscrowd.open(root, cache_dir=tmp_path / "elsewhere")
+    vscrowd.open(root, cache_dir=tmp_path / "elsewhere")
+    assert len(_entries(tmp_path / "elsewhere")) == 1
+    assert not (root / CACHE_FOLDER).exists() and _tree(root) == before
+
+
+def test_an_edit_in_a_linked_folder_is_a_change(tmp_path):
+    root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=7)
+    elsewhere = tmp_path / "jsons-elsewhere"
+    (root / "jsons").rename(elsewhere)
+    (root / "jsons").symlink_to(elsewhere)
+    (root / "loop").symlink_to(root)  # a link loop is walked once
+    first = vscrowd.open(root)
+    doc = elsewhere / "0001.json"
+    doc.write_text(doc.read_text().replace("[[", "[[1.5, 2.5], [", 1))  # one more point
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # human_num and the boxes no longer agree
+        again = vscrowd.open(root)
+        cold = vscrowd.open(root, cache=False)
+    assert len(again.heads) == len(first.heads) + 1
+    _same(again, cold)
