@@ -26,7 +26,7 @@ _NO_CACHE = click.option("--no-cache", is_flag=True, help="Bypass the annotation
 #: Registered datasets that ``synth --flavour`` writes in their own format (kept here,
 #: light, so --help loads no dataset module; tests/datasets check it against the registry).
 REGISTRY_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shanghaitech_a",
-                  "shanghaitech_b")
+                     "shanghaitech_b", "ucsd", "venice")
 
 
 @click.command("synth")
@@ -203,7 +203,7 @@ def verify_cmd(root, reference, json_out, names_csv, dataset):
     if is_other_layout(root, dataset):
         from vscrowd.acquire.dataset_checks import verify_dataset
 
-        report = verify_dataset(root, dataset)  # another dataset's own layout
+        report = verify_dataset(root, dataset, reference=reference)  # its own layout
     else:
         with progress(None, "verify") as bar:
             report = verify(root, reference=reference, progress=lambda _v: bar.update(),
@@ -233,9 +233,12 @@ def verify_cmd(root, reference, json_out, names_csv, dataset):
 @click.option("--max-ratio", type=click.FloatRange(min=1), default=200.0, show_default=True,
               help="How many times its size a compressed archive may expand to.")
 @click.option("--verbose", is_flag=True, help="List every entry that was not placed.")
+@click.option("--dataset", default=None, help="Another registered dataset (vscrowd "
+              "datasets): its archives as published, with --from.")
 def download_cmd(root, from_dir, repo, revision, parts, force, reference, follow_links,
-                 max_ratio, verbose):
-    """Get VSCrowd into ROOT in the official layout, then verify it (see docs/getting-data.md).
+                 max_ratio, verbose, dataset):
+    """Get VSCrowd (or, with --dataset, another registered dataset) into ROOT in the
+    official layout, then verify it (see docs/getting-data.md).
 
     Exit status: 0 the copy verifies, 1 it does not (the table says why), 2 bad input."""
     from vscrowd.acquire.download import download, download_summary
@@ -250,7 +253,7 @@ def download_cmd(root, from_dir, repo, revision, parts, force, reference, follow
 
     res = download(root, source=from_dir if from_dir else "hf", repo=repo, revision=revision,
                    parts=parts, force=force, progress=step, reference=reference,
-                   follow_links=follow_links, max_ratio=max_ratio)
+                   follow_links=follow_links, max_ratio=max_ratio, dataset=dataset)
     for line, err in download_summary(res, verbose):
         click.echo(line, err=err)
     click.echo(res.report.format())

@@ -79,7 +79,10 @@ def test_the_checker_sees_a_cycle():
 def test_no_import_cycles():
     # Packages import their own submodules (re-exports); a cycle through a package's
     # __init__ and its children is that, not layering.
-    edges = {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in _graph().items()}
+    # The deliberate upward imports (UPWARD_ALLOWED) are lazy, inside a function: they
+    # close no cycle at import time, so they are left out here (and only they).
+    edges = {m: {t for t in ts if not m.startswith(t + ".")
+                 and f"{m} -> {t}" not in UPWARD_ALLOWED} for m, ts in _graph().items()}
     assert _cycles(edges) == []
 
 

@@ -1,4 +1,4 @@
-"""The video datasets in their own formats (FDST, DroneCrowd, Mall): each synthetic copy
+"""The video datasets in their own formats (FDST, Venice, DroneCrowd, Mall, UCSD): each
 opens through ``vscrowd.open`` with exactly the boxes, points and track IDs in its files
 (read back here by an independent reader: json / scipy.io), videos are the real sequences, a
 malformed file names the file and field, and stats, show, verify and eval run."""
@@ -21,7 +21,7 @@ from vscrowd.datasets import dataset_info, detect
 from vscrowd.errors import AnnotationFormatError
 from vscrowd.eval import GroundTruth, Predictions, write_predictions
 
-VIDEO = ["fdst", "dronecrowd", "mall"]
+VIDEO = ["fdst", "venice", "dronecrowd", "mall", "ucsd"]
 BOXED = ["fdst", "dronecrowd"]
 
 
@@ -47,6 +47,16 @@ def _raw(name: str, root: Path) -> dict[tuple[str, str], tuple[np.ndarray, np.nd
             xy = cell[0][0][0].reshape(-1, 2)
             video = "mall_train" if k <= 800 else "mall_test"
             out[video, f"{k:06d}"] = np.column_stack([xy, xy]), np.full(len(xy), -1)
+    elif name == "venice":
+        for mat in root.glob("*_data/ground-truth/*.mat"):
+            xy = loadmat(mat)["annotation"].reshape(-1, 2)
+            scene, frame = mat.stem.split("_")
+            out[scene, frame] = np.column_stack([xy, xy]), np.full(len(xy), -1)
+    elif name == "ucsd":
+        for mat in root.glob("vidf-cvpr/*_frame_full.mat"):
+            for t, cell in enumerate(loadmat(mat)["frame"][0], start=1):
+                xy = cell[0][0][0][:, :2]
+                out[mat.stem[:12], f"{t:03d}"] = np.column_stack([xy, xy]), np.full(len(xy), -1)
     else:
         for mat in (root / "annotations").glob("*.mat"):
             anno = loadmat(mat)["anno"]
@@ -154,6 +164,68 @@ def test_mall_bad_loc(roots, tmp_path):
     assert "mall_gt.mat" in str(err.value) and "frame{3}.loc" in str(err.value)
 
 
+def _roi_heads_by_loop(mask: np.ndarray, xy: np.ndarray) -> int:
+    """Heads inside a mask, one point at a time (MATLAB pixel (1, 1) is mask[0, 0])."""
+    n = 0
+    for x, y in xy:
+        col, row = int(np.floor(x + 0.5)) - 1, int(np.floor(y + 0.5)) - 1
+        n += 0 <= row < mask.shape[0] and 0 <= col < mask.shape[1] and bool(mask[row, col])
+    return n
+
+
+def test_venice_scenes_and_roi(roots):
+    from vscrowd.datasets.venice import roi_mask
+
+    ds = vscrowd.open(roots["venice"])
+    assert ds.videos[["video", "split", "n_frames"]].values.tolist() == [
+        ["4896", "train", 6], ["4895", "test", 4]]
+    assert ds.frames["frame"].iloc[:2].tolist() == ["000060", "000120"]
+    for _, fr in ds.frames.iterrows():
+        mat = loadmat(roots["venice"] / Path(fr["path"]).parent.parent / "ground-truth" /
+                      f"{fr['video']}_{fr['frame']}.mat")
+        assert fr["roi_heads"] == _roi_heads_by_loop(mat["roi"], mat["annotation"])
+        assert np.array_equal(roi_mask(ds, fr["video"], fr["frame"]), mat["roi"] != 0)
+    assert 0 < ds.frames["roi_heads"].sum() < ds.frames["n_heads"].sum()
+
+
+def test_ucsd_clips_protocol_and_roi(roots):
+    from vscrowd.datasets.ucsd import roi_mask
+
+    ds = vscrowd.open(roots["ucsd"])
+    assert ds.videos[["video", "split"]].values.tolist() == [
+        ["vidf1_33_003", "train"], ["vidf1_33_004", "train"], ["vidf1_33_007", "test"]]
+    mask = loadmat(roots["ucsd"] / "vidf-cvpr" / "vidf1_33_roi_mainwalkway.mat")["roi"][0, 0][0]
+    assert np.array_equal(roi_mask(roots["ucsd"]), mask != 0)
+    heads = ds.heads
+    for _, fr in ds.frames.iterrows():
+        sel = ((heads["video"] == fr["video"]) & (heads["frame"] == fr["frame"])).to_numpy()
+        assert fr["roi_heads"] == _roi_heads_by_loop(mask, heads.loc[sel, ["x", "y"]].to_numpy())
+
+
+@pytest.mark.parametrize("mat, content, needle", [
+    ("test_data/ground-truth/4895_000060.mat", {"roi": np.ones((2, 2))}, "'annotation'"),
+    ("test_data/ground-truth/4895_000060.mat", {"annotation": np.ones((3, 2)),
+                                                "roi": np.ones((2, 2, 2))}, "mask"),
+    ("vidf-cvpr/vidf1_33_007_frame_full.mat", {"frames": 1}, "'frame'")])
+def test_venice_ucsd_bad_mat(roots, tmp_path, mat, content, needle):
+    name = "venice" if mat.startswith("test_data") else "ucsd"
+    root = shutil.copytree(roots[name], tmp_path / "c")
+    savemat(root / mat, content)
+    with pytest.raises(AnnotationFormatError, match=needle) as err:
+        vscrowd.open(root, dataset=name)
+    assert Path(mat).name in str(err.value)
+
+
+def test_ucsd_loc_of_another_width(roots, tmp_path):
+    root = shutil.copytree(roots["ucsd"], tmp_path / "u")
+    path = root / "vidf-cvpr" / "vidf1_33_004_frame_full.mat"
+    cells = loadmat(path)["frame"]
+    cells[0, 1] = {"loc": np.zeros((4, 5))}
+    savemat(path, {"frame": cells})
+    with pytest.raises(AnnotationFormatError, match=r"frame\{2\}\.loc.*\(n, 3\) or \(n, 2\)"):
+        vscrowd.open(root)
+
+
 @pytest.mark.parametrize("name", VIDEO)
 def test_verify_complete_then_broken(roots, name, tmp_path):
     assert verify_dataset(roots[name]).complete
@@ -200,8 +272,9 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
-@pytest.mark.parametrize("name, test_video", [("fdst", "3"), ("dronecrowd", "00004"),
-                                              ("mall", "mall_test")])
+@pytest.mark.parametrize("name, test_video", [("fdst", "3"), ("venice", "4895"),
+                                              ("dronecrowd", "00004"), ("mall", "mall_test"),
+                                              ("ucsd", "vidf1_33_007")])
 def test_gnanet_train_predict_eval(tmp_path, name, test_video):
     pytest.importorskip("torch")
     root, run, preds = dataset_info(name).synth(tmp_path / "d", seed=2), tmp_path / "r", \

@@ -33,6 +33,7 @@ from typing import Literal
 
 from .._io import atomic_write_text, ensure_folder
 from ..datasets.annotation_check import check_annotations_streaming
+from ..datasets.registry import dataset_info
 from ..errors import DatasetError, LocatedError, OutputError
 from .archive_entries import DEFAULT_MAX_RATIO
 from .archives import (
@@ -51,6 +52,7 @@ MANIFEST_NAME = ".vscrowd-download.json"
 _STAGING = ".vscrowd-staging"
 _ROOT_FILES = {"train.txt", "val.txt", "test.txt", "scene_label.txt", "synth.json"}
 _FRAME_EXT = {".jpg", ".jpeg"}
+_IMAGE_EXT = {".jpg", ".jpeg", ".png"}  # frames for --parts, in any dataset
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class AssemblyResult:
 
 
 def _destination(name: str) -> str | None:
-    """Where a member belongs under root (POSIX, relative), or None if unrecognised."""
+    """Where a VSCrowd member belongs under root (POSIX, relative), or None if
+    unrecognised."""
     p = PurePosixPath(name)
     if p.name in _ROOT_FILES:
         return p.name
@@ -89,8 +92,16 @@ def _destination(name: str) -> str | None:
 
 
 def _wanted(dest: str, parts: Parts) -> bool:
-    is_frame = dest.startswith("videos/")
+    is_frame = PurePosixPath(dest).suffix.lower() in _IMAGE_EXT
     return parts == "all" or (parts == "frames") == is_frame
+
+
+def _destinations(dataset: str | None) -> Callable[[str], str | None]:
+    """Where members go: VSCrowd's rules, or another registered dataset's own layout
+    (its :meth:`~vscrowd.datasets.info.DatasetInfo.archive_path`)."""
+    if dataset is None or dataset == "vscrowd":
+        return _destination
+    return dataset_info(dataset).archive_path
 
 
 def _signature(a: Archive) -> list:
@@ -110,12 +121,14 @@ def _load_manifest(root: Path) -> dict:
 
 def assemble(source: str | Path, root: str | Path, *, parts: Parts = "all",
              force: bool = False, progress: Callable[[str, str], None] | None = None,
-             follow_links: bool = False, max_ratio: float = DEFAULT_MAX_RATIO
-             ) -> AssemblyResult:
+             follow_links: bool = False, max_ratio: float = DEFAULT_MAX_RATIO,
+             dataset: str | None = None) -> AssemblyResult:
     """Assemble the archives and files under ``source`` into ``root``; see the module
     docstring. ``progress(stage, name)`` is called as work proceeds; links out of
     ``source`` are refused unless ``follow_links``; ``max_ratio`` bounds how far a
-    compressed archive may expand (:mod:`vscrowd.archive_entries`).
+    compressed archive may expand (:mod:`vscrowd.archive_entries`). ``dataset``: another
+    registered dataset's archives, placed in its own layout (each entry from the first
+    folder of that layout on; the dataset's reader checks the files afterwards).
 
     Raises:
         DatasetError: Nothing usable in ``source``, a checksum mismatch, a missing part,
@@ -134,6 +147,7 @@ def assemble(source: str | Path, root: str | Path, *, parts: Parts = "all",
     if not source.is_dir():
         raise DatasetError(f"{source}: expected a folder of downloaded files")
     step = progress or (lambda _stage, _name: None)
+    where = _destinations(dataset)
     archives, checksum_files = find_archives(source, follow_links=follow_links)
     archives = [replace(a, max_ratio=max_ratio) for a in archives]
     if not archives:
@@ -155,7 +169,7 @@ def assemble(source: str | Path, root: str | Path, *, parts: Parts = "all",
         key = f"{a.name}:{parts}"
         if manifest["done"].get(key) == _signature(a):
             continue
-        if _assemble_one(a, root, staging, parts, force, step, tally):
+        if _assemble_one(a, root, staging, parts, force, step, tally, where):
             manifest["done"][key] = _signature(a)
             atomic_write_text(root / MANIFEST_NAME, json.dumps(manifest, indent=1) + "\n")
             tally.done.append(a.name)
@@ -182,12 +196,12 @@ class _Tally:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def _plan(a: Archive, members: list[ArchiveMember], parts: Parts, tally: _Tally
-          ) -> dict[str, list[int]]:
+def _plan(a: Archive, members: list[ArchiveMember], parts: Parts, tally: _Tally,
+          where: Callable[[str], str | None]) -> dict[str, list[int]]:
     """Member indices by destination; unrecognised and unwanted entries are tallied."""
     by_dest: dict[str, list[int]] = {}
     for i, m in enumerate(members):
-        dest = _destination(m.name)
+        dest = where(m.name)
         if dest is None:
             tally.odd.append(f"{a.name}: {m.raw or m.name}")
         elif not _wanted(dest, parts):
@@ -219,13 +233,14 @@ def check_annotation_file(source: str, path: Path, dest: Path) -> None:
 
 
 def _assemble_one(a: Archive, root: Path, staging: Path, parts: Parts, force: bool,
-                  step: Callable[[str, str], None], tally: _Tally) -> bool:
+                  step: Callable[[str, str], None], tally: _Tally,
+                  where: Callable[[str], str | None] = _destination) -> bool:
     """Place one archive; False when it held nothing usable (then it is not recorded
     as done, so the next run reports it again)."""
     step("list", a.name)
     members = a.members()
     odd_before, unwanted_before = len(tally.odd), tally.not_wanted
-    by_dest = _plan(a, members, parts, tally)
+    by_dest = _plan(a, members, parts, tally, where)
     need = sum(members[i].size for ii in by_dest.values() for i in ii)
     free = shutil.disk_usage(root).free
     if need > free:
@@ -241,7 +256,7 @@ def _assemble_one(a: Archive, root: Path, staging: Path, parts: Parts, force: bo
                            "found while extracting; corrupt archive")
     moves = [(p, root / d, src) for p, d, src in _dedupe(a, members, by_dest, paths, tally)]
     for path, dest, src in moves:
-        if dest.parent.name == "annotations":
+        if where is _destination and dest.parent.name == "annotations":
             check_annotation_file(src, path, dest)
     same = {d for p, d, _ in moves if d.is_file() and filecmp.cmp(p, d, shallow=False)}
     for _p, d, src in moves:

@@ -8,6 +8,7 @@ points outside their image are counted.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,14 @@ import numpy as np
 from .._text import read_text
 from ..datasets.registry import dataset_info, detect
 from ..errors import DatasetError
-from .verify import Check, VerifyReport
+from .verify import Check, Reference, VerifyReport, resolve_reference
 
 __all__ = ["verify_dataset"]
 
 
-def _expected(root: Path, name: str) -> tuple[str, dict]:
+def _expected(root: Path, name: str, reference: Reference) -> tuple[str, dict]:
     manifest = root / "synth.json"
-    if manifest.is_file():
+    if resolve_reference(root, reference) == "synth":
         try:
             doc = json.loads(read_text(manifest, DatasetError, "synth manifest"))
             return "synth.json", {"splits": dict(doc["splits"]), "heads": int(doc["heads"])}
@@ -32,16 +33,28 @@ def _expected(root: Path, name: str) -> tuple[str, dict]:
     return "the published facts", {"splits": dict(info.splits), "heads": info.heads}
 
 
-def verify_dataset(root: str | Path, dataset: str | None = None) -> VerifyReport:
+def verify_dataset(root: str | Path, dataset: str | None = None, *,
+                   reference: Reference = "auto", images: bool = True) -> VerifyReport:
     """Check a registered dataset's root, image or video (see the module docstring).
 
+    Args:
+        reference: The counts to expect: ``paper`` (the published facts), ``synth``
+            (the root's ``synth.json``), ``auto`` (``synth`` only for a root that
+            ``vscrowd synth`` wrote: see :func:`~vscrowd.acquire.verify.resolve_reference`).
+        images: Check that every annotated image is there (off for an annotations-only
+            download).
+
     Raises:
-        DatasetError: the root matches no registered layout.
+        DatasetError: the root matches no registered layout; a synth reference without
+            a readable ``synth.json``.
     """
     root = Path(root)
     info = detect(root) if dataset is None else dataset_info(dataset)
-    ds = info.read(root)
-    ref, exp = _expected(root, info.name)
+    with warnings.catch_warnings():
+        if not images:  # an annotations-only copy: the images are missing on purpose
+            warnings.filterwarnings("ignore", message=r".*annotated image\(s\) are missing")
+        ds = info.read(root)
+    ref, exp = _expected(root, info.name, reference)
     checks = []
     # A frame's split through its video (an image dataset's video is its split).
     split_of = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"].astype(str),
@@ -57,8 +70,9 @@ def verify_dataset(root: str | Path, dataset: str | None = None) -> VerifyReport
     checks.append(_count("heads", exp["heads"] if annotated_all else None, len(ds.heads)))
     fr = ds.frames
     missing = fr.loc[~fr["has_image"].astype(bool), "path"].tolist()
-    checks.append(Check("images present", not missing, f"{len(fr):,}",
-                        f"{len(fr) - len(missing):,}", tuple(missing[:3])))
+    if images:
+        checks.append(Check("images present", not missing, f"{len(fr):,}",
+                            f"{len(fr) - len(missing):,}", tuple(missing[:3])))
     dup = fr.duplicated(["video", "frame"])
     checks.append(Check("images listed once", not dup.any(), "0 duplicates",
                         f"{int(dup.sum())} duplicates",

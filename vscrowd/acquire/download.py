@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .._io import atomic_write_text
 from .._optional import require_module
+from ..datasets.registry import dataset_info
 from ..errors import DatasetError
 from .archive_entries import DEFAULT_MAX_RATIO
 from .assemble import MANIFEST_NAME, AssemblyResult, Parts, assemble
@@ -70,12 +71,16 @@ def download(root: str | Path, *, source: str | Path = "hf", repo: str = DEFAULT
              revision: str | None = None, parts: Parts = "all", force: bool = False,
              progress: Callable[[str, str], None] | None = None,
              reference: Reference = "auto", follow_links: bool = False,
-             max_ratio: float = DEFAULT_MAX_RATIO) -> DownloadResult:
+             max_ratio: float = DEFAULT_MAX_RATIO, dataset: str | None = None
+             ) -> DownloadResult:
     """Fetch (``source="hf"``) or take (``source=DIR``) the files, assemble them into
     ``root`` and verify the result (frames are not checked with ``parts="annotations"``)
     against ``reference`` (``auto``: the paper; a synth.json among the downloaded files
     is used only with ``reference="synth"``). ``follow_links`` and ``max_ratio``: see
     :func:`vscrowd.assemble.assemble` (the Hub's own cache links are always followed).
+    ``dataset``: another registered dataset, from its archives as published
+    (``source=DIR`` only: the Hub mirror is VSCrowd's), placed in its own layout and
+    checked by :func:`~vscrowd.acquire.dataset_checks.verify_dataset`.
 
     Raises:
         DatasetError / OutputError: see :func:`vscrowd.acquire.assemble.assemble`; Hub errors
@@ -84,6 +89,12 @@ def download(root: str | Path, *, source: str | Path = "hf", repo: str = DEFAULT
     root = Path(root)
     if reference not in ("auto", "paper", "synth"):
         raise DatasetError(f"expected reference auto, paper or synth, got {reference!r}")
+    other = dataset is not None and dataset != "vscrowd"
+    if other and str(source) == "hf":
+        info = dataset_info(dataset)
+        raise DatasetError(f"{info.title} is not on the Hugging Face mirror (VSCrowd's); "
+                           f"download its archives from {info.source} and run: vscrowd "
+                           f"download ROOT --dataset {dataset} --from DIR")
     if str(source) == "hf":
         folder, rev = _fetch_hub(repo, revision, parts)
         where = f"hf:{repo}"
@@ -91,14 +102,19 @@ def download(root: str | Path, *, source: str | Path = "hf", repo: str = DEFAULT
     else:
         folder, rev, where = Path(source), None, str(source)
     result = assemble(folder, root, parts=parts, force=force, progress=progress,
-                      follow_links=follow_links, max_ratio=max_ratio)
+                      follow_links=follow_links, max_ratio=max_ratio, dataset=dataset)
     if rev is not None:
         manifest = root / MANIFEST_NAME
         doc = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
         doc.update(source=where, revision=rev)
         atomic_write_text(manifest, json.dumps(doc, indent=1) + "\n")
-    report = verify(root, images=parts != "annotations",
-                    reference="paper" if reference == "auto" else reference)
+    ref = "paper" if reference == "auto" else reference
+    if other:
+        from .dataset_checks import verify_dataset
+
+        report = verify_dataset(root, dataset, reference=ref, images=parts != "annotations")
+    else:
+        report = verify(root, images=parts != "annotations", reference=ref)
     return DownloadResult(where, rev, result, report)
 
 

@@ -31,7 +31,7 @@ from ..errors import AnnotationFormatError
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
 from .matfiles import read_mat_array
-from .synth_images import prepare_out, write_jpeg, write_manifest
+from .synth_images import prepare_out, write_image, write_manifest
 from .synth_videos import as_images, plan_videos
 from .video_dataset import VideoDataset
 
@@ -126,7 +126,7 @@ def synth_dronecrowd(out: str | Path, seed: int = 0, overwrite: bool = False) ->
         with atomic_open(out / "annotations" / f"{video}.mat", "wb") as fh:
             savemat(fh, {"anno": np.concatenate(rows).astype(np.float64)})
         for f in mine:
-            write_jpeg(out / f"{f.split}_data" / "images" /
+            write_image(out / f"{f.split}_data" / "images" /
                        f"img{int(video):03d}{f.index:03d}.jpg", f.size, f.xy, seed + f.index)
     with atomic_open(out / "testlist.txt", "w") as fh:
         fh.write("".join(f"{int(v)}\n" for v in names["test"]))
@@ -147,4 +147,5 @@ INFO = DatasetInfo(
                  "1920x1080, 20,800 trajectories); heads from the GNANet paper's Table I; "
                  "splits are the README's 82 training / 30 test sequences x 300 frames "
                  "(stated there for the challenge version; not re-read for the full one)",
+    top_level=("annotations", r"(train|val|test)_data", "testlist.txt"),
     detect=detect, read=read_dronecrowd, synth=synth_dronecrowd)

@@ -32,7 +32,7 @@ from ..errors import AnnotationFormatError
 from . import fastjson
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
-from .synth_images import prepare_out, write_jpeg, write_manifest
+from .synth_images import prepare_out, write_image, write_manifest
 from .synth_videos import as_images, plan_videos
 from .video_dataset import VideoDataset
 
@@ -147,7 +147,7 @@ def synth_fdst(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
         folder = out / FOLDERS[f.split] / f.video
         folder.mkdir(parents=True, exist_ok=True)
         image = folder / f"{f.index:03d}.jpg"
-        write_jpeg(image, f.size, f.xy, seed + f.index)
+        write_image(image, f.size, f.xy, seed + f.index)
         name = image.name
         regions = [{"shape_attributes": {"name": "rect", "x": int(b[0]), "y": int(b[1]),
                                          "width": int(b[2] - b[0]),
@@ -174,4 +174,5 @@ INFO = DatasetInfo(
     facts_source="sweetyy83/Lstn_fdst_dataset@b4c6e41:README.md (100 videos, 13 scenes, "
                  "394,081 heads; train 60 videos / 9,000 frames, test 40 / 6,000); the "
                  "GNANet paper's Table I (15,000 frames, 1920x1080)",
+    top_level=("train_data", "test_data"),
     detect=detect, read=read_fdst, synth=synth_fdst)

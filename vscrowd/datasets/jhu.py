@@ -23,7 +23,7 @@ from ..errors import AnnotationFormatError
 from ._annotation_text import number_rows, number_rows_many
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
-from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .synth_images import plan_images, prepare_out, write_image, write_manifest
 
 __all__ = ["INFO", "read_jhu", "read_jhu_gt", "synth_jhu"]
 
@@ -122,7 +122,7 @@ def synth_jhu(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
         (out / im.split / "gt").mkdir(parents=True, exist_ok=True)
         with atomic_open(out / im.split / "gt" / f"{image}.txt", "w") as fh:
             fh.write("".join(" ".join(map(str, r)) + "\n" for r in rows.tolist()))
-        write_jpeg(out / im.split / "images" / f"{image}.jpg", im.size, xy, seed + im.index)
+        write_image(out / im.split / "images" / f"{image}.jpg", im.size, xy, seed + im.index)
         labels[im.split].append(f"{image},{n},{['street', 'stadium'][i % 2]},{i % 4},"
                                 f"{int(n == 0)}")
     for split, rows in labels.items():
@@ -145,4 +145,5 @@ INFO = DatasetInfo(
             "for train/val/test",
     facts_source="Sindagi et al., JHU-CROWD++, arXiv:2004.03597 (abstract: 4,372 images, "
                  "1.51 million heads; Sec. 3 splits)",
+    top_level=("train", "val", "test"),
     detect=detect, read=read_jhu, synth=synth_jhu)

@@ -28,8 +28,8 @@ from .._io import atomic_open
 from ..errors import AnnotationFormatError
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
-from .matfiles import load_mat_variable
-from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .matfiles import load_mat_variable, read_struct_cells
+from .synth_images import plan_images, prepare_out, write_image, write_manifest
 from .video_dataset import VideoDataset
 
 __all__ = ["INFO", "TRAIN_FRAMES", "read_mall", "read_mall_gt", "synth_mall"]
@@ -50,21 +50,7 @@ def read_mall_gt(path: Path) -> tuple[list[np.ndarray], np.ndarray | None]:
         AnnotationFormatError: ``frame`` missing, not a cell of structs with ``loc``,
             or a ``loc`` that is not (n, 2) numeric (names the file and ``frame{k}.loc``).
     """
-    cells = np.asarray(load_mat_variable(path, "frame")).ravel()
-    points = []
-    for k, cell in enumerate(cells, start=1):
-        field = f"frame{{{k}}}.loc"
-        try:  # loadmat: each cell is a (1, 1) struct array with a 'loc' field
-            loc = np.asarray(cell["loc"][0, 0])
-        except (IndexError, KeyError, ValueError, TypeError):
-            raise AnnotationFormatError("expected a struct with field 'loc'", path=path,
-                                        field=field) from None
-        if loc.size == 0:
-            loc = np.empty((0, 2))
-        if loc.ndim != 2 or loc.shape[1] != 2 or loc.dtype.kind not in "iuf":
-            raise AnnotationFormatError(f"expected an (n, 2) numeric array, got {loc.dtype} "
-                                        f"{loc.shape}", path=path, field=field)
-        points.append(loc.astype(np.float64))
+    points = read_struct_cells(path, "frame", "loc", widths=(2,))
     try:
         count = np.asarray(load_mat_variable(path, "count"), np.float64).ravel()
     except AnnotationFormatError:
@@ -96,7 +82,7 @@ def synth_mall(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
     cells = np.empty((1, len(plan)), dtype=object)
     for i, im in enumerate(plan):
         cells[0, i] = {"loc": im.xy.astype(np.float64)}
-        write_jpeg(out / "frames" / f"seq_{im.index:06d}.jpg", im.size, im.xy,
+        write_image(out / "frames" / f"seq_{im.index:06d}.jpg", im.size, im.xy,
                    seed + im.index)
     with atomic_open(out / GT, "wb") as fh:
         savemat(fh, {"frame": cells, "count": np.array([[len(im.xy)] for im in plan],
@@ -115,4 +101,5 @@ INFO = DatasetInfo(
     expects="mall_gt.mat (frame{k}.loc, count) beside frames/seq_<k>.jpg",
     facts_source="google-deepmind/dm_nevis@7dc53a2 mall.py (2,000 frames, first 800 "
                  "train); heads, resolution and range from the GNANet paper's Table I",
+    top_level=("frames", "mall_gt.mat", "perspective_roi.mat"),
     detect=detect, read=read_mall, synth=synth_mall)

@@ -16,7 +16,8 @@ import numpy as np
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
 
-__all__ = ["is_hdf5_mat", "load_mat_variable", "read_mat_array", "read_mat_points"]
+__all__ = ["is_hdf5_mat", "load_mat_variable", "read_mat_array", "read_mat_mask",
+           "read_mat_points", "read_struct_cells"]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -75,6 +76,73 @@ def read_mat_array(path: str | Path, variable: str, columns: int) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+def read_struct_cells(path: str | Path, variable: str, field: str,
+                      widths: tuple[int, ...] = (2,)) -> list[np.ndarray]:
+    """``variable{k}.field`` for k = 1..n as ``(m, 2)`` float64 points: a 1 x n cell (or
+    struct array) of structs holding a numeric matrix whose first two columns are
+    ``x, y`` (Mall's ``frame{k}.loc``, n x 2; UCSD's ``frame{k}.loc``, n x 3).
+
+    Args:
+        widths: The column counts accepted (anything else is an error, never a guess).
+
+    Raises:
+        AnnotationFormatError: the variable missing, a cell without ``field``, or a
+            matrix of another width (names the file and ``variable{k}.field``).
+    """
+    path = Path(path)
+    cells = np.asarray(load_mat_variable(path, variable)).ravel()
+    out = []
+    for k, cell in enumerate(cells, start=1):
+        where = f"{variable}{{{k}}}.{field}"
+        try:  # loadmat: a cell holds a (1, 1) struct array; a struct array's element
+            # is a record whose field is the matrix itself
+            loc = np.asarray(cell[field] if isinstance(cell, np.void) else cell[field][0, 0])
+        except (IndexError, KeyError, ValueError, TypeError):
+            raise AnnotationFormatError(f"expected a struct with field {field!r}", path=path,
+                                        field=where) from None
+        if loc.size == 0:
+            loc = np.empty((0, widths[0]))
+        if loc.ndim != 2 or loc.shape[1] not in widths or loc.dtype.kind not in "iuf":
+            want = " or ".join(f"(n, {w})" for w in widths)
+            raise AnnotationFormatError(f"expected an {want} numeric array, got {loc.dtype} "
+                                        f"{loc.shape}", path=path, field=where)
+        out.append(loc[:, :2].astype(np.float64))
+    return out
+
+
+def read_mat_mask(path: str | Path, variable: str, field: str | None = None,
+                  shape: tuple[int, int] | None = None) -> np.ndarray:
+    """A 2-D region-of-interest mask (bool, ``(height, width)``) stored in ``variable``
+    (Venice's ``roi``) or in ``variable.field`` (UCSD's ``roi.mask``).
+
+    Raises:
+        AnnotationFormatError: the variable or field missing, not a 2-D numeric or
+            logical matrix, or not of ``shape`` (names the file and variable).
+    """
+    path = Path(path)
+    where = variable if field is None else f"{variable}.{field}"
+    if _hdf5(path):  # HDF5 holds MATLAB's column-major (h, w) as (w, h); a struct
+        # field is a dataset inside the struct's group
+        value = _guarded(path, lambda: _hdf5_variable(path, where.replace(".", "/")).T)
+        field = None
+    else:
+        value = load_mat_variable(path, variable)
+    if field is not None:
+        try:
+            value = np.asarray(value)[field][0, 0] if np.asarray(value).dtype.names else None
+        except (IndexError, KeyError, ValueError, TypeError):
+            value = None
+        if value is None:
+            raise AnnotationFormatError(f"expected a struct with field {field!r}", path=path,
+                                        field=where)
+    arr = np.asarray(value)
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf" or (shape and arr.shape != shape):
+        want = f"{shape[0]} x {shape[1]}" if shape else "2-D"
+        raise AnnotationFormatError(f"expected a {want} mask, got {arr.dtype} {arr.shape}",
+                                    path=path, field=where)
+    return arr != 0
+
+
 def _hdf5(path: Path) -> bool:
     try:
         return is_hdf5_mat(path)
@@ -118,10 +186,11 @@ def load_mat_variable(path: Path, variable: str):
         AnnotationFormatError: unreadable file or variable missing (names both).
     """
     from scipy.io import loadmat
+    from scipy.io.matlab import MatReadError
 
     try:
         mat = loadmat(path, variable_names=[variable])
-    except (OSError, ValueError, TypeError, NotImplementedError) as exc:
+    except (OSError, ValueError, TypeError, NotImplementedError, MatReadError) as exc:
         raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
     if variable not in mat:
         raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in the file",

@@ -26,7 +26,7 @@ from ..errors import AnnotationFormatError, VSCrowdWarning
 from . import fastjson
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
-from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .synth_images import plan_images, prepare_out, write_image, write_manifest
 
 __all__ = ["INFO", "read_nwpu", "read_nwpu_json", "synth_nwpu"]
 
@@ -146,10 +146,10 @@ def synth_nwpu(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
         (out / "jsons").mkdir(exist_ok=True)
         with atomic_open(out / "jsons" / f"{image}.json", "w") as fh:
             json.dump(doc, fh)
-        write_jpeg(out / "images" / f"{image}.jpg", im.size, im.xy, seed + im.index)
+        write_image(out / "images" / f"{image}.jpg", im.size, im.xy, seed + im.index)
         lists[im.split].append(f"{image} 1 {min(len(im.xy) // 100, 4)}")
     lists["test"].append(f"{len(plan) + 1:04d} 0 0")  # a test image: listed, not annotated
-    write_jpeg(out / "images" / f"{len(plan) + 1:04d}.jpg", (64, 48), np.empty((0, 2)), seed)
+    write_image(out / "images" / f"{len(plan) + 1:04d}.jpg", (64, 48), np.empty((0, 2)), seed)
     for split, rows in lists.items():
         with atomic_open(out / f"{split}.txt", "w") as fh:
             fh.write("".join(r + "\n" for r in rows))
@@ -167,4 +167,5 @@ INFO = DatasetInfo(
             "Internet, removed on request",
     expects="jsons/<id>.json and train.txt/val.txt (images/ or images_part*/)",
     facts_source="Wang et al., NWPU-Crowd, arXiv:2001.03360 (abstract; splits in Sec. 3)",
+    top_level=(r"images(_part\d+)?", "jsons", "mats", r"(train|val|test)\.txt"),
     detect=detect, read=read_nwpu, synth=synth_nwpu)

@@ -18,7 +18,7 @@ from .._io import atomic_open
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
 from .matfiles import read_mat_points
-from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .synth_images import plan_images, prepare_out, write_image, write_manifest
 
 __all__ = ["INFO", "read_qnrf", "synth_qnrf"]
 
@@ -55,7 +55,7 @@ def synth_qnrf(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
         folder.mkdir(exist_ok=True)
         with atomic_open(folder / f"img_{im.index:04d}_ann.mat", "wb") as fh:
             savemat(fh, {"annPoints": im.xy.astype(np.float64)})
-        write_jpeg(folder / f"img_{im.index:04d}.jpg", im.size, im.xy, seed + im.index)
+        write_image(folder / f"img_{im.index:04d}.jpg", im.size, im.xy, seed + im.index)
     write_manifest(out, "qnrf", plan, seed)
     return out
 
@@ -71,4 +71,5 @@ INFO = DatasetInfo(
     facts_source="Idrees et al., Composition Loss for Counting, Density Map Estimation "
                  "and Localization in Dense Crowds, ECCV 2018 (Table 1); split sizes as "
                  "asserted by Yiming-M/CLIP-EBC preprocess.py",
+    top_level=("Train", "Test"),
     detect=detect, read=read_qnrf, synth=synth_qnrf)

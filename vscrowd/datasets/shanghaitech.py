@@ -21,7 +21,7 @@ from .._io import atomic_open
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
 from .matfiles import read_mat_points
-from .synth_images import plan_images, prepare_out, write_jpeg, write_manifest
+from .synth_images import plan_images, prepare_out, write_image, write_manifest
 
 __all__ = ["INFO_A", "INFO_B", "read_shanghaitech", "synth_shanghaitech"]
 
@@ -30,7 +30,9 @@ _NUM = re.compile(r"(\d+)$")
 
 
 def _has_layout(root: Path) -> bool:
-    return any((root / f / "ground-truth").is_dir() for f in FOLDERS.values())
+    # GT_IMG_<k>.mat: Venice has the same folders with <scene>_<frame>.mat inside
+    return any(next((root / f / "ground-truth").glob("GT_IMG_*.mat"), None) is not None
+               for f in FOLDERS.values() if (root / f / "ground-truth").is_dir())
 
 
 def _part(root: Path) -> str | None:
@@ -91,7 +93,7 @@ def synth_shanghaitech(out: str | Path, seed: int = 0, overwrite: bool = False,
     for im in plan:
         folder = FOLDERS[im.split]
         _write_mat(out / folder / "ground-truth" / f"GT_IMG_{im.index}.mat", im.xy)
-        write_jpeg(out / folder / "images" / f"IMG_{im.index}.jpg", im.size, im.xy,
+        write_image(out / folder / "images" / f"IMG_{im.index}.jpg", im.size, im.xy,
                    seed + im.index)
     write_manifest(out, f"shanghaitech_{part.lower()}", plan, seed)
     return out
@@ -109,6 +111,7 @@ INFO_A = DatasetInfo(
     name="shanghaitech_a", title="ShanghaiTech Part A", images=482, heads=241_677,
     splits={"train": 300, "test": 182}, paper_tables="VI (localization), X (counting)",
     expects="train_data/ground-truth/GT_IMG_<k>.mat and test_data/... (part_A: 300 train)",
+    top_level=tuple(FOLDERS.values()), within=r"part_?a(_final)?",
     detect=detect_a, matches=_has_layout, read=lambda r: read_shanghaitech(r, "shanghaitech_a"),
     synth=lambda out, seed=0, overwrite=False: synth_shanghaitech(out, seed, overwrite, "A"),
     **_COMMON)
@@ -117,6 +120,7 @@ INFO_B = DatasetInfo(
     splits={"train": 400, "test": 316}, paper_tables="VII (localization), X (counting)",
     expects="train_data/ground-truth/GT_IMG_<k>.mat and test_data/... (part_B: 400 train, "
             "or a folder named part_B)",
+    top_level=tuple(FOLDERS.values()), within=r"part_?b(_final)?",
     detect=detect_b, matches=_has_layout, read=lambda r: read_shanghaitech(r, "shanghaitech_b"),
     synth=lambda out, seed=0, overwrite=False: synth_shanghaitech(out, seed, overwrite, "B"),
     **_COMMON)

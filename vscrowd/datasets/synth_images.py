@@ -17,7 +17,7 @@ import numpy as np
 from .._io import atomic_open
 from ..errors import ConfigError
 
-__all__ = ["SynthImage", "plan_images", "prepare_out", "write_jpeg", "write_manifest"]
+__all__ = ["SynthImage", "plan_images", "prepare_out", "write_image", "write_manifest"]
 
 MANIFEST = "synth.json"
 
@@ -67,8 +67,9 @@ def prepare_out(out: str | Path, overwrite: bool = False) -> Path:
     return out
 
 
-def write_jpeg(path: Path, size: tuple[int, int], xy: np.ndarray, seed: int) -> None:
-    """A small JPEG: a grey gradient with a dark dot per head (so overlays show them)."""
+def write_image(path: Path, size: tuple[int, int], xy: np.ndarray, seed: int) -> None:
+    """A small image (JPEG, or PNG for a ``.png`` path): a grey gradient with a dark dot
+    per head (so overlays show them)."""
     from PIL import Image
 
     w, h = size
@@ -80,7 +81,10 @@ def write_jpeg(path: Path, size: tuple[int, int], xy: np.ndarray, seed: int) -> 
     img[ij[:, 1], ij[:, 0]] = 20
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(path, "wb") as fh:
-        Image.fromarray(img).save(fh, format="JPEG", quality=80)
+        if path.suffix.lower() == ".png":
+            Image.fromarray(img).save(fh, format="PNG")
+        else:
+            Image.fromarray(img).save(fh, format="JPEG", quality=80)
 
 
 def write_manifest(out: Path, dataset: str, images: list[SynthImage], seed: int) -> None:

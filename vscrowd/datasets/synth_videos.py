@@ -64,6 +64,6 @@ def plan_videos(seed: int, splits: Mapping[str, int], *, frames: int = 4,
 
 
 def as_images(frames: list[SynthFrame]) -> list[SynthImage]:
-    """The frames as ``synth_images`` plans (for ``write_manifest`` and ``write_jpeg``)."""
+    """The frames as ``synth_images`` plans (for ``write_manifest`` and ``write_image``)."""
     return [SynthImage(f.split, i, f.size, f.xy, f.box[:, 2:] - f.box[:, :2])
             for i, f in enumerate(frames, start=1)]
