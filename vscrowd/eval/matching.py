@@ -235,8 +235,8 @@ def greedy_match(
     _first_prediction(*sel, dt_rank, thresholds, dt_gt, gt_matched)
     if rest.any():
         pd_, pg, ps = pair_dt[rest], pair_gt[rest], pair_sim[rest]
-        _rounds(pd_, pg, ps, _rank_in_component(pd_, comp[rest], dt_rank), thresholds,
-                dt_gt, gt_matched)
+        _rounds(pd_, pg, ps, _levels(pd_, pg, dt_rank, n_dt), thresholds, dt_gt,
+                gt_matched)
     return dt_gt, gt_matched
 
 
@@ -296,16 +296,43 @@ def _first_prediction(pd_, pg, ps, dt_rank, thresholds, dt_gt, gt_matched) -> No
     gt_matched[ti, pg[at]] = True  # few: one ground truth per component
 
 
-def _rank_in_component(pd_: np.ndarray, comp: np.ndarray, dt_rank: np.ndarray) -> np.ndarray:
-    """Per pair: the rank of its prediction among its component's predictions."""
-    preds, first = np.unique(pd_, return_index=True)  # few: the contested components
-    c = comp[first]
-    order = np.lexsort((dt_rank[preds], c))
-    starts = np.r_[0, np.flatnonzero(c[order][1:] != c[order][:-1]) + 1]
-    pos = np.arange(len(preds)) - np.repeat(starts, np.diff(np.r_[starts, len(preds)]))
-    rank = np.empty(len(preds), np.int64)
-    rank[order] = pos
-    return rank[np.searchsorted(preds, pd_)]
+def _levels(pd_: np.ndarray, pg: np.ndarray, dt_rank: np.ndarray, n_dt: int) -> np.ndarray:
+    """Per pair: the round of its prediction, such that predictions of one round share
+    no ground truth and every earlier-ranked prediction sharing one is in an earlier
+    round -- so each round can be settled at once and the greedy rule's outcome is
+    unchanged.
+
+    A prediction's round is the length of the longest chain of earlier-ranked
+    predictions before it, each sharing a ground truth with the next. Rounds rise along
+    each ground truth's candidates in rank order, so only consecutive candidates of a
+    ground truth need an edge; the rounds are then the layers of Kahn's topological
+    sort. On a dense image this is some hundreds of rounds where ranking a component's
+    predictions one by one took one round per prediction (13,000 on NWPU's densest).
+    """
+    order = np.lexsort((dt_rank[pd_], pg))
+    src, dst, gg = pd_[order][:-1], pd_[order][1:], pg[order]
+    same = gg[1:] == gg[:-1]
+    src, dst = src[same], dst[same]
+    by_src = np.argsort(src, kind="stable")
+    src, dst = src[by_src], dst[by_src]
+    start = np.searchsorted(src, np.arange(n_dt + 1))
+    waiting = np.bincount(dst, minlength=n_dt)
+    level = np.full(n_dt, -1, np.int64)
+    frontier = np.unique(pd_[waiting[pd_] == 0])
+    k = 0
+    while len(frontier):
+        level[frontier] = k
+        lo, hi = start[frontier], start[frontier + 1]
+        n_out = hi - lo
+        if not n_out.sum():
+            break
+        # The out-edges of the frontier, gathered as one index array.
+        edge = np.repeat(lo - np.r_[0, np.cumsum(n_out)[:-1]], n_out) + np.arange(n_out.sum())
+        hit = dst[edge]
+        np.subtract.at(waiting, hit, 1)
+        frontier = np.unique(hit[waiting[hit] == 0])
+        k += 1
+    return level[pd_]
 
 
 def _rounds(pair_dt, pair_gt, pair_sim, r, thresholds, dt_gt, gt_matched) -> None:
