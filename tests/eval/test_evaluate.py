@@ -186,7 +186,9 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
                            "width": np.nan, "height": np.nan})
     gt = GroundTruth.from_arrays(frames, gt_frame, gt_xy, np.c_[gt_xy - 3, gt_xy + 3])
     preds = Predictions.from_arrays(frames[["video", "frame"]], dt_frame, dt_xy, scores)
-    kw = {"sigmas": [5, 20], "metrics": ["sigma", "count", "size", "video"], "bootstrap": 3}
+    # Families side by side on threads (core._results), bootstrap reading σ-AP's result.
+    kw = {"sigmas": [5, 20], "metrics": ["sigma", "count", "size", "video", "box", "distance",
+                                         "idrees"], "bootstrap": 3}
     whole = evaluate(gt, preds, **kw).to_dict()
     monkeypatch.setattr(tuning, "BLOCK_POINTS", 17)
     assert len(context._blocks(preds.frame_index, gt.frame_index, n)) > 5

@@ -5,6 +5,7 @@ and each family's result, computed once when asked for (:class:`Context`)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -130,9 +131,27 @@ def sigma_matches_blocked(gt: GroundTruth, al: Aligned, sigmas: tuple[float, ...
     return out
 
 
+def _once(fn: Callable[[Any], Any]) -> property:
+    """A cached property computed once even when several families' threads ask for it
+    at the same time (the others wait for the first; ``functools.cached_property`` has
+    no such lock from Python 3.12)."""
+    key = fn.__name__
+
+    def get(self):
+        if key not in self.__dict__:
+            with self._lock_of(key):
+                if key not in self.__dict__:
+                    self.__dict__[key] = fn(self)
+        return self.__dict__[key]
+
+    get.__doc__ = fn.__doc__
+    return property(get)
+
+
 class Context:
     """One evaluation's shared work, each piece computed once, when first needed (the
-    interface the families see: :class:`vscrowd.eval.families.base.Context`).
+    interface the families see: :class:`vscrowd.eval.families.base.Context`); safe to
+    use from several threads (each family may run on its own, see ``core``).
 
     Attributes:
         gt: The ground truth.
@@ -155,17 +174,32 @@ class Context:
         self.families = tuple(families)
         self._registry = registry
         self.scene_labels, self.source = scene_labels, source
-        self.step = step or (lambda _label: None)
+        step = step or (lambda _label: None)
+        said = threading.Lock()
+
+        def one_at_a_time(label: str) -> None:
+            with said:  # progress callbacks (a terminal bar) are not thread-safe
+                step(label)
+
+        self.step = one_at_a_time
         self._results: dict[str, Any] = {}
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def _lock_of(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
 
     def result(self, name: str) -> Any:
         """Family ``name``'s result (computed now if no family asked for it before: a
         family may build on another that was not selected, as bootstrap on σ-AP)."""
         if name not in self._results:
-            self._results[name] = self._registry[name].compute(self)
+            with self._lock_of(f"result:{name}"):
+                if name not in self._results:
+                    self._results[name] = self._registry[name].compute(self)
         return self._results[name]
 
-    @cached_property
+    @_once
     def matches(self) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
         """The σ matching at every σ of the options (:func:`sigma_matches_blocked`),
         with the matched heads when a selected family reads them."""
@@ -175,7 +209,7 @@ class Context:
         heads = any(f.heads for f in self.families)
         return sigma_matches_blocked(self.gt, self.al, sigmas, heads, self.options.threads)
 
-    @cached_property
+    @_once
     def _shared(self) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
         radii = [f.search_radius(self.options) for f in self.families
                  if f.search_radius is not None]
@@ -192,16 +226,16 @@ class Context:
         r, pairs = self._shared
         return pairs if pairs is not None and r >= radius else None
 
-    @cached_property
+    @_once
     def gt_counts(self) -> np.ndarray:
         return self.gt.counts()
 
-    @cached_property
+    @_once
     def pred_counts(self) -> np.ndarray:
         """Points per frame with score >= the count threshold."""
         return self.al.dt.counts(min_score=self.options.count_threshold)
 
-    @cached_property
+    @_once
     def video_of_frame(self) -> tuple[np.ndarray, pd.Index]:
         """``pd.factorize`` of each ground-truth frame's video."""
         return pd.factorize(self.gt.frames["video"].to_numpy(object))

@@ -1,21 +1,24 @@
 """Maximum one-to-one matching sizes over growing distance thresholds (Idrees et al.'s
 curve: 100 thresholds), without one full maximum matching per threshold.
 
-Raising the threshold only adds pairs, so a matching of the previous threshold is still
-a matching, and the maximum matching size of a graph is the sum over its connected
-components. The **groups** are the components of the graph at the largest threshold,
-each with its maximum matching size there, which bounds its size at every threshold:
+Raising the threshold only adds pairs, so the maximum matching of the previous
+threshold is still a matching, and it is maximum again unless an **augmenting path**
+exists: an alternating path from an unmatched prediction to an unmatched ground truth
+(Berge). So each threshold continues from the last matching, Hopcroft-Karp style, with
+array operations over all frames at once:
 
-* a group that gained no pair keeps its previous matching (it is then a union of
-  components of the previous threshold's graph unchanged, whose matching was maximum);
-* a group whose matching reaches its bound is finished: its pairs are never looked at
-  again (dense images finish after a few pixels; far false positives form groups
-  bounded by 0).
+* a breadth-first search from every unmatched prediction that has a pair, along its
+  admitted pairs to ground truths and back along matched edges to their predictions,
+  stopping at the first layer that reaches unmatched ground truths;
+* the search forms a forest (each node is reached once), so the paths to the found
+  ground truths of different roots share no node: one path per root is flipped, all
+  at once; then the next search, until one finds no unmatched ground truth.
 
-The other groups are matched again, all in one SciPy call on their nodes and pairs
-alone. (Splitting them further into the current threshold's components was measured
-slower on the NWPU-shaped workload: the components cost more than the matching saved.)
-The sizes are exactly those of one maximum matching per threshold
+A search only spreads where the matching is "tight" (ground truths all taken), so on
+dense images it stops after a layer or two; the work per threshold follows the new
+matches, not the size of the images. Each prediction's admitted pairs are a prefix of
+its row (rows hold its pairs in threshold order), so nothing is re-sorted per
+threshold. The sizes are exactly those of one maximum matching per threshold
 (tests/eval/test_threshold_matching.py compares them on random graphs, and on a dense
 curve).
 """
@@ -24,9 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
-
-from .matching import max_bipartite_match
 
 __all__ = ["matching_sizes"]
 
@@ -34,97 +34,129 @@ __all__ = ["matching_sizes"]
 def matching_sizes(pair_dt: np.ndarray, pair_gt: np.ndarray, dist: np.ndarray, n_dt: int,
                    n_gt: int, thresholds: np.ndarray) -> np.ndarray:
     """``(R,)`` int64: the maximum matching size among the pairs with ``dist <= r`` for
-    each threshold ``r`` (in any order)."""
+    each threshold ``r`` (in any order); the pairs are unique ``(prediction, ground
+    truth)`` index pairs."""
     thresholds = np.asarray(thresholds, np.float64)
     order = np.argsort(thresholds, kind="stable")
-    state = _State(pair_dt, pair_gt, dist, n_dt, n_gt, thresholds[order])
+    state = _Matching(pair_dt, pair_gt, dist, n_dt, n_gt, thresholds[order])
     sizes = np.empty(len(thresholds), np.int64)
     for step, i in enumerate(order):
         sizes[i] = state.grow(step)
     return sizes
 
 
-def _components(dt: np.ndarray, gt: np.ndarray, n_dt: int, n_gt: int) -> np.ndarray:
-    """``(n_dt + n_gt,)`` component label of each prediction, then each ground truth."""
-    n = n_dt + n_gt
-    graph = sparse.csr_matrix((np.ones(len(dt), np.int8), (dt, gt + n_dt)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
-
-
-class _State:
-    """The matching of the last threshold, raised one threshold at a time. The pairs are
-    kept in the order of the first threshold that admits them."""
+class _Matching:
+    """A maximum matching, grown one threshold at a time."""
 
     def __init__(self, pair_dt, pair_gt, dist, n_dt, n_gt, steps) -> None:
-        # The step that admits each pair; pairs beyond the last (or NaN) never are.
-        step = np.searchsorted(steps, dist, side="left")
+        step = _admitting_step(steps, dist)
         use = np.flatnonzero(step < len(steps))
         # A stable sort of small integers (radix), not of the distances.
         small = np.uint8 if len(steps) < 256 else np.int32
         by_step = use[np.argsort(step[use].astype(small), kind="stable")]
-        self.step = step[by_step]
-        self.dt, self.gt = pair_dt[by_step], pair_gt[by_step]
-        self.n_dt, self.n_gt = n_dt, n_gt
-        label = _components(self.dt, self.gt, n_dt, n_gt)
-        self.dt_group, self.gt_group = label[:n_dt], label[n_dt:]
-        final = max_bipartite_match(self.dt, self.gt, n_dt, n_gt) >= 0
-        self.bound = np.bincount(self.dt_group[final], minlength=len(label))
-        self.group = self.dt_group[self.dt]  # the group of each pair
-        self.group_pairs = np.bincount(self.group, minlength=len(label))
-        self.finished = self.bound == 0
-        self.dead = int(self.group_pairs[self.finished].sum())  # pairs of finished groups
-        self.match = np.full(n_dt, -1, np.int64)  # ground truth of each prediction
-        self.done = 0  # pairs below this index are in the graph already
+        self.pair_dt = np.asarray(pair_dt)[by_step]
+        self.ends = np.searchsorted(step[by_step], np.arange(len(steps)), side="right")
+        # Rows by prediction, each in admission order: COO -> CSR is a stable counting
+        # sort. The pairs are unique, so no duplicates need summing (and sorting).
+        coo = sparse.coo_matrix((np.ones(len(by_step), np.int8),
+                                 (self.pair_dt, np.asarray(pair_gt)[by_step])),
+                                shape=(n_dt, max(n_gt, 1)))
+        coo.has_canonical_format = True  # unique pairs: skip sum_duplicates' sort
+        csr = coo.tocsr()
+        self.indptr = csr.indptr.astype(np.int64)
+        self.gt_of = csr.indices.astype(np.int64)  # ground truth of each row entry
+        self.admitted = np.zeros(n_dt, np.int64)  # row prefix admitted so far
+        self.match_dt = np.full(n_dt, -1, np.int64)
+        self.match_gt = np.full(max(n_gt, 1), -1, np.int64)
+        self.seen = np.zeros(max(n_gt, 1), np.int64)  # search stamp of each ground truth
+        self.parent = np.zeros(max(n_gt, 1), np.int64)  # prediction that reached it
+        self.slot = np.zeros(max(n_gt, 1), np.int64)  # scratch: dedupe without sorting
+        self.free = np.empty(0, np.int64)  # unmatched predictions that have a pair
+        self.stamp = 0
+        self.size = 0
+        self.done = 0
 
     def grow(self, step: int) -> int:
         """The maximum matching size after admitting the pairs of ``step`` (called with
         0, 1, 2, ... in turn)."""
-        end = int(np.searchsorted(self.step, step, side="right"))
+        end = int(self.ends[step])
         if end > self.done:
-            self._rematch(end)
+            before = self.admitted == 0
+            self.admitted += np.bincount(self.pair_dt[self.done:end],
+                                         minlength=len(self.admitted))
             self.done = end
-            self._finish_groups()
-        return int((self.match >= 0).sum())
+            self.free = np.r_[self.free, np.flatnonzero(before & (self.admitted > 0)
+                                                        & (self.match_dt < 0))]
+            while self._augment():
+                pass
+        return self.size
 
-    def _rematch(self, end: int) -> None:
-        """Match again the unfinished groups that gained a pair (among the first ``end``
-        pairs)."""
-        fresh = np.zeros(len(self.bound), bool)
-        fresh[self.group[self.done:end]] = True
-        fresh &= ~self.finished
-        if not fresh.any():
-            return
-        # Only those groups' nodes and pairs, renumbered: every array below is that size.
-        pairs = np.flatnonzero(fresh[self.group[:end]])
-        dt_nodes = np.flatnonzero(fresh[self.dt_group])
-        gt_nodes = np.flatnonzero(fresh[self.gt_group])
-        dt = _index_of(dt_nodes, self.n_dt)[self.dt[pairs]]
-        gt = _index_of(gt_nodes, self.n_gt)[self.gt[pairs]]
-        sub = max_bipartite_match(dt, gt, len(dt_nodes), len(gt_nodes))
-        self.match[dt_nodes] = np.where(sub >= 0, gt_nodes[np.maximum(sub, 0)], -1)
+    def _neighbours(self, dts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(source prediction, ground truth)`` of every admitted pair of ``dts``."""
+        count = self.admitted[dts]
+        total = int(count.sum())
+        first = self.indptr[dts] - np.concatenate(([0], np.cumsum(count)[:-1]))
+        at = np.repeat(first, count) + np.arange(total)
+        return np.repeat(dts, count), self.gt_of[at]
 
-    def _finish_groups(self) -> None:
-        """Mark every group whose matching reached its bound: no pair can raise it any
-        more, so its pairs are never looked at again (and dropped from the arrays once
-        they are half of them)."""
-        matched = np.bincount(self.dt_group[self.match >= 0], minlength=len(self.bound))
-        now = ~self.finished & (matched >= self.bound)
-        if not now.any():
-            return
-        self.finished |= now
-        self.dead += int(self.group_pairs[now].sum())
-        if 2 * self.dead < len(self.step):
-            return
-        keep = ~self.finished[self.group]
-        self.done = int(keep[:self.done].sum())
-        self.step, self.dt, self.gt, self.group = (a[keep] for a in (self.step, self.dt,
-                                                                     self.gt, self.group))
-        self.dead = 0
+    def _augment(self) -> bool:
+        """One search from the unmatched predictions and the flip of one shortest
+        augmenting path per root; False when there is none (the matching is maximum)."""
+        frontier = self.free
+        self.stamp += 1
+        leaves = None
+        while len(frontier):
+            src, gt = self._neighbours(frontier)
+            new = self.seen[gt] != self.stamp
+            src, gt = src[new], gt[new]
+            # Each ground truth reached once (its last pair in the layer), no sort.
+            self.slot[gt] = np.arange(len(gt))
+            once = self.slot[gt] == np.arange(len(gt))
+            src, gt = src[once], gt[once]
+            self.seen[gt] = self.stamp
+            self.parent[gt] = src
+            free = self.match_gt[gt] < 0
+            if free.any():
+                leaves = gt[free]
+                break
+            frontier = self.match_gt[gt]  # matched: continue from their predictions
+        if leaves is None:
+            return False
+        self._flip(leaves)
+        return True
+
+    def _flip(self, leaves: np.ndarray) -> None:
+        """Flip one path per root: the paths from ``leaves`` back to the roots (all of
+        one length) through the search forest."""
+        path_dt, path_gt = [], []
+        gt = leaves
+        while True:
+            dt = self.parent[gt]
+            path_dt.append(dt)
+            path_gt.append(gt)
+            gt = self.match_dt[dt]  # the ground truth it held; -1 at the root
+            if (gt < 0).all():
+                break
+        root = path_dt[-1]
+        _, keep = np.unique(root, return_index=True)  # one path per root
+        dts = np.concatenate([p[keep] for p in path_dt])
+        gts = np.concatenate([p[keep] for p in path_gt])
+        self.match_dt[dts] = gts
+        self.match_gt[gts] = dts
+        self.size += len(keep)
+        self.free = self.free[self.match_dt[self.free] < 0]
 
 
-def _index_of(nodes: np.ndarray, size: int) -> np.ndarray:
-    """``(size,)`` int64: each of the sorted ``nodes``' position in it (-1 elsewhere); a
-    gather through it renumbers pairs faster than a binary search per pair."""
-    out = np.full(size, -1, np.int64)
-    out[nodes] = np.arange(len(nodes))
-    return out
+def _admitting_step(steps: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """The index of the first threshold ``>= dist`` of each pair (``len(steps)`` where
+    none is, or for NaN). For Idrees et al.'s thresholds 1, 2, ..., R px that is
+    ``ceil(dist) - 1`` (clipped at 0), without a binary search per pair."""
+    n = len(steps)
+    if n and np.array_equal(steps, np.arange(1.0, n + 1.0)):
+        with np.errstate(invalid="ignore"):
+            c = np.ceil(dist)
+        step = np.full(len(dist), n, np.int64)
+        ok = c <= n  # False for NaN
+        step[ok] = np.maximum(c[ok].astype(np.int64) - 1, 0)
+        return step
+    return np.searchsorted(steps, dist, side="left")

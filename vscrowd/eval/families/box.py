@@ -68,8 +68,9 @@ def radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius) -> tuple[np.ndarra
     """``(dt_idx, gt_idx)``: every pair of one frame with ``d <= gt_radius[gt]``.
 
     Heads are grouped by radius in powers of two and each group is searched at its
-    own largest radius, so one giant head does not widen the search of every other
-    head (the pairs are the same as one search at the file's largest radius).
+    own largest radius, against the predictions of its frames only, so one giant head
+    does not widen the search of every other head (the pairs are the same as one
+    search at the file's largest radius; their order is the groups').
 
     >>> radius_pairs(np.array([0, 0]), np.array([[0., 0.], [50., 0.]]), np.array([0, 0]),
     ...              np.array([[1., 0.], [0., 0.]]), np.array([1.0, 60.0]))
@@ -79,18 +80,21 @@ def radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius) -> tuple[np.ndarra
     if len(dt_xy) == 0 or len(gt_xy) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     group = np.ceil(np.log2(np.maximum(r, 1.0))).astype(np.int64)
+    n_frames = int(max(dt_frame.max(), gt_frame.max())) + 1
     parts_d, parts_g = [], []
     for g in np.unique(group):
         sel = np.flatnonzero(group == g)
-        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame[sel], gt_xy[sel],
+        frames = np.zeros(n_frames, bool)
+        frames[gt_frame[sel]] = True
+        dts = np.flatnonzero(frames[dt_frame])  # a few giant heads: a few frames
+        pd_, pg = candidate_pairs(dt_frame[dts], dt_xy[dts], gt_frame[sel], gt_xy[sel],
                                   float(r[sel].max()))
-        parts_d.append(pd_)
+        parts_d.append(dts[pd_])
         parts_g.append(sel[pg])
     pd_, pg = np.concatenate(parts_d), np.concatenate(parts_g)
     d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
     ok = d <= r[pg]
-    order = np.lexsort((pg[ok], pd_[ok]))  # a fixed order, whatever the grouping
-    return pd_[ok][order], pg[ok][order]
+    return pd_[ok], pg[ok]
 
 
 def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None, *,

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..matching import candidate_pairs, within
+from ..matching import candidate_pairs
 from ..text import num
 from ..threshold_matching import matching_sizes
 from .base import Context, MetricFamily
@@ -52,9 +52,10 @@ def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = np.zeros(len(thresholds), np.int64)
     if n_dt and n_gt:
-        r = float(thresholds.max())
-        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
-                   else within(pairs, dt_xy, gt_xy, r, pad=True))
+        # A wider search's pairs need no filtering: those beyond the largest threshold
+        # are never admitted by matching_sizes.
+        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(thresholds.max()))
+                   if pairs is None else pairs)
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
         # One maximum matching per threshold, computed incrementally (exactly the same
         # sizes; see threshold_matching).
