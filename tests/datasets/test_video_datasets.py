@@ -261,13 +261,18 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
     preds = tmp_path / "p.json"
     write_predictions(Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index,
                                               gt.xy + 1.0, np.full(len(gt), 0.9)), preds)
-    res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test",
-                    "--metric", "box", "--json", "-"])
+    boxed = ["--metric", "box"] if name in BOXED else []  # radii to match within
+    res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test", *boxed,
+                    "--json", "-"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] > 0.99
-    if name in BOXED:  # head boxes: the box family has radii to match within
+    if boxed:
         assert doc["box_threshold"][0]["R"] > 0.5
+    else:  # points only: a clear refusal, not a score of zero-size boxes
+        res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test",
+                        "--metric", "box"])
+        assert res.exit_code == 2 and "points only" in res.output, res.output
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ def test_breakdowns_and_bootstrap():
                 {"video": "a", "frame": "0002", "points": [[10, 11, 0.8]]},
                 {"video": "b", "frame": "0001", "points": []}])
     res = evaluate(GT, preds, sigmas=[5], metrics=["sigma", "count", "video", "size",
-                                                   "distance", "box"], bootstrap=50)
+                                                   "distance"], bootstrap=50)
     pv = res.per_video.set_index("video")
     assert pv.loc["b", "mAR@5"] == 0.0 and pv.loc["b", "gt_points"] == 1
     assert pv.loc["a", "pred_points"] == 3

@@ -88,23 +88,32 @@ def synth_ucsd(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
     clips = {"train": (3, 4), "test": (7,)}
     plan = plan_images(seed, {"train": 8, "test": 4}, size=SIZE, heads=(11, 46))
     (out / GT).mkdir(parents=True, exist_ok=True)
-    for i, clip_no in enumerate(c for cs in clips.values() for c in cs):
-        clip = f"vidf1_33_{clip_no:03d}"
-        frames = plan[4 * i: 4 * i + 4]
-        cells = np.empty((1, len(frames)), dtype=object)
-        for t, im in enumerate(frames, start=1):
-            z = np.ones((len(im.xy), 1))  # the third column, dropped by the reader
-            cells[0, t - 1] = {"loc": np.hstack([im.xy, z])}
-            write_image(out / FRAMES / f"{clip}.y" / f"{clip}_f{t:03d}.png", im.size, im.xy,
-                        seed + im.index)
-        with atomic_open(out / GT / f"{clip}_frame_full.mat", "wb") as fh:
-            savemat(fh, {"frame": cells})
+    for split, numbers in clips.items():
+        ims = [im for im in plan if im.split == split]
+        per_clip = -(-len(ims) // len(numbers))  # the split's frames, clip by clip
+        for part, clip_no in enumerate(numbers):
+            _write_clip(out, f"vidf1_33_{clip_no:03d}",
+                        ims[part * per_clip:(part + 1) * per_clip], seed)
     mask = np.zeros((SIZE[1], SIZE[0]), np.uint8)
     mask[20:140, 30:200] = 1
     with atomic_open(out / GT / ROI, "wb") as fh:
         savemat(fh, {"roi": {"mask": mask}})
     write_manifest(out, "ucsd", plan, seed)
     return out
+
+
+def _write_clip(out: Path, clip: str, frames: list, seed: int) -> None:
+    """One clip's frames (PNG) and its ``_frame_full.mat``."""
+    from scipy.io import savemat
+
+    cells = np.empty((1, len(frames)), dtype=object)
+    for t, im in enumerate(frames, start=1):
+        z = np.ones((len(im.xy), 1))  # the third column, dropped by the reader
+        cells[0, t - 1] = {"loc": np.hstack([im.xy, z])}
+        write_image(out / FRAMES / f"{clip}.y" / f"{clip}_f{t:03d}.png", im.size, im.xy,
+                    seed + im.index)
+    with atomic_open(out / GT / f"{clip}_frame_full.mat", "wb") as fh:
+        savemat(fh, {"frame": cells})
 
 
 INFO = DatasetInfo(

@@ -80,9 +80,11 @@ def synth_venice(out: str | Path, seed: int = 0, overwrite: bool = False) -> Pat
 
     out = prepare_out(out, overwrite)
     plan = plan_images(seed, {"train": 6, "test": 4}, size=(320, 180), heads=(20, 120))
+    number = {"train": 0, "test": 0}
     for im in plan:
-        scene, number = ("4896", im.index) if im.split == "train" else ("4895", im.index - 6)
-        stem = f"{scene}_{60 * number:06d}"
+        number[im.split] += 1  # frames every 60, as the published ones
+        scene = "4896" if im.split == "train" else "4895"
+        stem = f"{scene}_{60 * number[im.split]:06d}"
         folder = out / FOLDERS[im.split]
         (folder / GT).mkdir(parents=True, exist_ok=True)
         roi = np.ones((im.size[1], im.size[0]), np.uint8)
