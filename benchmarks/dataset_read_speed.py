@@ -51,8 +51,14 @@ def scaled_plans():
         return plan_i(seed, many, heads=(heads[0] * HEADS, heads[1] * HEADS), **kw)
 
     def videos(seed, splits, *, frames=4, heads=(5, 30), **kw):
-        return plan_v(seed, splits, frames=frames * FRAMES,
-                      heads=(heads[0] * HEADS // 4, heads[1] * HEADS // 4), **kw)
+        # More videos rather than longer ones: a planned person leaves with probability
+        # 1/2 per frame, so a long video empties out (FDST: ~30 heads per frame, as
+        # published, needs short videos).
+        if kw.get("names"):  # named sequences (DroneCrowd): longer ones instead
+            return plan_v(seed, splits, frames=frames * FRAMES, heads=(heads[0] * 3,
+                                                                        heads[1] * 3), **kw)
+        many = {s: n * max(FRAMES // 4, 1) for s, n in splits.items()}
+        return plan_v(seed, many, frames=frames * 4, heads=(heads[0] * 2, heads[1] * 2), **kw)
 
     mods = [registry.dataset_info(n).synth.__module__ for n in NAMES]
     patched = []
@@ -71,7 +77,7 @@ def scaled_plans():
 
 def dataset_root(name: str) -> Path:
     base = Path(os.environ.get("VSCROWD_BENCH_DIR", tempfile.gettempdir()))
-    root = base / f"vscrowd-bench-read-{IMAGES}x{HEADS}x{FRAMES}" / name
+    root = base / f"vscrowd-bench-read-{IMAGES}x{HEADS}x{FRAMES}v2" / name
     if not (root / "synth.json").exists():
         print(f"generating the scaled {name} copy in {root} (one-time) ...", file=sys.stderr)
         with scaled_plans():
