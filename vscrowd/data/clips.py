@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..clipwindow import check_clip_length, clip_window
+from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, DatasetError
 from .targets import binary_map, density_map
@@ -39,11 +40,7 @@ class _FrameCache:
         if img is not None:
             self._d.move_to_end(path)
             return img
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            what = "missing" if not path.exists() else "unreadable"
-            raise DatasetError(f"frame image {what}: {path}")
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        img = cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
         if self.size:
             self._d[path] = img
             if len(self._d) > self.size:

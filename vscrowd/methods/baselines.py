@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 from scipy import ndimage
 
+from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
-from ..errors import DatasetError
 from ..eval.predictions import Predictions, RecordBuilder
 
 __all__ = ["background_blobs"]
@@ -31,10 +30,7 @@ def _peaks(diff: np.ndarray, min_distance: int, rel_threshold: float) -> np.ndar
 
 
 def _gray(path) -> np.ndarray:
-    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if img is None:
-        raise DatasetError(f"frame image missing or unreadable: {path}")
-    return img
+    return read_image(path, gray=True)
 
 
 def background_blobs(ds: VSCrowd, *, min_distance: int = 3, rel_threshold: float = 0.15,

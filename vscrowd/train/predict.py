@@ -17,8 +17,9 @@ import torch
 
 from ..clipwindow import clip_window
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
+from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
-from ..errors import CheckpointError, ConfigError, DatasetError
+from ..errors import CheckpointError, ConfigError
 from ..eval import Predictions, write_predictions
 from ..models import find_peaks
 from ..models.amp import autocast
@@ -73,10 +74,7 @@ def load_trained_model(source: str | Path, device: str | torch.device = "cpu"
 
 
 def _load_frame(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise DatasetError(f"frame image missing or unreadable: {path}")
-    return frame_input(img)
+    return frame_input(read_image(path))
 
 
 def frame_input(img: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:

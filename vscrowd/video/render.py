@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, PredictionFormatError
 from ..eval.localization import sigma_matches
@@ -185,9 +186,9 @@ def render_dataset_video(ds: VSCrowd, video: str, out: str | Path,
     fas = list(ds.iter_frames(video))[:max_frames]
     keys = [fa.frame for fa in fas]
     files = [ds.image_path(video, f) for f in keys]
-    first = cv2.imread(str(files[0]), cv2.IMREAD_COLOR) if files else None
-    if first is None:
-        raise ConfigError(f"video {video}: frame images missing (e.g. {files[:1]})")
+    if not files:
+        raise ConfigError(f"video {video}: no frames")
+    first = read_image(files[0])
     src = FrameSource(video, str(ds.root / "videos" / video), fps, first.shape[1::-1],
                       len(files), "images", "images", _files=files)
     pp = _frame_points(preds, video) if preds is not None else None

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..datasets.image_file import read_image
 from ..errors import DatasetError
 
 __all__ = ["FrameSource", "StreamStop", "open_source"]
@@ -97,10 +98,7 @@ class FrameSource:
         if self._files is not None:
             for i in range(start, len(self._files) if end is None else
                            min(end, len(self._files)), every):
-                img = cv2.imread(str(self._files[i]), cv2.IMREAD_COLOR)
-                if img is None:
-                    raise DatasetError(f"frame image unreadable: {self._files[i]}")
-                yield i, img
+                yield i, read_image(self._files[i])
             return
         cap = self._cap
         i, decoded = 0, 0

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._io import atomic_path, ensure_parent
 from ..datasets.annotations import FrameAnnotation
+from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
 from ..errors import ConfigError, DatasetError, OutputError
 from ..eval.localization import sigma_matches
@@ -43,15 +44,6 @@ class FrameOverlay:
     missed: int | None = None
 
 
-def _read_image(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise DatasetError(f"frame image missing: {path}")
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise DatasetError(f"frame image unreadable (not a JPEG/PNG?): {path}")
-    return img
-
-
 def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray:
     row = preds.resolver().row(video, frame)  # unpadded / integer FrameIDs match by value
     if row is None:
@@ -72,7 +64,7 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
     if not 0 < sigma < float("inf"):
         raise ConfigError(f"expected a finite sigma > 0, got {sigma}")
     fa = ds.frame(video, frame)
-    img = _read_image(ds.image_path(fa.video, fa.frame))
+    img = read_image(ds.image_path(fa.video, fa.frame))
     if preds is not None:
         # The evaluator's matching, on original pixels (σ is in original pixels).
         p = _frame_predictions(preds, fa.video, fa.frame)

@@ -1,0 +1,83 @@
+"""Decoding a frame (vscrowd.datasets.image_file.read_image): the header's size is
+checked before any pixel is decoded, so a header that claims a giant image is a clear
+error naming the file and the size -- through the library and the CLI -- instead of
+gigabytes filled by the decoder."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from vscrowd.cli.main import app
+
+import vscrowd
+from vscrowd.datasets.image_file import read_image
+from vscrowd.errors import DatasetError
+
+
+def _jpeg(path, size=(64, 48)):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), np.uint8)).save(path)
+    return path
+
+
+def _claim(path, width: int, height: int) -> None:
+    """Rewrite the JPEG's start-of-frame header to claim another size."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"\xff\xc0")  # baseline SOF: marker, length, precision, height, width
+    data[at + 5:at + 7] = height.to_bytes(2, "big")
+    data[at + 7:at + 9] = width.to_bytes(2, "big")
+    path.write_bytes(bytes(data))
+
+
+def test_reads_color_and_gray(tmp_path):
+    path = _jpeg(tmp_path / "a.jpg")
+    assert read_image(path).shape == (48, 64, 3)
+    assert read_image(path, gray=True).shape == (48, 64)
+    png = tmp_path / "b.png"
+    Image.open(path).save(png)
+    assert read_image(png).shape == (48, 64, 3)
+
+
+def test_giant_header_is_refused_before_decoding(tmp_path):
+    path = _jpeg(tmp_path / "a.jpg")
+    _claim(path, 60_000, 60_000)  # 3,600 MP: 10 GB if decoded
+    t = time.perf_counter()
+    with pytest.raises(DatasetError, match=r"a\.jpg.*60000 x 60000 pixels.*MP"):
+        read_image(path)
+    assert time.perf_counter() - t < 2
+
+
+def test_limit_is_configurable(tmp_path, monkeypatch):
+    path = _jpeg(tmp_path / "a.jpg")
+    monkeypatch.setenv("VSCROWD_MAX_PIXELS", "1000")
+    with pytest.raises(DatasetError, match="64 x 48"):
+        read_image(path)
+    monkeypatch.setenv("VSCROWD_MAX_PIXELS", "4000")
+    assert read_image(path).shape == (48, 64, 3)
+
+
+def test_missing_unreadable_and_not_a_file(tmp_path):
+    with pytest.raises(DatasetError, match="missing"):
+        read_image(tmp_path / "none.jpg")
+    (tmp_path / "junk.jpg").write_bytes(b"not an image")
+    with pytest.raises(DatasetError, match="unreadable"):
+        read_image(tmp_path / "junk.jpg")
+    (tmp_path / "dir.jpg").mkdir()
+    with pytest.raises(DatasetError, match="folder"):
+        read_image(tmp_path / "dir.jpg")
+
+
+def test_cli_show_names_the_lying_frame(tmp_path):
+    root = vscrowd.synthesize(tmp_path / "d", videos=2, frames=2, size=(96, 64), seed=1)
+    ds = vscrowd.open(root, cache=False)
+    fa = next(iter(ds.iter_frames(ds.videos["video"][0])))
+    path = ds.image_path(ds.videos["video"][0], fa.frame)
+    _claim(path, 50_000, 40_000)
+    res = CliRunner().invoke(app, ["show", str(root), "--video", ds.videos["video"][0],
+                                   "--frame", fa.frame, "--out", str(tmp_path / "o.png")])
+    assert res.exit_code == 2 and "50000 x 40000" in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o.png").exists()
