@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from vscrowd.choices import OVERLAY_MAX_SIDE
+
 from .common import (
     DATASET_OPTION,
     FORMAT_OPTION,
@@ -144,9 +146,12 @@ def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache):
               help="With predictions that carry track IDs: draw each track's last K frames.")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Output .png/.jpg (frame) or .mp4/.gif (clip).")
+@click.option("--max-side", default=OVERLAY_MAX_SIDE, show_default=True, type=click.IntRange(min=0),
+              help="Draw frames larger than this (px, longer side) downsampled; 0: full size.")
 @_NO_CACHE
 @DATASET_OPTION
-def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache, dataset):
+def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, max_side, no_cache,
+             dataset):
     """Draw ground truth (and predictions) on a frame or a short clip."""
     from vscrowd.errors import ConfigError
     from vscrowd.eval import read_predictions
@@ -154,7 +159,7 @@ def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, no_cache
 
     ds = open_data(root, (), no_cache, dataset=dataset)
     p = read_predictions(preds) if preds else None
-    kw = {"sigma": sigma, "boxes": boxes, "ids": ids, "tracks": tracks}
+    kw = {"sigma": sigma, "boxes": boxes, "ids": ids, "tracks": tracks, "max_side": max_side}
     if out.suffix in (".mp4", ".gif"):
         write_clip(ds, video, out, p, **kw)
         click.echo(f"wrote {out}")

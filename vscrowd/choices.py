@@ -63,3 +63,8 @@ LOSS_REDUCTIONS: tuple[LossReduction, ...] = get_args(LossReduction)
 #: Learning-rate schedule after the warm-up: ``cosine`` decay to 0, or ``none`` (fixed).
 Scheduler = Literal["cosine", "none"]
 SCHEDULERS: tuple[Scheduler, ...] = get_args(Scheduler)
+
+#: The longest side (px) an overlay is drawn at by default (``vscrowd show --max-side``,
+#: ``render_frame(max_side=)``): larger frames are downsampled, four megapixels at most;
+#: 0 draws at full size.
+OVERLAY_MAX_SIDE = 2048

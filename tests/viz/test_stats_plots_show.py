@@ -93,3 +93,24 @@ def test_overlay_with_predictions_for_another_split(tiny):
     preds = Predictions.from_records([{"video": "train_001", "frame": "0001", "points": []}])
     with pytest.raises(DatasetError, match="another split"):
         render_frame(tiny, "test_001", "0002", preds)
+
+
+def test_giant_image_overlay_is_downsampled(tmp_path):
+    # UCF-QNRF's dense fixture image: 10,000 heads on 2400 x 1800 px. By default the
+    # overlay's longer side is 2048 px (markers scaled with it); --max-side 0: full size.
+    from click.testing import CliRunner
+    from PIL import Image as PILImage
+    from vscrowd.cli.main import app
+
+    from vscrowd.datasets import dataset_info
+
+    root = dataset_info("qnrf").synth(tmp_path / "q", seed=1)
+    run = CliRunner().invoke
+    for extra, size in (([], (2048, 1536)), (["--max-side", "0"], (2400, 1800)),
+                        (["--max-side", "600"], (600, 450))):
+        out = tmp_path / f"o{len(extra)}{size[0]}.png"
+        res = run(app, ["show", str(root), "--video", "train", "--frame", "img_0001",
+                        "--out", str(out), *extra])
+        assert res.exit_code == 0 and "GT 10000" in res.output, res.output
+        with PILImage.open(out) as im:
+            assert im.size == size

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .._io import atomic_path, ensure_parent
+from ..choices import OVERLAY_MAX_SIDE
 from ..datasets.annotations import FrameAnnotation
 from ..datasets.image_file import read_image
 from ..datasets.vscrowd import VSCrowd
@@ -57,10 +58,13 @@ def _frame_predictions(preds: Predictions, video: str, frame: str) -> np.ndarray
 
 def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions | None = None,
                  *, sigma: float = 20.0, boxes: bool = False, ids: bool = False,
-                 score_threshold: float = 0.0, tracks: int = 0) -> FrameOverlay:
+                 score_threshold: float = 0.0, tracks: int = 0,
+                 max_side: int = OVERLAY_MAX_SIDE) -> FrameOverlay:
     """Draw one frame's GT (and predictions coloured by TP/FP/missed at σ, t=0.5); with
     ``tracks=k`` and predictions carrying track IDs, each track's last k frames as a line
-    in a colour of its own."""
+    in a colour of its own. A frame larger than ``max_side`` px on its longer side is
+    drawn downsampled to it (0: full size), so a 24-megapixel NWPU-Crowd or UCF-QNRF
+    image gives a readable overlay of a few megapixels."""
     if not 0 < sigma < float("inf"):
         raise ConfigError(f"expected a finite sigma > 0, got {sigma}")
     fa = ds.frame(video, frame)
@@ -73,10 +77,10 @@ def render_frame(ds: VSCrowd, video: str, frame: str | int, preds: Predictions |
         dt_gt, gt_matched = sigma_matches(dt_frame, p[:, :2], rank_in_frame(dt_frame, p[:, 2]),
                                           np.zeros(len(fa), np.int64), fa.xy, sigma,
                                           np.array([0.5]))
-    # Small frames are enlarged (drawing only) so markers and the legend stay readable.
-    zoom = max(1, int(np.ceil(540 / img.shape[0]))) if img.shape[0] < 540 else 1
-    if zoom > 1:
-        img = cv2.resize(img, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+    zoom = _zoom(img.shape[:2], max_side)
+    if zoom != 1:
+        img = cv2.resize(img, None, fx=zoom, fy=zoom,
+                         interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR)
     fa = FrameAnnotation(fa.video, fa.frame, fa.frame_index, fa.xy * zoom,
                          fa.box * zoom, fa.track_id)
     scale = max(1, round(max(img.shape[:2]) / 540))
@@ -122,8 +126,24 @@ def track_colour(track_id: int) -> tuple[int, int, int]:
     return int(bgr[0]), int(bgr[1]), int(bgr[2])
 
 
+def _zoom(shape: tuple[int, int], max_side: int) -> float:
+    """The drawing scale of a frame of ``(h, w)``: small frames are enlarged (an integer
+    factor, to 540 px high) so markers and the legend stay readable, frames beyond
+    ``max_side`` on their longer side shrunk to it (0: never).
+
+    >>> _zoom((158, 238), 2048), _zoom((1080, 1920), 2048), round(_zoom((9999, 6666), 2048), 4)
+    (4, 1, 0.2048)
+    """
+    h, w = shape
+    if h < 540:
+        return max(1, int(np.ceil(540 / h)))
+    if max_side and max(h, w) > max_side:
+        return max_side / max(h, w)
+    return 1
+
+
 def _draw_tracks(img: np.ndarray, ds: VSCrowd, preds: Predictions, video: str, frame: str,
-                 k: int, zoom: int, scale: int) -> None:
+                 k: int, zoom: float, scale: int) -> None:
     """Trajectories of the predicted tracks over the last ``k`` frames up to ``frame``."""
     fids = [fa.frame for fa in ds.iter_frames(video)]
     pos = fids.index(frame)
