@@ -260,3 +260,20 @@ def test_leaderboard_txt_predictions_on_an_image_root(roots, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["counting"]["MAE"] == 0 and doc["localization"][0]["AR.50"] == 1.0
+
+
+def test_jhu_per_head_occlusion_and_blur(roots):
+    # Each head's 'o' and 'b' (the 5th and 6th numbers of its gt line) as head columns,
+    # also through the cache; other datasets have no such columns.
+    ds = vscrowd.open(roots["jhu"], dataset="jhu")
+    for split in ds.splits:
+        for gt in sorted((roots["jhu"] / split / "gt").glob("*.txt")):
+            rows = np.loadtxt(gt, ndmin=2).reshape(-1, 6)
+            h = ds.heads[(ds.heads["video"] == split).to_numpy()
+                         & (ds.heads["frame"] == gt.stem).to_numpy()]
+            assert h["occlusion"].tolist() == rows[:, 4].astype(int).tolist()
+            assert h["blur"].tolist() == rows[:, 5].astype(int).tolist()
+    assert set(ds.heads["occlusion"]) <= {1, 2, 3} and set(ds.heads["blur"]) <= {0, 1}
+    cached = vscrowd.open(roots["jhu"], dataset="jhu")  # from the cache the second time
+    assert cached.heads[["occlusion", "blur"]].equals(ds.heads[["occlusion", "blur"]])
+    assert "occlusion" not in vscrowd.open(roots["qnrf"], dataset="qnrf").heads

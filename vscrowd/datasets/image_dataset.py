@@ -45,6 +45,9 @@ class ImageRecord:
         video: The real sequence a video dataset's frame belongs to; None for an image
             (its split is its "video").
         ids: ``(n,)`` integer track IDs where the dataset has them, else None (-1).
+        head_labels: Per-head labels (column name -> ``(n,)`` integer array), e.g.
+            JHU-Crowd++'s ``occlusion`` and ``blur``; -1 for a head of a record
+            without that label.
     """
 
     split: str
@@ -56,6 +59,7 @@ class ImageRecord:
     size: tuple[int, int] | None = None
     video: str | None = None
     ids: np.ndarray | None = None
+    head_labels: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 class ImageDataset(VSCrowd):
@@ -178,6 +182,10 @@ def _tables(root: Path, records: Sequence[ImageRecord]
         "x1": box[:, 0], "y1": box[:, 1], "x2": box[:, 2], "y2": box[:, 3],
         "x": xy[:, 0], "y": xy[:, 1],
     })
+    for key in dict.fromkeys(k for r in records for k in r.head_labels):
+        heads[key] = np.concatenate([np.asarray(r.head_labels[key], np.int64).reshape(-1)
+                                     if key in r.head_labels else np.full(len(r.xy), -1)
+                                     for r in records])
     return Annotations(heads, frames), missing
 
 

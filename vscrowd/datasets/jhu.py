@@ -8,7 +8,8 @@ image per line ``id,total_count,scene_type,weather,distractor`` (weather 0 none,
 ``tensorbay/opendataset/JHU_CROWD/loader.py`` and taohan10200/IIM
 ``prepare_JHU.py``. The head point is the stored centre ``(x, y)``; the box is
 ``(x - w/2, y - h/2, x + w/2, y + h/2)``. Image labels become frame columns ``count``,
-``scene``, ``weather``, ``distractor``.
+``scene``, ``weather``, ``distractor``; each head's ``o`` and ``b`` the head columns
+``occlusion`` (1-3) and ``blur`` (0/1).
 """
 
 from __future__ import annotations
@@ -100,8 +101,11 @@ def read_jhu(root: str | Path) -> ImageDataset:
         gts = _read_gts([root / split / "gt" / f"{image}.txt" for image in labels_of])
         for (image, labels), gt in zip(labels_of.items(), gts):
             xy, wh = gt[:, :2], gt[:, 2:4]
-            records.append(ImageRecord(split, image, f"{split}/images/{image}.jpg", xy,
-                                       np.column_stack([xy - wh / 2, xy + wh / 2]), labels))
+            records.append(ImageRecord(
+                split, image, f"{split}/images/{image}.jpg", xy,
+                np.column_stack([xy - wh / 2, xy + wh / 2]), labels,
+                head_labels={"occlusion": gt[:, 4].astype(np.int64),
+                             "blur": gt[:, 5].astype(np.int64)}))
     return ImageDataset(root, records, name="jhu", splits=SPLITS)
 
 
