@@ -21,12 +21,11 @@ import json
 import os
 import sys
 import tempfile
-import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
+from annotations_speed import timed  # the best-of-N timer of the annotation benchmark
 
 from vscrowd.datasets import registry, synth_images, synth_videos
 
@@ -125,15 +124,6 @@ def plain_read(name: str, root: Path) -> int:
     if name == "venice":
         return sum(len(_mat_points(p, "annotation")) for p in root.glob("*/ground-truth/*.mat"))
     raise ValueError(name)
-
-
-def timed(fn, repeat: int = 1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def measure(name: str) -> str:
