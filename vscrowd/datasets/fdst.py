@@ -21,6 +21,7 @@ videos, 40 test: sweetyy83/Lstn_fdst_dataset@b4c6e41:README.md).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import msgspec
@@ -30,7 +31,7 @@ from .._io import atomic_open
 from .._text import read_bytes, read_json
 from ..errors import AnnotationFormatError
 from . import fastjson
-from .image_dataset import ImageRecord
+from .image_dataset import ImageRecord, image_size
 from .info import DatasetInfo
 from .synth_images import prepare_out, write_image, write_manifest
 from .synth_videos import as_images, plan_videos
@@ -131,11 +132,21 @@ def read_fdst(root: str | Path) -> VideoDataset:
         videos = sorted((d.name for d in base.iterdir() if d.is_dir()), key=_num) \
             if base.is_dir() else []
         for video in videos:
-            for js in sorted((base / video).glob("*.json"), key=lambda p: _num(p.stem)):
-                box = read_fdst_json(js)
-                records.append(ImageRecord(split, js.stem, f"{folder}/{video}/{js.stem}.jpg",
+            # One listing per video, and the frame size from its first frame's header:
+            # the frames of one video come from one camera stream (as VSCrowd's).
+            here = base / video
+            names = {e.name for e in os.scandir(here) if e.is_file()}
+            size = None
+            for name in sorted((n for n in names if n.endswith(".json")),
+                               key=lambda n: _num(n[:-5])):
+                stem = name[:-5]
+                box = read_fdst_json(here / name)
+                has_image = f"{stem}.jpg" in names
+                if has_image and size is None:
+                    size = image_size(here / f"{stem}.jpg")
+                records.append(ImageRecord(split, stem, f"{folder}/{video}/{stem}.jpg",
                                            (box[:, :2] + box[:, 2:]) / 2, box,
-                                           video=video))
+                                           size=size if has_image else None, video=video))
     return VideoDataset(root, records, name="fdst", splits=tuple(FOLDERS))
 
 

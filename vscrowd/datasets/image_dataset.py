@@ -208,12 +208,15 @@ def _video_table(frames: pd.DataFrame, records: Sequence[ImageRecord],
                                f"{r.split!r}): {r.path}")
     names = sorted(split_of, key=lambda v: order.index(split_of[v]))  # stable in split
     key = frames["video"].astype(str)
-    first = frames.groupby(key, sort=False)[["width", "height"]].first()
-    size = {c: pd.array([first[c].get(v, pd.NA) if is_video else pd.NA for v in names],
+    # One grouping for every per-video column (a mask per video was O(videos x frames)).
+    per = frames.groupby(key, sort=False).agg(
+        width=("width", "first"), height=("height", "first"), n_frames=("n_heads", "size"),
+        n_heads=("n_heads", "sum"))
+    size = {c: pd.array([per[c].get(v, pd.NA) if is_video else pd.NA for v in names],
                         dtype="Int32") for c in ("width", "height")}
     return pd.DataFrame({
         "video": names, "split": [split_of[v] for v in names],
-        "n_frames": [int((key == v).sum()) for v in names],
-        "n_heads": [int(frames.loc[key == v, "n_heads"].sum()) for v in names],
+        "n_frames": [int(per["n_frames"].get(v, 0)) for v in names],
+        "n_heads": [int(per["n_heads"].get(v, 0)) for v in names],
         "width": size["width"], "height": size["height"],
         "has_frames": [True] * len(names)})
