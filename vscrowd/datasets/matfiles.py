@@ -110,14 +110,13 @@ def read_struct_cells(path: str | Path, variable: str, field: str,
     return out
 
 
-def read_mat_mask(path: str | Path, variable: str, field: str | None = None,
-                  shape: tuple[int, int] | None = None) -> np.ndarray:
+def read_mat_mask(path: str | Path, variable: str, field: str | None = None) -> np.ndarray:
     """A 2-D region-of-interest mask (bool, ``(height, width)``) stored in ``variable``
     (Venice's ``roi``) or in ``variable.field`` (UCSD's ``roi.mask``).
 
     Raises:
-        AnnotationFormatError: the variable or field missing, not a 2-D numeric or
-            logical matrix, or not of ``shape`` (names the file and variable).
+        AnnotationFormatError: the variable or field missing, or not a 2-D numeric or
+            logical matrix (names the file and variable).
     """
     path = Path(path)
     where = variable if field is None else f"{variable}.{field}"
@@ -136,9 +135,8 @@ def read_mat_mask(path: str | Path, variable: str, field: str | None = None,
             raise AnnotationFormatError(f"expected a struct with field {field!r}", path=path,
                                         field=where)
     arr = np.asarray(value)
-    if arr.ndim != 2 or arr.dtype.kind not in "biuf" or (shape and arr.shape != shape):
-        want = f"{shape[0]} x {shape[1]}" if shape else "2-D"
-        raise AnnotationFormatError(f"expected a {want} mask, got {arr.dtype} {arr.shape}",
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+        raise AnnotationFormatError(f"expected a 2-D mask, got {arr.dtype} {arr.shape}",
                                     path=path, field=where)
     return arr != 0
 

@@ -20,7 +20,7 @@ from . import tuning
 from .sorting import sort_ints, stable_argsort
 
 __all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "pooled_order",
-           "rank_in_frame", "score_orders", "within"]
+           "rank_in_frame", "ranges", "score_orders", "within"]
 
 
 def candidate_pairs(
@@ -69,11 +69,23 @@ def candidate_pairs(
                               frames * ny * nx)
     count = end - first
     di = np.repeat(np.tile(d_order, 3), count)
-    gi = g_order[np.repeat(first - (np.cumsum(count) - count), count)
-                 + np.arange(int(count.sum()))]
+    gi = g_order[ranges(first, count)]
     d2 = (dt_xy[di, 0] - gt_xy[gi, 0]) ** 2 + (dt_xy[di, 1] - gt_xy[gi, 1]) ** 2
     keep = d2 <= reach**2
     return di[keep], gi[keep]
+
+
+def ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(start, count)])`` as one int64
+    array, without a Python loop (a ragged gather: the rows of a CSR table, the cells
+    of a grid).
+
+    >>> ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
+    start, count = np.asarray(start, np.int64), np.asarray(count, np.int64)
+    offset = np.cumsum(count) - count  # where each range begins in the output
+    return np.repeat(start - offset, count) + np.arange(int(count.sum()), dtype=np.int64)
 
 
 def _cell_keys(frame: np.ndarray, xy: np.ndarray, lo: np.ndarray, cell: float, nx: int,
@@ -326,9 +338,7 @@ def _levels(pd_: np.ndarray, pg: np.ndarray, dt_rank: np.ndarray, n_dt: int) -> 
         n_out = hi - lo
         if not n_out.sum():
             break
-        # The out-edges of the frontier, gathered as one index array.
-        edge = np.repeat(lo - np.r_[0, np.cumsum(n_out)[:-1]], n_out) + np.arange(n_out.sum())
-        hit = dst[edge]
+        hit = dst[ranges(lo, n_out)]  # the out-edges of the frontier
         np.subtract.at(waiting, hit, 1)
         frontier = np.unique(hit[waiting[hit] == 0])
         k += 1

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from .matching import ranges
+
 __all__ = ["matching_sizes"]
 
 
@@ -94,10 +96,7 @@ class _Matching:
     def _neighbours(self, dts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(source prediction, ground truth)`` of every admitted pair of ``dts``."""
         count = self.admitted[dts]
-        total = int(count.sum())
-        first = self.indptr[dts] - np.concatenate(([0], np.cumsum(count)[:-1]))
-        at = np.repeat(first, count) + np.arange(total)
-        return np.repeat(dts, count), self.gt_of[at]
+        return np.repeat(dts, count), self.gt_of[ranges(self.indptr[dts], count)]
 
     def _augment(self) -> bool:
         """One search from the unmatched predictions and the flip of one shortest
