@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from ._files import require_regular_file
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["BOM", "decode_utf8", "is_number", "read_json", "read_text", "strip_bom"]
+__all__ = ["BOM", "decode_utf8", "is_number", "read_json", "read_small_files", "read_text",
+           "strip_bom"]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -83,6 +85,49 @@ def read_bytes(path: str | Path, error: type[VSCrowdError], what: str = "file") 
         except OSError as exc:
             raise _error(error, f"cannot read {what} ({exc.strerror or exc})", path,
                          None) from None
+
+
+def read_small_files(folder: str | Path, names: Sequence[str]) -> list[bytes | None]:
+    """The bytes of the files ``names`` of ``folder``, None for each one that
+    :func:`read_bytes` must judge (missing, not a regular file, unreadable, changed
+    while read): its error then names the file exactly as a single read does.
+
+    For folders of many small files (FDST: a ~1 KB JSON per frame). Each file is
+    opened relative to the folder's descriptor, so the kernel resolves one name, not
+    the whole path, and read with one ``read`` of its ``fstat`` size, without a file
+    object: half of what :func:`read_bytes` costs per file.
+    """
+    dir_fd = None
+    if os.open in os.supports_dir_fd:
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return [None] * len(names)
+    else:  # no relative opens here (Windows): the same reads by full path
+        names = [os.path.join(folder, name) for name in names]
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO cannot stall the open
+    try:
+        return [_read_at(name, flags, dir_fd) for name in names]
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+
+
+def _read_at(name: str, flags: int, dir_fd: int | None) -> bytes | None:
+    try:
+        fd = os.open(name, flags, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        data = os.read(fd, st.st_size + 1)  # one byte more: a file that grew is seen
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) == st.st_size else None
 
 
 def read_text(path: str | Path, error: type[VSCrowdError], what: str = "file") -> str:

@@ -1,17 +1,22 @@
-"""The fast paths of the native readers (msgspec JSON, vectorised text) give exactly
-what the general readers give, and hand anything unusual to them (whose errors name the
-file, line and key)."""
+"""The fast paths of the native readers (msgspec JSON, vectorised text, FDST's videos
+read at once into columns) give exactly what the general readers give, and hand anything
+unusual to them (whose errors name the file, line and key)."""
 
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from vscrowd.datasets import dataset_info, fdst, jhu, nwpu
+from vscrowd._text import read_small_files
+from vscrowd.datasets import dataset_info, fdst, image_dataset, jhu, nwpu
 from vscrowd.datasets._annotation_text import number_rows, number_rows_many
+from vscrowd.datasets.image_dataset import ImageRecord
+from vscrowd.datasets.video_dataset import VideoDataset
 from vscrowd.errors import AnnotationFormatError
 
 
@@ -119,3 +124,48 @@ def test_jhu_bad_file_among_many_is_named(tmp_path):
     bad.write_text(bad.read_text() + "1 2 3\n")
     with pytest.raises(AnnotationFormatError, match=bad.name):
         jhu.read_jhu(root)
+
+
+def test_fdst_video_at_once_equals_one_record_per_frame(tmp_path):
+    root = dataset_info("fdst").synth(tmp_path / "fdst", seed=2)
+    frames = sorted(root.glob("train_data/1/*.json"))
+    (entry,) = json.loads(frames[0].read_text()).values()  # VIA 1 regions: a dict
+    frames[0].write_text(_via({str(i): r for i, r in enumerate(entry["regions"])}))
+    frames[1].write_text(_via([]))
+    frames[2].with_suffix(".jpg").unlink()  # reported missing, as before
+    bom = sorted(root.glob("test_data/3/*.json"))[1]  # msgspec refuses it: per file
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    records = [ImageRecord(split, js.stem, f"{folder}/{js.parent.name}/{js.stem}.jpg",
+                           (box[:, :2] + box[:, 2:]) / 2, box, video=js.parent.name)
+               for split, folder in fdst.FOLDERS.items()
+               for js in sorted((root / folder).glob("*/*.json"))
+               for box in [fdst.read_fdst_json(js)]]
+    with warnings.catch_warnings(record=True) as w_ref:
+        warnings.simplefilter("always")
+        ref = VideoDataset(root, records, name="fdst", splits=tuple(fdst.FOLDERS))
+    with warnings.catch_warnings(record=True) as w_got:
+        warnings.simplefilter("always")
+        got = fdst.read_fdst(root)
+    for table in ("heads", "frames", "videos"):
+        pd.testing.assert_frame_equal(getattr(got, table), getattr(ref, table),
+                                      check_exact=True)
+    assert got.missing_images == ref.missing_images == [("1", frames[2].stem)]
+    assert [str(w.message) for w in w_got] == [str(w.message) for w in w_ref]
+
+
+def test_cumcount_equals_pandas():
+    codes = np.random.default_rng(0).integers(0, 5, 200)
+    expected = pd.Series(codes).groupby(codes).cumcount().to_numpy(np.int32)
+    np.testing.assert_array_equal(image_dataset._cumcount(codes), expected)
+    assert image_dataset._cumcount(np.empty(0, np.int8)).shape == (0,)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_read_small_files_leaves_the_unusual_to_read_bytes(tmp_path):
+    (tmp_path / "a.json").write_bytes(b"{}")
+    (tmp_path / "empty.json").write_bytes(b"")
+    (tmp_path / "dir.json").mkdir()
+    os.mkfifo(tmp_path / "fifo.json")
+    names = ["a.json", "empty.json", "dir.json", "fifo.json", "missing.json"]
+    assert read_small_files(tmp_path, names) == [b"{}", b"", None, None, None]
+    assert read_small_files(tmp_path / "nowhere", names) == [None] * 5

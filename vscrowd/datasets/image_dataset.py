@@ -26,7 +26,7 @@ from .annotations import Annotations
 from .layout import image_size  # re-exported: the readers' image sizes
 from .vscrowd import VSCrowd
 
-__all__ = ["ImageDataset", "ImageRecord", "image_size"]
+__all__ = ["FrameColumns", "ImageDataset", "ImageRecord", "image_size"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,65 @@ class ImageRecord:
     head_labels: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FrameColumns:
+    """Many annotated images as columns, in frame order: what
+    :meth:`ImageDataset.from_columns` takes from a reader of many small files.
+
+    One :class:`ImageRecord` per frame costs a Python object and two small arrays, then
+    their concatenation; with FDST's ~30 heads per frame, records and the tables built
+    from them took a third of a cold read. Records are turned into these columns too, so
+    both give the same tables.
+
+    Attributes:
+        split, image, path: Per frame, as in :class:`ImageRecord`.
+        n_heads: ``(frames,)`` int64 heads per frame; the head arrays hold the heads of
+            frame 0 first, then frame 1's, ...
+        xy: ``(heads, 2)`` float64 head points.
+        box: ``(heads, 4)`` float64 head boxes (zero-size boxes at the points if None).
+        size: Per frame ``(width, height)`` or None (read from the image header).
+        video: Per frame, the real sequence (None: the split is the "video").
+        ids: ``(heads,)`` int64 track IDs (-1 for none), or None (all -1).
+        labels: Per-frame label columns (name -> one value per frame).
+        head_labels: Per-head label columns (name -> ``(heads,)`` int64).
+    """
+
+    split: Sequence[str]
+    image: Sequence[str]
+    path: Sequence[str]
+    n_heads: np.ndarray
+    xy: np.ndarray
+    box: np.ndarray | None = None
+    size: Sequence[tuple[int, int] | None] | None = None
+    video: Sequence[str | None] | None = None
+    ids: np.ndarray | None = None
+    labels: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    head_labels: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, records: Sequence[ImageRecord]) -> FrameColumns:
+        """The columns of ``records`` (arrays as float64 / int64, in record order)."""
+        if not records:
+            return cls([], [], [], np.empty(0, np.int64), np.empty((0, 2)), np.empty((0, 4)),
+                       ids=np.empty(0, np.int64))
+        xy = [np.asarray(r.xy, np.float64).reshape(-1, 2) for r in records]
+        box = [np.asarray(r.box, np.float64).reshape(-1, 4) if r.box is not None
+               else np.column_stack([r.xy, r.xy]).reshape(-1, 4) for r in records]
+        ids = np.concatenate([np.full(len(r.xy), -1, np.int64) if r.ids is None
+                              else np.asarray(r.ids, np.int64).reshape(-1) for r in records])
+        labels = {key: [r.labels.get(key) for r in records]
+                  for key in dict.fromkeys(k for r in records for k in r.labels)}
+        head_labels = {key: np.concatenate([np.asarray(r.head_labels[key], np.int64).reshape(-1)
+                                            if key in r.head_labels
+                                            else np.full(len(r.xy), -1) for r in records])
+                       for key in dict.fromkeys(k for r in records for k in r.head_labels)}
+        return cls([r.split for r in records], [r.image for r in records],
+                   [r.path for r in records],
+                   np.array([len(r.xy) for r in records], np.int64), np.concatenate(xy),
+                   np.concatenate(box), [r.size for r in records],
+                   [r.video for r in records], ids, labels, head_labels)
+
+
 class ImageDataset(VSCrowd):
     """An image dataset root read by its registered reader (see
     :func:`vscrowd.datasets.open`). ``name`` is the registered dataset name."""
@@ -70,9 +129,19 @@ class ImageDataset(VSCrowd):
 
     def __init__(self, root: str | Path, records: Sequence[ImageRecord], *, name: str,
                  splits: Sequence[str] | None = None) -> None:
-        root = Path(root)
-        ann, missing = _tables(root, records)
-        self._finish(root, name, ann, _video_table(ann.frames, records, splits), missing)
+        root, columns = Path(root), FrameColumns.from_records(records)
+        ann, missing = _tables(root, columns)
+        self._finish(root, name, ann, _video_table(ann.frames, columns, splits), missing)
+
+    @classmethod
+    def from_columns(cls, root: str | Path, columns: FrameColumns, *, name: str,
+                     splits: Sequence[str] | None = None):
+        """The dataset over a reader's columns (the same tables as from records)."""
+        # As deep below the reader as __init__: _finish's warnings point at its caller.
+        root, ds = Path(root), cls.__new__(cls)
+        ann, missing = _tables(root, columns)
+        ds._finish(root, name, ann, _video_table(ann.frames, columns, splits), missing)
+        return ds
 
     @classmethod
     def from_tables(cls, root: Path, name: str, annotations: Annotations,
@@ -99,9 +168,10 @@ class ImageDataset(VSCrowd):
     def _set(self, root, strict, annotations, videos, missing_images) -> None:
         super()._set(root, strict, annotations, videos, missing_images)
         self.name_map = {}  # one naming only: no SenseCrowd-style map applies
-        self._paths = dict(zip(zip(annotations.frames["video"].astype(str),
-                                   annotations.frames["frame"].astype(str)),
-                               annotations.frames["path"].astype(str)))
+        # Lists first: iterating a pandas string column yields one element per call.
+        self._paths = dict(zip(zip(annotations.frames["video"].astype(str).tolist(),
+                                   annotations.frames["frame"].astype(str).tolist()),
+                               annotations.frames["path"].astype(str).tolist()))
 
     @classmethod
     def _view(cls, parent: ImageDataset, annotations, videos, missing_images) -> ImageDataset:
@@ -137,86 +207,110 @@ def _outside(ann: Annotations) -> int:
         return int(((x < 0) | (y < 0) | (x > w) | (y > hh)).sum())
 
 
-def _tables(root: Path, records: Sequence[ImageRecord]
-            ) -> tuple[Annotations, list[tuple[str, str]]]:
-    """Heads and frames tables from the records (one row per image, in record order)."""
-    counts = np.array([len(r.xy) for r in records], np.int64)
-    xy = (np.concatenate([np.asarray(r.xy, np.float64).reshape(-1, 2) for r in records])
-          if records else np.empty((0, 2)))
-    box = (np.concatenate([np.asarray(r.box, np.float64).reshape(-1, 4) if r.box is not None
-                           else np.column_stack([r.xy, r.xy]).reshape(-1, 4)
-                           for r in records]) if records else np.empty((0, 4)))
-    videos = [r.video or r.split for r in records]  # an image's "video" is its split
-    index_in_video = pd.Series(videos).groupby(videos).cumcount().to_numpy(np.int32) \
-        if records else np.empty(0, np.int32)
-    ids = (np.concatenate([np.full(len(r.xy), -1, np.int64) if r.ids is None
-                           else np.asarray(r.ids, np.int64).reshape(-1) for r in records])
-           if records else np.empty(0, np.int64))
+def _tables(root: Path, c: FrameColumns) -> tuple[Annotations, list[tuple[str, str]]]:
+    """Heads and frames tables from the columns (one row per image, in column order)."""
+    counts = np.asarray(c.n_heads, np.int64)
+    xy = np.asarray(c.xy, np.float64).reshape(-1, 2)
+    box = c.box if c.box is not None else np.column_stack([xy, xy])
+    videos = [v or s for v, s in zip(c.video, c.split)] if c.video is not None \
+        else list(c.split)  # an image's "video" is its split
+    video_cat = pd.Categorical(videos, categories=list(dict.fromkeys(videos)))
+    index_in_video = _cumcount(video_cat.codes)
     sizes, missing = [], []
-    for r in records:
-        size = r.size or image_size(root / r.path)
-        if size is None and not (root / r.path).is_file():
-            missing.append((r.video or r.split, r.image))
+    for size, path, video, image in zip(c.size or [None] * len(videos), c.path, videos,
+                                        c.image):
+        size = size or image_size(root / path)
+        if size is None and not (root / path).is_file():
+            missing.append((video, image))
         sizes.append(size or (pd.NA, pd.NA))
     gone = set(missing)
-    video_cat = pd.Categorical(videos, categories=list(dict.fromkeys(videos)))
     frames = pd.DataFrame({
         "video": video_cat,
-        "frame": pd.Series([r.image for r in records], dtype=object),
+        "frame": pd.Series(list(c.image), dtype=object),
         "frame_index": index_in_video,
         "n_heads": counts.astype(np.int32),
         "width": pd.array([s[0] for s in sizes], dtype="Int32"),
         "height": pd.array([s[1] for s in sizes], dtype="Int32"),
-        "has_image": [(r.video or r.split, r.image) not in gone for r in records],
-        "path": pd.Series([r.path for r in records], dtype=object),
+        "has_image": [key not in gone for key in zip(videos, c.image)],
+        "path": pd.Series(list(c.path), dtype=object),
     })
-    for key in dict.fromkeys(k for r in records for k in r.labels):
-        frames[key] = [r.labels.get(key) for r in records]
-    rows = np.repeat(np.arange(len(records)), counts)
+    for key, values in c.labels.items():
+        frames[key] = list(values)
+    rows = np.repeat(np.arange(len(videos)), counts)
+    # Per-head categoricals from per-frame codes: inferring them from one string per
+    # head cost more than the rest of the tables (the same categories either way: the
+    # frames with heads hold exactly the heads' names).
+    named = counts > 0
+    frame_cat = pd.Categorical(frames["frame"].to_numpy(object)[named])
     heads = pd.DataFrame({
-        "video": pd.Categorical(np.asarray(videos, object)[rows] if len(rows) else [],
-                                categories=video_cat.categories),
-        "frame": pd.Categorical(frames["frame"].to_numpy(object)[rows]),
+        "video": pd.Categorical.from_codes(video_cat.codes[rows], dtype=video_cat.dtype),
+        "frame": pd.Categorical.from_codes(np.repeat(frame_cat.codes, counts[named]),
+                                           dtype=frame_cat.dtype),
         "frame_index": index_in_video[rows],
-        "head_id": ids,
+        "head_id": np.full(len(xy), -1, np.int64) if c.ids is None
+        else np.asarray(c.ids, np.int64).reshape(-1),
         "x1": box[:, 0], "y1": box[:, 1], "x2": box[:, 2], "y2": box[:, 3],
         "x": xy[:, 0], "y": xy[:, 1],
     })
-    for key in dict.fromkeys(k for r in records for k in r.head_labels):
-        heads[key] = np.concatenate([np.asarray(r.head_labels[key], np.int64).reshape(-1)
-                                     if key in r.head_labels else np.full(len(r.xy), -1)
-                                     for r in records])
+    for key, values in c.head_labels.items():
+        heads[key] = values
     return Annotations(heads, frames), missing
 
 
-def _video_table(frames: pd.DataFrame, records: Sequence[ImageRecord],
+def _cumcount(codes: np.ndarray) -> np.ndarray:
+    """``(n,)`` int32: how many earlier entries share each entry's code (0, 1, 2, ...
+    within each group, in order), as ``groupby().cumcount()`` without its overhead."""
+    codes = np.asarray(codes, np.int64)
+    order = np.argsort(codes, kind="stable")
+    per = np.bincount(codes, minlength=1)
+    start = np.cumsum(per) - per  # where each code's run begins in ``order``
+    out = np.empty(len(codes), np.int32)
+    out[order] = np.arange(len(codes)) - start[codes[order]]
+    return out
+
+
+def _first_valid(codes: np.ndarray, column: pd.Series, k: int) -> list:
+    """Per group (code < k), the first non-missing value of ``column`` (missing: NA)."""
+    pos = np.flatnonzero(column.notna().to_numpy())
+    groups, first = np.unique(codes[pos], return_index=True)
+    out = [pd.NA] * k
+    for g, value in zip(groups.tolist(), column.to_numpy(object)[pos[first]].tolist()):
+        out[g] = value
+    return out
+
+
+def _video_table(frames: pd.DataFrame, c: FrameColumns,
                  splits: Sequence[str] | None) -> pd.DataFrame:
     """One row per video, in split order: an image dataset's splits (``video == split``,
     listed even when empty, e.g. NWPU's unannotated test), or a video dataset's
-    sequences (frame size from their first frame).
+    sequences (frame size from their first frame with a size).
 
     Raises:
         DatasetError: one sequence name in two splits.
     """
-    order = list(dict.fromkeys([*(splits or ()), *(r.split for r in records)]))
-    is_video = any(r.video is not None for r in records)
+    order = list(dict.fromkeys([*(splits or ()), *c.split]))
+    video = c.video if c.video is not None else [None] * len(c.split)
+    is_video = any(v is not None for v in video)
     split_of: dict[str, str] = {} if is_video else {s: s for s in order}
-    for r in records:
-        v = r.video or r.split
-        if split_of.setdefault(v, r.split) != r.split:
+    for v, split, path in zip(video, c.split, c.path):
+        v = v or split
+        if split_of.setdefault(v, split) != split:
             raise DatasetError(f"video {v!r} is in two splits ({split_of[v]!r} and "
-                               f"{r.split!r}): {r.path}")
+                               f"{split!r}): {path}")
     names = sorted(split_of, key=lambda v: order.index(split_of[v]))  # stable in split
-    key = frames["video"].astype(str)
-    # One grouping for every per-video column (a mask per video was O(videos x frames)).
-    per = frames.groupby(key, sort=False).agg(
-        width=("width", "first"), height=("height", "first"), n_frames=("n_heads", "size"),
-        n_heads=("n_heads", "sum"))
-    size = {c: pd.array([per[c].get(v, pd.NA) if is_video else pd.NA for v in names],
-                        dtype="Int32") for c in ("width", "height")}
+    # One factorization for every per-video column (a mask per video was O(videos x
+    # frames), and a pandas groupby plus a lookup per video cost more than the rest).
+    codes, keys = pd.factorize(frames["video"].astype(str))
+    at = {key: i for i, key in enumerate(keys.tolist())}
+    n_frames = np.bincount(codes, minlength=len(keys))
+    n_heads = np.zeros(len(keys), np.int64)
+    np.add.at(n_heads, codes, frames["n_heads"].to_numpy(np.int64))
+    first = {col: _first_valid(codes, frames[col], len(keys)) for col in ("width", "height")}
+    size = {col: pd.array([first[col][at[v]] if is_video and v in at else pd.NA
+                           for v in names], dtype="Int32") for col in ("width", "height")}
     return pd.DataFrame({
         "video": names, "split": [split_of[v] for v in names],
-        "n_frames": [int(per["n_frames"].get(v, 0)) for v in names],
-        "n_heads": [int(per["n_heads"].get(v, 0)) for v in names],
+        "n_frames": [int(n_frames[at[v]]) if v in at else 0 for v in names],
+        "n_heads": [int(n_heads[at[v]]) if v in at else 0 for v in names],
         "width": size["width"], "height": size["height"],
         "has_frames": [True] * len(names)})
