@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from vscrowd.eval import GroundTruth, Predictions, evaluate
+from vscrowd.eval.candidates import candidate_pairs
 from vscrowd.eval.families.box import box_threshold_counts
 from vscrowd.eval.families.idrees import IDREES_THRESHOLDS
-from vscrowd.eval.matching import candidate_pairs, max_bipartite_match
+from vscrowd.eval.matching import max_bipartite_match
 
 
 def workload(seed: int = 0) -> tuple[GroundTruth, Predictions]:

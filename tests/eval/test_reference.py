@@ -94,3 +94,30 @@ def test_dense_frames_settled_in_rounds_equal_the_reference(seed, n, sigma):
     prec, rec = sigma_ap(gt_frames, dt_frames, sigma)
     np.testing.assert_array_equal(r.precision, prec)
     np.testing.assert_array_equal(r.recall, rec)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(5, 60))
+def test_several_sigmas_at_once_equal_the_reference_for_each(seed, n):
+    # One evaluation with σ = 2, 4 and 12: the σ values share one candidate search and
+    # one set of components and rounds (matching.greedy_match_many, built from the
+    # widest σ's pairs); each σ's curve must still be the one-by-one rule's.
+    rng = np.random.default_rng(seed)
+    gt_frames, dt_frames = [], []
+    for _ in range(2):
+        g = rng.integers(0, 40, (n, 2)).astype(float)
+        d = np.r_[g[: n * 3 // 4] + rng.integers(-6, 7, (n * 3 // 4, 2)),
+                  rng.integers(0, 40, (n // 4, 2))]
+        s = rng.choice([0.3, 0.5, 0.7, 0.9], len(d))
+        gt_frames.append([tuple(p) for p in g])
+        dt_frames.append([(x, y, c) for (x, y), c in zip(d, s)])
+    gt = GroundTruth.from_points({("v", f"{i:03d}"): np.array(p, float).reshape(-1, 2)
+                                  for i, p in enumerate(gt_frames)})
+    preds = Predictions.from_records([{"video": "v", "frame": f"{i:03d}",
+                                       "points": [list(p) for p in pts]}
+                                      for i, pts in enumerate(dt_frames)])
+    res = evaluate(gt, preds, sigmas=[2.0, 4.0, 12.0], metrics=["sigma"])
+    for sigma in (2.0, 4.0, 12.0):
+        prec, rec = sigma_ap(gt_frames, dt_frames, sigma)
+        np.testing.assert_array_equal(res.sigma(sigma).precision, prec)
+        np.testing.assert_array_equal(res.sigma(sigma).recall, rec)

@@ -7,8 +7,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vscrowd.eval.candidates import candidate_pairs
 from vscrowd.eval.families.idrees import idrees_curve
-from vscrowd.eval.matching import candidate_pairs, max_bipartite_match
+from vscrowd.eval.matching import max_bipartite_match
 from vscrowd.eval.threshold_matching import matching_sizes
 
 

@@ -1,6 +1,6 @@
 """What the metric families share while one evaluation runs: the predictions on the
 ground truth's frames (ranked once), the σ matching (run block by block on
-``options.threads`` threads), one grid candidate search for the families that reuse it,
+``options.threads`` threads), the blocks of whole frames that per-frame work runs in,
 and each family's result, computed once when asked for (:class:`Context`)."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from ..points import Points
 from . import tuning
 from .ap import COCO_THRESHOLDS, run_all
 from .groundtruth import GroundTruth
-from .localization import candidate_radius, sigma_matches
-from .matching import candidate_pairs, pooled_order, rank_in_frame, score_orders
+from .localization import sigma_matches_many
+from .matching import pooled_order, rank_in_frame, score_orders
 
 __all__ = ["Aligned", "Context", "aligned", "sigma_matches_blocked"]
 
@@ -45,6 +45,13 @@ class Aligned:
         if self.known_rank is not None:
             return self.known_rank
         return rank_in_frame(self.dt.frame_index, self.dt.score)
+
+    def rank_of(self, d: np.ndarray | slice) -> np.ndarray:
+        """Rank within frame by score (stable) of the predictions ``d``, which hold
+        whole frames (a block): ranked on their own unless the sort already gave it."""
+        if self.known_rank is not None:
+            return self.known_rank[d]
+        return rank_in_frame(self.dt_frame[d], self.dt_score[d])
 
     @property
     def dt_frame(self) -> np.ndarray:
@@ -102,7 +109,7 @@ def sigma_matches_blocked(gt: GroundTruth, al: Aligned, sigmas: tuple[float, ...
                           heads: bool = True, threads: int = tuning.DEFAULT_THREADS
                           ) -> dict[float, tuple[np.ndarray, np.ndarray | None]]:
     """Per σ: ``(dt_matched (T, D), gt_matched (T, G))`` bool -- which predictions and
-    which heads are matched at each threshold -- from ``sigma_matches`` run block by
+    which heads are matched at each threshold -- from ``sigma_matches_many`` run block by
     block (frames never span blocks). Which head a prediction took is not kept: no
     metric needs it, and booleans are a quarter of the memory. ``heads=False`` skips
     ``gt_matched`` (None): only the size breakdown reads it."""
@@ -110,17 +117,11 @@ def sigma_matches_blocked(gt: GroundTruth, al: Aligned, sigmas: tuple[float, ...
     # np.empty: the blocks cover every prediction and head, so each entry is written once.
     out = {s: (np.empty((n_t, n_dt), bool), np.empty((n_t, n_gt), bool) if heads else None)
            for s in sigmas}
-    radius = candidate_radius(max(sigmas))
 
     def block(d, g) -> None:
-        df, dxy = al.dt_frame[d], al.dt_xy[d]
-        # Whole frames: ranks are local (and already known for small inputs).
-        rank = (al.known_rank[d] if al.known_rank is not None
-                else rank_in_frame(df, al.dt_score[d]))
-        gf, gxy = gt.frame_index[g], gt.xy[g]
-        pairs = candidate_pairs(df, dxy, gf, gxy, radius)
-        for s in sigmas:
-            local, matched = sigma_matches(df, dxy, rank, gf, gxy, s, pairs=pairs)
+        found = sigma_matches_many(al.dt_frame[d], al.dt_xy[d], al.rank_of(d),
+                                   gt.frame_index[g], gt.xy[g], sigmas)
+        for s, (local, matched) in found.items():
             dt_matched, gt_matched = out[s]
             dt_matched[:, d] = local >= 0  # blocks write disjoint columns
             if heads:
@@ -210,21 +211,11 @@ class Context:
         return sigma_matches_blocked(self.gt, self.al, sigmas, heads, self.options.threads)
 
     @_once
-    def _shared(self) -> tuple[float, tuple[np.ndarray, np.ndarray] | None]:
-        radii = [f.search_radius(self.options) for f in self.families
-                 if f.search_radius is not None]
-        if not radii:
-            return 0.0, None
-        r = max(radii)
-        return r, candidate_pairs(self.al.dt_frame, self.al.dt_xy, self.gt.frame_index,
-                                  self.gt.xy, r + r * 1e-9 + 1e-9)
-
-    def shared_pairs(self, radius: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """One candidate search at the largest radius the selected families declare
-        (``search_radius``), when it reaches ``radius``; each family keeps the pairs
-        within its own radius (``matching.within``). None: search alone."""
-        r, pairs = self._shared
-        return pairs if pairs is not None and r >= radius else None
+    def frame_blocks(self) -> list[tuple[np.ndarray | slice, np.ndarray | slice]]:
+        """``(prediction indices, ground-truth indices)`` of consecutive whole-frame
+        ranges of about :data:`~vscrowd.eval.tuning.BLOCK_POINTS` points each: work per
+        frame done block by block stays small (the σ matching's blocks)."""
+        return _blocks(self.al.dt_frame, self.gt.frame_index, len(self.gt.frames))
 
     @_once
     def gt_counts(self) -> np.ndarray:

@@ -10,13 +10,16 @@ decisions agree bit for bit. A match needs ``s >= t`` for t in 0.50:0.05:0.95, i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .ap import COCO_THRESHOLDS
-from .matching import candidate_pairs, greedy_match, within
+from .candidates import candidate_pairs, within
+from .matching import greedy_match, greedy_match_many
 
-__all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches"]
+__all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches",
+           "sigma_matches_many"]
 
 
 def match_radius(sigma: float, threshold: float) -> float:
@@ -60,3 +63,14 @@ def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
     return greedy_match(pd_, pg, sim, dt_rank, len(gt_xy), thr)
 
 
+def sigma_matches_many(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigmas: Sequence[float],
+                       thresholds: np.ndarray = COCO_THRESHOLDS
+                       ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """:func:`sigma_matches` for each σ, from one candidate search and one set of
+    components and rounds (``matching.greedy_match_many``): the same matches."""
+    thr = np.minimum(np.asarray(thresholds, np.float64), 1 - 1e-10)
+    pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy,
+                              candidate_radius(max(sigmas), thr))
+    sims = [oks_similarity(dt_xy, gt_xy, pd_, pg, s) for s in sigmas]
+    out = greedy_match_many(pd_, pg, sims, dt_rank, len(gt_xy), thr)
+    return dict(zip(sigmas, out))

@@ -1,7 +1,7 @@
 """Point matching shared by every localization metric.
 
-Candidate pairs come from one grid search over all frames at once (cells keyed by
-frame, row and column), so nothing dense is ever built. Two matchers use them:
+Candidate pairs come from the grid search of :mod:`vscrowd.eval.candidates`, so nothing
+dense is ever built. Two matchers use them:
 
 * :func:`greedy_match` -- COCO's rule, used by σ-thresholded AP/AR and distance AP:
   per frame, predictions in descending score order (stable) each take the still
@@ -12,132 +12,17 @@ frame, row and column), so nothing dense is ever built. Two matchers use them:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from . import tuning
+from .candidates import ranges
 from .sorting import sort_ints, stable_argsort
 
-__all__ = ["candidate_pairs", "greedy_match", "max_bipartite_match", "pooled_order",
-           "rank_in_frame", "ranges", "score_orders", "within"]
-
-
-def candidate_pairs(
-    dt_frame: np.ndarray,
-    dt_xy: np.ndarray,
-    gt_frame: np.ndarray,
-    gt_xy: np.ndarray,
-    radius: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """All (prediction, ground truth) pairs of the same frame within ``radius``.
-
-    A uniform grid of cells no smaller than the radius, keyed by (frame, row, column):
-    a pair can only join a prediction to the three cells around it in each of three
-    rows, and those are one contiguous key range per row of the ground truth sorted by
-    key, read from a table of cell starts (or found by binary search where the cells
-    are too many for a table). Coordinates so far apart that the keys would not fit
-    64 bits use a KD-tree instead (same pairs).
-
-    Args:
-        dt_frame, gt_frame: ``(D,)``/``(G,)`` int frame index of each point.
-        dt_xy, gt_xy: ``(D, 2)``/``(G, 2)`` float64 coordinates.
-        radius: Euclidean distance bound (inclusive, up to float rounding: callers
-            re-test the exact condition on the returned pairs).
-
-    Returns:
-        ``(dt_idx, gt_idx)`` int64 arrays, one entry per pair, in no particular order
-        (every consumer orders or counts them itself).
-    """
-    if len(dt_xy) == 0 or len(gt_xy) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    reach = radius + radius * 1e-9 + 1e-9
-    # Cells a little wider than the reach: two points within it are never two cells apart.
-    cell = reach * (1 + 1e-6) + 1e-6
-    # Column by column: a reduction over axis 0 of an (N, 2) array is ~30x slower.
-    lo = np.array([min(dt_xy[:, k].min(), gt_xy[:, k].min()) for k in (0, 1)])
-    hi = np.array([max(dt_xy[:, k].max(), gt_xy[:, k].max()) for k in (0, 1)])
-    nx, ny = (int(v) + 3 for v in (hi - lo) / cell)
-    f0 = int(min(dt_frame.min(), gt_frame.min()))
-    frames = int(max(dt_frame.max(), gt_frame.max())) - f0 + 1
-    if float(nx) * ny * frames >= 2.0**62:
-        return _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach)
-    g_order, g_sorted = sort_ints(_cell_keys(gt_frame - f0, gt_xy, lo, cell, nx, ny))
-    d_order, d_sorted = sort_ints(_cell_keys(dt_frame - f0, dt_xy, lo, cell, nx, ny))
-    rows = d_sorted[None, :] + np.array([-nx, 0, nx])[:, None]  # (3, D)
-    first, end = _cell_ranges(g_sorted, (rows - 1).ravel(), (rows + 2).ravel(),
-                              frames * ny * nx)
-    count = end - first
-    di = np.repeat(np.tile(d_order, 3), count)
-    gi = g_order[ranges(first, count)]
-    d2 = (dt_xy[di, 0] - gt_xy[gi, 0]) ** 2 + (dt_xy[di, 1] - gt_xy[gi, 1]) ** 2
-    keep = d2 <= reach**2
-    return di[keep], gi[keep]
-
-
-def ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + c) for s, c in zip(start, count)])`` as one int64
-    array, without a Python loop (a ragged gather: the rows of a CSR table, the cells
-    of a grid).
-
-    >>> ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
-    [5, 6, 9, 10, 11]
-    """
-    start, count = np.asarray(start, np.int64), np.asarray(count, np.int64)
-    offset = np.cumsum(count) - count  # where each range begins in the output
-    return np.repeat(start - offset, count) + np.arange(int(count.sum()), dtype=np.int64)
-
-
-def _cell_keys(frame: np.ndarray, xy: np.ndarray, lo: np.ndarray, cell: float, nx: int,
-               ny: int) -> np.ndarray:
-    """int64 key of each point's cell, ``(frame, row, column)`` in row-major order
-    (rows and columns from 1, so every neighbour key is non-negative)."""
-    c = ((xy - lo) / cell).astype(np.int64) + 1
-    return (frame.astype(np.int64) * ny + c[:, 1]) * nx + c[:, 0]
-
-
-def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in the sorted keys of the first key >= ``lo`` and the first >= ``hi``:
-    read from a table of where each cell starts when the cells are few enough (a
-    frame block's worth), else two binary searches."""
-    if n_cells > min(tuning.DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
-        return np.searchsorted(g_sorted, lo), np.searchsorted(g_sorted, hi)
-    # Cells present and their sizes from the sorted keys, summed in place: no int64
-    # bincount of every cell beside the table.
-    new = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
-    start = np.zeros(n_cells + 1, np.int32)
-    start[g_sorted[new] + 1] = np.diff(np.r_[new, len(g_sorted)])
-    np.cumsum(start, out=start)
-    return start[lo].astype(np.int64), start[hi].astype(np.int64)
-
-
-def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    from scipy.spatial import cKDTree  # rare: only coordinates beyond the grid's reach
-
-    lo = min(dt_xy.min(initial=0), gt_xy.min(initial=0))
-    hi = max(dt_xy.max(initial=0), gt_xy.max(initial=0))
-    # Frames are separated along a third axis by more than the radius and the extent.
-    gap = 4.0 * (reach + (hi - lo) + 1.0)
-    a = np.column_stack([dt_xy, dt_frame * gap])
-    b = np.column_stack([gt_xy, gt_frame * gap])
-    res = cKDTree(a).sparse_distance_matrix(cKDTree(b), reach, output_type="ndarray")
-    return res["i"].astype(np.int64), res["j"].astype(np.int64)
-
-
-def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.ndarray,
-           radius: float, pad: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of a wider :func:`candidate_pairs` search that lie within ``radius``
-    (order kept): every metric reuses the one search ``evaluate`` makes. ``pad`` widens
-    the bound as :func:`candidate_pairs` does, for callers that re-test the exact
-    condition (so the kept pairs are the ones a search at ``radius`` returns)."""
-    pd_, pg = pairs
-    d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
-    if pad:
-        radius = radius + radius * 1e-9 + 1e-9
-    keep = d2 <= radius**2
-    return pd_[keep], pg[keep]
+__all__ = ["greedy_match", "greedy_match_many", "max_bipartite_match", "pooled_order",
+           "rank_in_frame", "score_orders"]
 
 
 def rank_in_frame(frame: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -209,8 +94,8 @@ def greedy_match(
     the candidate graph is cut into connected components: a component with one
     prediction takes its best pair; one with a single ground truth gives it to the
     first prediction (by rank) similar enough; the rest run the greedy rule in rounds,
-    round k settling the k-th prediction (by rank) of every such component at once,
-    with array operations over all thresholds.
+    each round settling predictions that share no ground truth, with array operations
+    over all thresholds.
 
     Args:
         pair_dt, pair_gt: ``(P,)`` candidate pairs (same frame).
@@ -224,14 +109,61 @@ def greedy_match(
         index or -1, and
         ``gt_matched`` ``(T, G)`` bool.
     """
+    return greedy_match_many(pair_dt, pair_gt, [pair_sim], dt_rank, n_gt, thresholds)[0]
+
+
+def greedy_match_many(
+    pair_dt: np.ndarray,
+    pair_gt: np.ndarray,
+    sims: Sequence[np.ndarray],
+    dt_rank: np.ndarray,
+    n_gt: int,
+    thresholds: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`greedy_match` under several similarities of the same pairs (σ-AP's σ
+    values), sharing the work that depends on the pairs alone: the components and the
+    rounds come from the pairs any similarity admits, and stay valid for the subset
+    each similarity admits (predictions apart in the union are apart in any subset;
+    an earlier-ranked competitor in a subset is one in the union), so each similarity's
+    matching is exactly what it is alone.
+
+    Returns:
+        One ``(dt_gt (T, D), gt_matched (T, G))`` per similarity, as greedy_match's.
+    """
     thresholds = np.asarray(thresholds, np.float64)
     n_t, n_dt = len(thresholds), len(dt_rank)
-    dt_gt = np.full((n_t, n_dt), -1, np.int32 if max(n_gt, n_dt) < 2**31 else np.int64)
-    gt_matched = np.zeros((n_t, n_gt), bool)
-    keep = pair_sim >= thresholds.min() if len(pair_sim) else np.zeros(0, bool)
+    index = np.int32 if max(n_gt, n_dt) < 2**31 else np.int64
+    views = [(np.full((n_t, n_dt), -1, index), np.zeros((n_t, n_gt), bool)) for _ in sims]
+    keep = np.zeros(len(pair_dt), bool)
+    for sim in sims:
+        keep |= sim >= thresholds.min()
     if not keep.any():
-        return dt_gt, gt_matched
-    pair_dt, pair_gt, pair_sim = pair_dt[keep], pair_gt[keep], pair_sim[keep]
+        return views
+    pair_dt, pair_gt = pair_dt[keep], pair_gt[keep]
+    sims = [sim[keep] for sim in sims]
+    one_dt, one_gt = _lone(pair_dt, pair_gt, n_dt, n_gt)
+    rest = ~(one_dt | one_gt)
+    level = _levels(pair_dt[rest], pair_gt[rest], dt_rank, n_dt) if rest.any() else None
+    for sim, (d_view, g_view) in zip(sims, views):
+        # Each similarity on its own pairs (a small σ admits a few percent of the
+        # widest σ's): the components and rounds stay valid on any subset of pairs.
+        ok = sim >= thresholds.min()
+        sel = one_dt & ok
+        _best_pair(pair_dt[sel], pair_gt[sel], sim[sel], thresholds, d_view, g_view)
+        sel = one_gt & ok
+        _first_prediction(pair_dt[sel], pair_gt[sel], sim[sel], dt_rank, thresholds, d_view,
+                          g_view)
+        sel = ok[rest]
+        if level is not None and sel.any():
+            _rounds(pair_dt[rest][sel], pair_gt[rest][sel], sim[rest][sel], level[sel],
+                    thresholds, d_view, g_view)
+    return views
+
+
+def _lone(pair_dt: np.ndarray, pair_gt: np.ndarray, n_dt: int, n_gt: int
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether its connected component has a single prediction, and whether
+    it has a single ground truth (and more than one prediction)."""
     graph = sparse.csr_matrix((np.ones(len(pair_dt), np.int8), (pair_dt, n_dt + pair_gt)),
                               shape=(n_dt + n_gt, n_dt + n_gt))
     n_comp, label = connected_components(graph, directed=False)
@@ -239,17 +171,7 @@ def greedy_match(
     n_preds = np.bincount(label[:n_dt][_present(pair_dt, n_dt)], minlength=n_comp)
     n_gts = np.bincount(label[n_dt:][_present(pair_gt, n_gt)], minlength=n_comp)
     one_dt = n_preds[comp] == 1
-    one_gt = (n_gts[comp] == 1) & ~one_dt
-    rest = ~(one_dt | one_gt)
-    sel = (pair_dt[one_dt], pair_gt[one_dt], pair_sim[one_dt])
-    _best_pair(*sel, thresholds, dt_gt, gt_matched)
-    sel = (pair_dt[one_gt], pair_gt[one_gt], pair_sim[one_gt])
-    _first_prediction(*sel, dt_rank, thresholds, dt_gt, gt_matched)
-    if rest.any():
-        pd_, pg, ps = pair_dt[rest], pair_gt[rest], pair_sim[rest]
-        _rounds(pd_, pg, ps, _levels(pd_, pg, dt_rank, n_dt), thresholds, dt_gt,
-                gt_matched)
-    return dt_gt, gt_matched
+    return one_dt, (n_gts[comp] == 1) & ~one_dt
 
 
 def _present(idx: np.ndarray, n: int) -> np.ndarray:
@@ -321,12 +243,12 @@ def _levels(pd_: np.ndarray, pg: np.ndarray, dt_rank: np.ndarray, n_dt: int) -> 
     sort. On a dense image this is some hundreds of rounds where ranking a component's
     predictions one by one took one round per prediction (13,000 on NWPU's densest).
     """
-    order = np.lexsort((dt_rank[pd_], pg))
+    rank = dt_rank[pd_]
+    order = sort_ints(pg * (int(rank.max()) + 1) + rank)[0]  # by (ground truth, rank)
     src, dst, gg = pd_[order][:-1], pd_[order][1:], pg[order]
     same = gg[1:] == gg[:-1]
-    src, dst = src[same], dst[same]
-    by_src = np.argsort(src, kind="stable")
-    src, dst = src[by_src], dst[by_src]
+    by_src, src = sort_ints(src[same])
+    dst = dst[same][by_src]
     start = np.searchsorted(src, np.arange(n_dt + 1))
     waiting = np.bincount(dst, minlength=n_dt)
     level = np.full(n_dt, -1, np.int64)
@@ -346,10 +268,15 @@ def _levels(pd_: np.ndarray, pg: np.ndarray, dt_rank: np.ndarray, n_dt: int) -> 
 
 
 def _rounds(pair_dt, pair_gt, pair_sim, r, thresholds, dt_gt, gt_matched) -> None:
-    """The greedy rule in rounds: predictions of equal rank ``r`` never compete."""
-    # Within a prediction: ascending similarity, then ground-truth index, so the
-    # last valid pair is the best one with ties going to the later ground truth.
-    order = np.lexsort((pair_gt, pair_sim, pair_dt, r))
+    """The greedy rule in rounds: predictions of equal round ``r`` never compete."""
+    # Pairs grouped by (round, prediction); within a prediction the best valid pair is
+    # found by reductions (a lexsort that also ordered the similarities cost more than
+    # all the rounds together). The grid search gives each prediction's pairs together:
+    # then a stable sort by round alone keeps them so (a radix sort when rounds are few).
+    if _grouped(pair_dt) and int(r.max()) < 1 << 16:
+        order = np.argsort(r.astype(np.uint16), kind="stable")
+    else:
+        order = sort_ints(r * (int(pair_dt.max()) + 1) + pair_dt)[0]
     pair_dt, pair_gt, pair_sim, r = pair_dt[order], pair_gt[order], pair_sim[order], r[order]
     bounds = np.flatnonzero(np.diff(r)) + 1
     t_col = thresholds[:, None]
@@ -358,14 +285,30 @@ def _rounds(pair_dt, pair_gt, pair_sim, r, thresholds, dt_gt, gt_matched) -> Non
         valid = (ps[None, :] >= t_col) & ~gt_matched[:, pg]
         if not valid.any():
             continue
-        # Last valid pair of each (threshold, prediction) group.
-        ti, pi = np.nonzero(valid)
-        g_dt = pd_[pi]
-        last = np.ones(len(pi), bool)
-        last[:-1] = (ti[1:] != ti[:-1]) | (g_dt[1:] != g_dt[:-1])
-        ti, pi = ti[last], pi[last]
-        dt_gt[ti, pd_[pi]] = pg[pi]
-        gt_matched[ti, pg[pi]] = True
+        ti, first, gt = _best_valid(pd_, pg, ps, valid)
+        dt_gt[ti, pd_[first]] = gt
+        gt_matched[ti, gt] = True
+
+
+def _grouped(idx: np.ndarray) -> bool:
+    """Whether equal values of ``idx`` all sit together (each prediction's pairs in
+    one run)."""
+    runs = 1 + int(np.count_nonzero(idx[1:] != idx[:-1]))
+    return runs == int(np.count_nonzero(_present(idx, int(idx.max()) + 1)))
+
+
+def _best_valid(pd_: np.ndarray, pg: np.ndarray, ps: np.ndarray, valid: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per threshold and prediction (``pd_`` grouped): the valid pair of highest
+    similarity, ties to the later ground truth -- as ``(threshold index, position of
+    the prediction's first pair, ground truth)`` where there is one."""
+    starts = np.flatnonzero(np.r_[True, pd_[1:] != pd_[:-1]])
+    sizes = np.diff(np.r_[starts, len(pd_)])
+    best = np.maximum.reduceat(np.where(valid, ps[None, :], -np.inf), starts, axis=1)
+    top = valid & (ps[None, :] == np.repeat(best, sizes, axis=1))
+    gt = np.maximum.reduceat(np.where(top, pg[None, :], -1), starts, axis=1)
+    ti, gi = np.nonzero(gt >= 0)
+    return ti, starts[gi], gt[ti, gi]
 
 
 def max_bipartite_match(pair_dt: np.ndarray, pair_gt: np.ndarray, n_dt: int,

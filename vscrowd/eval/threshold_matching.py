@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .matching import ranges
+from .candidates import ranges
 
 __all__ = ["matching_sizes"]
 
@@ -51,13 +51,15 @@ class _Matching:
     """A maximum matching, grown one threshold at a time."""
 
     def __init__(self, pair_dt, pair_gt, dist, n_dt, n_gt, steps) -> None:
-        step = _admitting_step(steps, dist)
-        use = np.flatnonzero(step < len(steps))
-        # A stable sort of small integers (radix), not of the distances.
-        small = np.uint8 if len(steps) < 256 else np.int32
-        by_step = use[np.argsort(step[use].astype(small), kind="stable")]
+        n = len(steps)
+        step = _admitting_step(steps, dist)  # n: never admitted
+        # A stable sort of small integers (radix), not of the distances; the pairs
+        # never admitted sort last.
+        by_step = np.argsort(step, kind="stable")
+        per_step = np.bincount(step, minlength=n + 1)
+        self.ends = np.cumsum(per_step[:n])
+        by_step = by_step[:int(self.ends[-1]) if n else 0]
         self.pair_dt = np.asarray(pair_dt)[by_step]
-        self.ends = np.searchsorted(step[by_step], np.arange(len(steps)), side="right")
         # Rows by prediction, each in admission order: COO -> CSR is a stable counting
         # sort. The pairs are unique, so no duplicates need summing (and sorting).
         coo = sparse.coo_matrix((np.ones(len(by_step), np.int8),
@@ -66,7 +68,7 @@ class _Matching:
         coo.has_canonical_format = True  # unique pairs: skip sum_duplicates' sort
         csr = coo.tocsr()
         self.indptr = csr.indptr.astype(np.int64)
-        self.gt_of = csr.indices.astype(np.int64)  # ground truth of each row entry
+        self.gt_of = csr.indices  # ground truth of each row entry
         self.admitted = np.zeros(n_dt, np.int64)  # row prefix admitted so far
         self.match_dt = np.full(n_dt, -1, np.int64)
         self.match_gt = np.full(max(n_gt, 1), -1, np.int64)
@@ -151,11 +153,12 @@ def _admitting_step(steps: np.ndarray, dist: np.ndarray) -> np.ndarray:
     none is, or for NaN). For Idrees et al.'s thresholds 1, 2, ..., R px that is
     ``ceil(dist) - 1`` (clipped at 0), without a binary search per pair."""
     n = len(steps)
+    small = np.uint8 if n < 255 else np.int64  # radix-sortable where it fits
     if n and np.array_equal(steps, np.arange(1.0, n + 1.0)):
         with np.errstate(invalid="ignore"):
             c = np.ceil(dist)
-        step = np.full(len(dist), n, np.int64)
-        ok = c <= n  # False for NaN
-        step[ok] = np.maximum(c[ok].astype(np.int64) - 1, 0)
-        return step
-    return np.searchsorted(steps, dist, side="left")
+        c[~(c <= n)] = n + 1  # beyond the last threshold, or NaN
+        np.maximum(c, 1, out=c)
+        c -= 1
+        return c.astype(small)
+    return np.searchsorted(steps, dist, side="left").astype(small)

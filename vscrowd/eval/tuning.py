@@ -10,7 +10,7 @@ test-split-shaped workload: 13,600 frames, σ = 5/20/40 + counting, and 10x of i
 from __future__ import annotations
 
 __all__ = ["BACKGROUND_SORT", "BLOCK_POINTS", "CURVE_CHUNK", "DEFAULT_THREADS",
-           "DENSE_CELLS", "JSON_CHUNK"]
+           "DENSE_CELLS", "JSON_CHUNK", "PAIR_BLOCK"]
 
 #: Threads of one evaluation (``evaluate(threads=...)``, ``vscrowd eval --threads``).
 #: NumPy's sorts, gathers and sums release the GIL, so on 2 cores two threads overlap
@@ -40,3 +40,7 @@ DENSE_CELLS = 1 << 22
 #: Records per chunk when the fast JSON path decodes points (the garbage collector is
 #: paused meanwhile; 2048 keeps the chunk's tuples in cache).
 JSON_CHUNK = 2048
+
+#: Candidates per block of the grid search's distance test (candidates.candidate_pairs):
+#: measured on benchmarks/dense_eval_speed.py's 100 px search (14 M candidates).
+PAIR_BLOCK = 1 << 16

@@ -32,12 +32,11 @@ class Context(Protocol):
     gt_counts: np.ndarray
     pred_counts: np.ndarray
     video_of_frame: tuple[np.ndarray, Any]
+    frame_blocks: list[tuple[np.ndarray | slice, np.ndarray | slice]]
 
     def step(self, label: str) -> None: ...
 
     def result(self, name: str) -> Any: ...
-
-    def shared_pairs(self, radius: float) -> tuple[np.ndarray, np.ndarray] | None: ...
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,6 @@ class MetricFamily:
         lines: ``(result, fmt) -> list[str]``: its lines of the text output (``fmt``:
             ``table`` or ``markdown``).
         options: The :class:`~vscrowd.eval.core.EvalOptions` fields it reads.
-        search_radius: ``EvalOptions -> px``: the candidate-search radius it can reuse
-            from one search shared with other families (``Context.shared_pairs``), or None.
         heads: It reads which heads the σ matching took (``Context.matches``).
         selected: ``EvalOptions -> bool``: whether an evaluation computes it (default:
             its name is in ``options.metrics``).
@@ -68,7 +65,6 @@ class MetricFamily:
     to_dict: Callable[[Any], dict[str, Any]]
     lines: Callable[[Any, str], list[str]]
     options: tuple[str, ...] = ()
-    search_radius: Callable[[EvalOptions], float] | None = None
     heads: bool = False
     selected: Callable[[EvalOptions], bool] | None = None
     headline: bool = False

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 
 from ...errors import ConfigError
-from ..matching import candidate_pairs, max_bipartite_match, within
+from ..candidates import candidate_pairs, within
+from ..matching import max_bipartite_match
 from ..text import pct
 from .base import Context, MetricFamily
 
@@ -102,7 +103,7 @@ def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None,
                          radius: Literal["sigma_s", "sigma_l"] = "sigma_s"
                          ) -> BoxThresholdResult:
     """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``, labelled
-    ``radius`` (``pairs``: a wider candidate search to reuse, see ``matching.within``;
+    ``radius`` (``pairs``: a wider candidate search to reuse, see ``candidates.within``;
     None: searched per radius group, :func:`radius_pairs`)."""
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     tp = 0
@@ -131,8 +132,12 @@ def compute(ctx: Context) -> tuple[BoxThresholdResult, ...]:
                           "(ShanghaiTech, UCF-QNRF, Venice, Mall, UCSD); use --metric "
                           "sigma or distance")
     sig_s, sig_l = box_sigmas(gt.box) if gt.radius is None else gt.radius.T
+    # One search for both radii (each head at the larger of its two), each then keeps
+    # its own pairs.
+    wide = radius_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy,
+                        np.maximum(sig_s, sig_l))
     out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
-                                     radius=name)
+                                     wide, radius=name)
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     ctx.step("box")
     return out

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from ..ap import interpolated_precision
-from ..matching import candidate_pairs, greedy_match, within
+from ..ap import interpolated_precision, run_all
+from ..candidates import candidate_pairs, within
+from ..matching import greedy_match
 from ..text import pct
 from .base import Context, MetricFamily
 
-__all__ = ["DEFAULT_RADII", "FAMILY", "DistanceAPResult", "distance_ap"]
+__all__ = ["DEFAULT_RADII", "FAMILY", "DistanceAPResult", "distance_ap", "distance_matches"]
 
 DEFAULT_RADII = np.arange(1.0, 26.0)
 DEFAULT_RADII.flags.writeable = False  # a shared default: never changed in place
@@ -33,13 +34,26 @@ def distance_ap(dt_frame, dt_xy, dt_rank, order, gt_frame, gt_xy,
     candidate search to reuse)."""
     if len(gt_xy) == 0:
         return None
+    matched = distance_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, radii, pairs)
+    return _ap(matched, order, len(gt_xy))
+
+
+def distance_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy,
+                     radii: np.ndarray = DEFAULT_RADII, pairs=None) -> np.ndarray:
+    """``(R, D)`` bool: which predictions the greedy rule matches at each radius
+    (``dt_rank``: rank within frame by score). Frames are independent: the matches of
+    disjoint sets of whole frames can be computed apart."""
     radii = np.asarray(radii, np.float64)
     r = float(radii.max())
     pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
                else within(pairs, dt_xy, gt_xy, r, pad=True))
     d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
     dt_gt, _ = greedy_match(pd_, pg, -d2, dt_rank, len(gt_xy), -(radii**2))
-    precision, _ = interpolated_precision(dt_gt[:, order] >= 0, len(gt_xy))
+    return dt_gt >= 0
+
+
+def _ap(matched: np.ndarray, order: np.ndarray, n_gt: int) -> np.ndarray:
+    precision, _ = interpolated_precision(matched[:, order], n_gt)
     return precision.mean(axis=1)
 
 
@@ -62,17 +76,25 @@ class DistanceAPResult:
 def compute(ctx: Context) -> DistanceAPResult:
     al, gt = ctx.al, ctx.gt
     r = np.asarray(ctx.options.radii, np.float64)
-    out = DistanceAPResult(r, distance_ap(al.dt_frame, al.dt_xy, al.dt_rank, al.order,
-                                          gt.frame_index, gt.xy, r,
-                                          ctx.shared_pairs(float(r.max()))))
+    ap = None
+    if len(gt.xy):
+        # Block by block (whole frames), as the σ matching: small arrays, all threads.
+        matched = np.empty((len(r), len(al.dt_xy)), bool)  # the blocks cover every column
+
+        def block(b: tuple[Any, Any]) -> None:
+            d, g = b
+            matched[:, d] = distance_matches(al.dt_frame[d], al.dt_xy[d], al.rank_of(d),
+                                             gt.frame_index[g], gt.xy[g], r)
+
+        run_all(block, ctx.frame_blocks, ctx.options.threads, "vscrowd-distance")
+        ap = _ap(matched, al.order, len(gt.xy))
     ctx.step("distance")
-    return out
+    return DistanceAPResult(r, ap)
 
 
 FAMILY = MetricFamily(
     name="distance", summary="AP at fixed pixel radii, L-mAP (DroneCrowd)",
     compute=compute, options=("radii",),
-    search_radius=lambda o: float(np.max(o.radii)),
     to_dict=lambda d: {"distance_ap": d.to_dict()},
     lines=lambda d, fmt: [f"distance AP (radii {d.radii[0]:g}...{d.radii[-1]:g} px): L-mAP "
                           f"{pct(d.l_map)}"])

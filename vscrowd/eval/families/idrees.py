@@ -23,12 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from ..matching import candidate_pairs
+from ..ap import run_all
+from ..candidates import candidate_pairs
 from ..text import num
 from ..threshold_matching import matching_sizes
 from .base import Context, MetricFamily
 
-__all__ = ["FAMILY", "IDREES_THRESHOLDS", "IdreesResult", "idrees_curve", "pr_auc"]
+__all__ = ["FAMILY", "IDREES_THRESHOLDS", "IdreesResult", "idrees_curve", "idrees_matches",
+           "pr_auc"]
 
 IDREES_THRESHOLDS = np.arange(1.0, 101.0)
 IDREES_THRESHOLDS.flags.writeable = False
@@ -48,18 +50,34 @@ def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
         >>> p.tolist(), r.tolist()
         ([0.0, 0.5, 0.5], [0.0, 1.0, 1.0])
     """
+    tp = idrees_matches(dt_frame, dt_xy, gt_frame, gt_xy, thresholds, pairs)
+    return _rates(tp, len(dt_xy), len(gt_xy))
+
+
+def idrees_matches(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
+                   gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS,
+                   pairs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``(R,)`` int64: the size of a maximum one-to-one matching (same frame, distance
+    ``<= r``) at each threshold ``r``: the true positives. Frames are independent, so
+    the sizes of disjoint sets of frames add up."""
     thresholds = np.asarray(thresholds, np.float64)
     n_dt, n_gt = len(dt_xy), len(gt_xy)
-    tp = np.zeros(len(thresholds), np.int64)
-    if n_dt and n_gt:
-        # A wider search's pairs need no filtering: those beyond the largest threshold
-        # are never admitted by matching_sizes.
-        pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(thresholds.max()))
-                   if pairs is None else pairs)
+    if not (n_dt and n_gt):
+        return np.zeros(len(thresholds), np.int64)
+    if pairs is None:
+        pd_, pg, d = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy,
+                                     float(thresholds.max()), distance=True)
+    else:  # a wider search's pairs: those beyond the last threshold are never admitted
+        pd_, pg = pairs
         d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
-        # One maximum matching per threshold, computed incrementally (exactly the same
-        # sizes; see threshold_matching).
-        tp = matching_sizes(pd_, pg, d, n_dt, n_gt, thresholds)
+    # One maximum matching per threshold, computed incrementally (exactly the same
+    # sizes; see threshold_matching).
+    return matching_sizes(pd_, pg, d, n_dt, n_gt, thresholds)
+
+
+def _rates(tp: np.ndarray, n_dt: int, n_gt: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(precision, recall)`` from the true positives per threshold (NaN where there
+    are no predictions / no ground truth)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(n_dt > 0, tp / max(n_dt, 1), np.nan)
         recall = np.where(n_gt > 0, tp / max(n_gt, 1), np.nan)
@@ -112,9 +130,19 @@ def _mean_or_none(v: np.ndarray) -> float | None:
 
 def compute(ctx: Context) -> IdreesResult:
     al, gt = ctx.al, ctx.gt
-    out = IdreesResult(IDREES_THRESHOLDS, *idrees_curve(
-        al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, IDREES_THRESHOLDS,
-        ctx.shared_pairs(float(IDREES_THRESHOLDS.max()))))
+    # Block by block (whole frames, ~BLOCK_POINTS points each): a dense split has
+    # millions of pairs within 100 px, and one block's search and matching stay small
+    # enough to be reused by the allocator and the caches, on the evaluation's threads.
+    parts: list[np.ndarray] = []  # list.append is atomic: the blocks' threads share it
+
+    def block(b: tuple[Any, Any]) -> None:
+        d, g = b
+        parts.append(idrees_matches(al.dt_frame[d], al.dt_xy[d], gt.frame_index[g],
+                                    gt.xy[g], IDREES_THRESHOLDS))
+
+    run_all(block, ctx.frame_blocks, ctx.options.threads, "vscrowd-idrees")
+    tp = np.sum(parts, axis=0) if parts else np.zeros(len(IDREES_THRESHOLDS), np.int64)
+    out = IdreesResult(IDREES_THRESHOLDS, *_rates(tp, len(al.dt_xy), len(gt.xy)))
     ctx.step("idrees")
     return out
 
@@ -126,5 +154,5 @@ def _lines(i: IdreesResult, fmt: str) -> list[str]:
 
 FAMILY = MetricFamily(
     name="idrees", summary="Idrees et al.'s precision/recall/AUC over 1...100 px (UCF-QNRF)",
-    compute=compute, search_radius=lambda o: float(IDREES_THRESHOLDS.max()),
+    compute=compute,
     to_dict=lambda i: {"idrees": i.to_dict()}, lines=_lines)
