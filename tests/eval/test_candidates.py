@@ -52,20 +52,21 @@ def test_candidate_pairs_with_extreme_coordinates(seed, r, far):
     assert len(got) == len(pd_)  # each pair once
 
 
-@pytest.mark.parametrize("block", [1, 7, 1 << 16])
+@pytest.mark.parametrize(("block", "split"), [(1, 1), (7, 2), (1 << 16, 2), (1 << 16, 3)])
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10**6), r=st.floats(0.5, 30), n_dt=st.integers(0, 60),
        n_gt=st.integers(0, 60))
-def test_pairs_and_distances_equal_brute_force(block, seed, r, n_dt, n_gt):
-    """The distance test in blocks of any size (down to one candidate), either side
-    the smaller (the rows of the smaller side are looked up), with the distances
-    ``np.hypot`` gives: exactly the brute-force pairs within ``r`` (up to the padding
-    the search adds), each once."""
+def test_pairs_and_distances_equal_brute_force(block, split, seed, r, n_dt, n_gt):
+    """The distance test in blocks of any size (down to one candidate), cells of any
+    fraction of the radius, either side the smaller (the rows of the smaller side are
+    looked up), with the distances ``np.hypot`` gives: exactly the brute-force pairs
+    within ``r`` (up to the padding the search adds), each once."""
     rng = np.random.default_rng(seed)
     dt_f, gt_f = rng.integers(0, 3, n_dt), rng.integers(0, 3, n_gt)
     dt = rng.uniform(0, 80, (n_dt, 2)).round(1)
     gt = rng.uniform(0, 80, (n_gt, 2)).round(1)
-    with mock.patch.object(tuning, "PAIR_BLOCK", block):
+    with mock.patch.object(tuning, "PAIR_BLOCK", block), \
+            mock.patch.object(tuning, "CELL_SPLIT", split):
         pd_, pg, d = candidate_pairs(dt_f, dt, gt_f, gt, r, distance=True)
     assert pd_.dtype == pg.dtype == np.int64 and d.dtype == np.float64
     full = np.hypot(dt[:, None, 0] - gt[None, :, 0], dt[:, None, 1] - gt[None, :, 1])

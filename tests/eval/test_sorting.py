@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vscrowd.eval.sorting import sort_ints, stable_argsort
+from vscrowd.eval.sorting import counting_order, sort_ints, stable_argsort
 
 
 def _reference(value: np.ndarray, major: np.ndarray | None) -> np.ndarray:
@@ -62,3 +62,13 @@ def test_sort_ints_equals_numpy(keys, modulus):
     want = np.argsort(key, kind="stable")
     assert order.tolist() == want.tolist()
     assert key_sorted.tolist() == key[want].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=200), st.integers(0, 5))
+def test_counting_order_is_the_stable_order(keys, spare):
+    key = np.array(keys, np.int64)
+    n = int(key.max(initial=-1)) + 1 + spare  # keys need not use every value below n
+    got = counting_order(key, n)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.argsort(key, kind="stable"))

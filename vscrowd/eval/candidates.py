@@ -23,12 +23,12 @@ def candidate_pairs(
 ) -> tuple[np.ndarray, ...]:
     """All (prediction, ground truth) pairs of the same frame within ``radius``.
 
-    A uniform grid of cells no smaller than the radius, keyed by (frame, row, column):
-    a pair can only join a prediction to the three cells around it in each of three
-    rows, and those are one contiguous key range per row of the ground truth sorted by
-    key, read from a table of cell starts (or found by binary search where the cells
-    are too many for a table). Coordinates so far apart that the keys would not fit
-    64 bits use a KD-tree instead (same pairs).
+    A uniform grid of cells no smaller than ``radius / k`` (``tuning.CELL_SPLIT``),
+    keyed by (frame, row, column): a pair can only join a prediction to the ``2k + 1``
+    cells around it in each of ``2k + 1`` rows, and those are one contiguous key range
+    per row of the ground truth sorted by key, read from a table of cell starts (or
+    found by binary search where the cells are too many for a table). Coordinates so
+    far apart that the keys would not fit 64 bits use a KD-tree instead (same pairs).
 
     Args:
         dt_frame, gt_frame: ``(D,)``/``(G,)`` int frame index of each point.
@@ -51,22 +51,24 @@ def candidate_pairs(
         found = candidate_pairs(gt_frame, gt_xy, dt_frame, dt_xy, radius, distance)
         return (found[1], found[0]) + found[2:]
     reach = radius + radius * 1e-9 + 1e-9
-    # Cells a little wider than the reach: two points within it are never two cells apart.
-    cell = reach * (1 + 1e-6) + 1e-6
+    k = tuning.CELL_SPLIT
+    # Cells a little wider than reach / k: two points within reach are never more than
+    # k cells apart in either direction.
+    cell = (reach * (1 + 1e-6) + 1e-6) / k
     # Column by column: a reduction over axis 0 of an (N, 2) array is ~30x slower.
-    lo = np.array([min(dt_xy[:, k].min(), gt_xy[:, k].min()) for k in (0, 1)])
-    hi = np.array([max(dt_xy[:, k].max(), gt_xy[:, k].max()) for k in (0, 1)])
-    nx, ny = (int(v) + 3 for v in (hi - lo) / cell)
+    lo = np.array([min(dt_xy[:, i].min(), gt_xy[:, i].min()) for i in (0, 1)])
+    hi = np.array([max(dt_xy[:, i].max(), gt_xy[:, i].max()) for i in (0, 1)])
+    nx, ny = (int(v) + 2 * k + 1 for v in (hi - lo) / cell)
     f0 = int(min(dt_frame.min(), gt_frame.min()))
     frames = int(max(dt_frame.max(), gt_frame.max())) - f0 + 1
     if float(nx) * ny * frames >= 2.0**62:
         pd_, pg = _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach)
         return (pd_, pg) + distance * (np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0],
                                                 dt_xy[pd_, 1] - gt_xy[pg, 1]),)
-    g_order, g_sorted = sort_ints(_cell_keys(gt_frame - f0, gt_xy, lo, cell, nx, ny))
-    d_order, d_sorted = sort_ints(_cell_keys(dt_frame - f0, dt_xy, lo, cell, nx, ny))
-    rows = d_sorted[:, None] + np.array([-nx, 0, nx])[None, :]  # (D, 3): a point's rows
-    first, end = _cell_ranges(g_sorted, (rows - 1).ravel(), (rows + 2).ravel(),
+    g_order, g_sorted = sort_ints(_cell_keys(gt_frame - f0, gt_xy, lo, cell, nx, ny, k))
+    d_order, d_sorted = sort_ints(_cell_keys(dt_frame - f0, dt_xy, lo, cell, nx, ny, k))
+    rows = d_sorted[:, None] + nx * np.arange(-k, k + 1)[None, :]  # (D, 2k+1): its rows
+    first, end = _cell_ranges(g_sorted, (rows - k).ravel(), (rows + k + 1).ravel(),
                               frames * ny * nx)
     # Coordinates in cell order: a row's candidates are then one contiguous run.
     g_sx, g_sy = gt_xy[g_order, 0], gt_xy[g_order, 1]
@@ -78,13 +80,14 @@ def candidate_pairs(
 def _pairs_in_blocks(first: np.ndarray, count: np.ndarray, d_s: tuple[np.ndarray, ...],
                      g_s: tuple[np.ndarray, ...], reach: float, d_order: np.ndarray,
                      g_order: np.ndarray, distance: bool) -> tuple[np.ndarray, ...]:
-    """The pairs within ``reach`` among the candidates: ``first``/``count`` ``(3D,)``
-    each sorted prediction's three row ranges in the sorted ground truth (``d_s``,
+    """The pairs within ``reach`` among the candidates: ``first``/``count`` ``(wD,)``
+    each sorted prediction's ``w`` row ranges in the sorted ground truth (``d_s``,
     ``g_s``: coordinates in those orders), tested a block of predictions at a time."""
     # A dense image at 100 px has ~14 M candidates: tested all at once, every temporary
     # is a fresh 100 MB mapping (page faults cost more than the arithmetic); in blocks
     # of PAIR_BLOCK candidates they stay in cache and the allocator reuses them.
-    per_dt = count.reshape(-1, 3).sum(axis=1)
+    w = len(count) // max(len(d_order), 1)  # row ranges per prediction
+    per_dt = count.reshape(-1, w).sum(axis=1)
     stops = np.searchsorted(np.cumsum(per_dt),
                             np.arange(tuning.PAIR_BLOCK, int(per_dt.sum()),
                                       tuning.PAIR_BLOCK), side="right")
@@ -92,7 +95,7 @@ def _pairs_in_blocks(first: np.ndarray, count: np.ndarray, d_s: tuple[np.ndarray
     out: tuple[list[np.ndarray], ...] = ([], [], [])
     r2 = reach**2
     for a, b in zip(bounds[:-1], bounds[1:]):
-        pos = ranges(first[3 * a:3 * b], count[3 * a:3 * b])
+        pos = ranges(first[w * a:w * b], count[w * a:w * b])
         local = np.repeat(np.arange(a, b), per_dt[a:b])
         dx = d_s[0][local] - g_s[0][pos]
         dy = d_s[1][local] - g_s[1][pos]
@@ -124,10 +127,10 @@ def ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 
 def _cell_keys(frame: np.ndarray, xy: np.ndarray, lo: np.ndarray, cell: float, nx: int,
-               ny: int) -> np.ndarray:
+               ny: int, k: int) -> np.ndarray:
     """int64 key of each point's cell, ``(frame, row, column)`` in row-major order
-    (rows and columns from 1, so every neighbour key is non-negative)."""
-    c = ((xy - lo) / cell).astype(np.int64) + 1
+    (rows and columns from ``k``, so every neighbour key is non-negative)."""
+    c = ((xy - lo) / cell).astype(np.int64) + k
     return (frame.astype(np.int64) * ny + c[:, 1]) * nx + c[:, 0]
 
 

@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
 from .candidates import ranges
-from .sorting import sort_ints, stable_argsort
+from .sorting import counting_order, sort_ints, stable_argsort
 
 __all__ = ["greedy_match", "greedy_match_many", "max_bipartite_match", "pooled_order",
            "rank_in_frame", "score_orders"]
@@ -164,9 +164,10 @@ def _lone(pair_dt: np.ndarray, pair_gt: np.ndarray, n_dt: int, n_gt: int
           ) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: whether its connected component has a single prediction, and whether
     it has a single ground truth (and more than one prediction)."""
-    graph = sparse.csr_matrix((np.ones(len(pair_dt), np.int8), (pair_dt, n_dt + pair_gt)),
-                              shape=(n_dt + n_gt, n_dt + n_gt))
-    n_comp, label = connected_components(graph, directed=False)
+    coo = sparse.coo_matrix((np.ones(len(pair_dt), np.int8), (pair_dt, n_dt + pair_gt)),
+                            shape=(n_dt + n_gt, n_dt + n_gt))
+    coo.has_canonical_format = True  # unique pairs: no sum_duplicates (and its sort)
+    n_comp, label = connected_components(coo.tocsr(), directed=False)
     comp = label[pair_dt]
     n_preds = np.bincount(label[:n_dt][_present(pair_dt, n_dt)], minlength=n_comp)
     n_gts = np.bincount(label[n_dt:][_present(pair_gt, n_gt)], minlength=n_comp)
@@ -244,11 +245,18 @@ def _levels(pd_: np.ndarray, pg: np.ndarray, dt_rank: np.ndarray, n_dt: int) -> 
     predictions one by one took one round per prediction (13,000 on NWPU's densest).
     """
     rank = dt_rank[pd_]
-    order = sort_ints(pg * (int(rank.max()) + 1) + rank)[0]  # by (ground truth, rank)
+    # By (ground truth, rank) and by source: counting sorts (a radix sort of the rank
+    # first where it fits 16 bits), several times faster than packed-key sorts.
+    if int(rank.max()) < 1 << 16:
+        by_rank = np.argsort(rank.astype(np.uint16), kind="stable")
+        order = by_rank[counting_order(pg[by_rank], int(pg.max()) + 1)]
+    else:
+        order = sort_ints(pg * (int(rank.max()) + 1) + rank)[0]
     src, dst, gg = pd_[order][:-1], pd_[order][1:], pg[order]
     same = gg[1:] == gg[:-1]
-    by_src, src = sort_ints(src[same])
-    dst = dst[same][by_src]
+    src, dst = src[same], dst[same]
+    by_src = counting_order(src, n_dt)
+    src, dst = src[by_src], dst[by_src]
     start = np.searchsorted(src, np.arange(n_dt + 1))
     waiting = np.bincount(dst, minlength=n_dt)
     level = np.full(n_dt, -1, np.int64)

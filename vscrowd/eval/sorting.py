@@ -15,8 +15,9 @@ take at most 29 bits: those are the float64 mantissa bits a float32 leaves at ze
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["sort_ints", "stable_argsort"]
+__all__ = ["counting_order", "sort_ints", "stable_argsort"]
 
 
 def stable_argsort(value: np.ndarray, major: np.ndarray | None = None) -> np.ndarray:
@@ -112,6 +113,20 @@ def sort_ints(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = packed & ((1 << k) - 1)
     packed >>= k
     return order, packed
+
+
+def counting_order(key: np.ndarray, n: int) -> np.ndarray:
+    """The stable order of small non-negative int keys (all ``< n``): a counting sort,
+    linear in ``len(key) + n``. SciPy's COO -> CSR conversion is one (rows in input
+    order); with the column of each entry its position, the CSR columns are the order.
+
+    >>> counting_order(np.array([2, 0, 2, 1, 0]), 3).tolist()
+    [1, 4, 3, 0, 2]
+    """
+    m = len(key)
+    coo = sparse.coo_matrix((np.ones(m, np.int8), (key, np.arange(m))), shape=(n, max(m, 1)))
+    coo.has_canonical_format = True  # unique entries: no sum_duplicates (and its sort)
+    return coo.tocsr().indices.astype(np.int64)
 
 
 def _ordered_bits(value: np.ndarray) -> np.ndarray:

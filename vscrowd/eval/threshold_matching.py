@@ -74,7 +74,6 @@ class _Matching:
         self.match_gt = np.full(max(n_gt, 1), -1, np.int64)
         self.seen = np.zeros(max(n_gt, 1), np.int64)  # search stamp of each ground truth
         self.parent = np.zeros(max(n_gt, 1), np.int64)  # prediction that reached it
-        self.slot = np.zeros(max(n_gt, 1), np.int64)  # scratch: dedupe without sorting
         self.free = np.empty(0, np.int64)  # unmatched predictions that have a pair
         self.stamp = 0
         self.size = 0
@@ -110,12 +109,13 @@ class _Matching:
             src, gt = self._neighbours(frontier)
             new = self.seen[gt] != self.stamp
             src, gt = src[new], gt[new]
-            # Each ground truth reached once (its last pair in the layer), no sort.
-            self.slot[gt] = np.arange(len(gt))
-            once = self.slot[gt] == np.arange(len(gt))
+            # Each ground truth reached once, from the last of its pairs in the layer
+            # (the parent written last): the (source, ground truth) pairs are unique,
+            # as a layer's sources are.
+            self.parent[gt] = src
+            once = self.parent[gt] == src
             src, gt = src[once], gt[once]
             self.seen[gt] = self.stamp
-            self.parent[gt] = src
             free = self.match_gt[gt] < 0
             if free.any():
                 leaves = gt[free]

@@ -9,7 +9,7 @@ test-split-shaped workload: 13,600 frames, σ = 5/20/40 + counting, and 10x of i
 
 from __future__ import annotations
 
-__all__ = ["BACKGROUND_SORT", "BLOCK_POINTS", "CURVE_CHUNK", "DEFAULT_THREADS",
+__all__ = ["BACKGROUND_SORT", "BLOCK_POINTS", "CELL_SPLIT", "CURVE_CHUNK", "DEFAULT_THREADS",
            "DENSE_CELLS", "JSON_CHUNK", "PAIR_BLOCK"]
 
 #: Threads of one evaluation (``evaluate(threads=...)``, ``vscrowd eval --threads``).
@@ -20,9 +20,11 @@ __all__ = ["BACKGROUND_SORT", "BLOCK_POINTS", "CURVE_CHUNK", "DEFAULT_THREADS",
 #: (no pool is created).
 DEFAULT_THREADS = 2
 
-#: Points (predictions + ground truth) per block of whole frames in the σ matching: a
-#: block's arrays stay in cache, so the time grows linearly with the split size (the
-#: 10x workload took 10.2x the 1x time with 2^17, 13x with one block).
+#: Points (predictions + ground truth) per block of whole frames in the σ matching, the
+#: distance AP and the Idrees curve (Context.frame_blocks): a block's arrays stay in
+#: cache, so the time grows linearly with the split size (the 10x workload took 10.2x
+#: the 1x time with 2^17, 13x with one block); at NWPU density (dense_eval_speed.py) the
+#: Idrees curve took 1.2-1.9 s in 4 blocks, 1.9-2.8 s in 2 and 2.0-2.4 s in one.
 BLOCK_POINTS = 1 << 17
 
 #: Predictions from which the pooled score sort runs beside the matching (below it, one
@@ -42,5 +44,15 @@ DENSE_CELLS = 1 << 22
 JSON_CHUNK = 2048
 
 #: Candidates per block of the grid search's distance test (candidates.candidate_pairs):
-#: measured on benchmarks/dense_eval_speed.py's 100 px search (14 M candidates).
+#: on benchmarks/dense_eval_speed.py's 100 px search (14 M candidates, 5.3 M pairs),
+#: 4 runs each on the idle 2-core machine, 2026-12-03: 2^14 0.28-0.87 s, 2^16 0.22-0.29 s,
+#: 2^18 0.29-0.31 s, 2^20 0.30-0.67 s; all at once (before) 0.44 s warm, 3.5 s on fresh
+#: memory (each 100 MB temporary faulted in).
 PAIR_BLOCK = 1 << 16
+
+#: Grid cells per search radius in the candidate search (k): a prediction's candidates
+#: are the (2k + 1)^2 cells around it, an area of ((2k + 1) / k)^2 r^2 -- 9 r^2 at k = 1,
+#: 6.25 r^2 at k = 2 -- for a disc of 3.14 r^2. On dense_eval_speed.py's 100 px search
+#: in its 4 blocks (5.3 M pairs), 3 runs each on the 2-core machine, 2026-12-03:
+#: k = 1 0.44-0.91 s, k = 2 0.37-0.76 s, k = 3 0.33-0.41 s; at 47 px (1.3 M) all 0.09-0.12.
+CELL_SPLIT = 2
