@@ -75,21 +75,28 @@ def test_equal_similarities_go_to_the_later_head():
     np.testing.assert_array_equal(fast.precision, p)
 
 
+def _dense_frames(seed: int, n: int, jitter: int) -> tuple[list, list]:
+    """Two crowded frames of ``n`` heads on a 40 px square: 3/4 of them found within
+    ``jitter`` px, n/4 false positives, scores with ties (file order decides)."""
+    rng = np.random.default_rng(seed)
+    gt_frames, dt_frames = [], []
+    for _ in range(2):
+        g = rng.integers(0, 40, (n, 2)).astype(float)
+        d = np.r_[g[: n * 3 // 4] + rng.integers(-jitter, jitter + 1, (n * 3 // 4, 2)),
+                  rng.integers(0, 40, (n // 4, 2))]
+        s = rng.choice([0.3, 0.5, 0.7, 0.9], len(d))
+        gt_frames.append([tuple(p) for p in g])
+        dt_frames.append([(x, y, c) for (x, y), c in zip(d, s)])
+    return gt_frames, dt_frames
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10**6), n=st.integers(20, 90), sigma=st.sampled_from([4.0, 12.0]))
 def test_dense_frames_settled_in_rounds_equal_the_reference(seed, n, sigma):
     # Dense, crowded frames: one component holds most predictions, and the greedy rule
     # is settled in rounds of predictions that share no head (matching._levels); the
     # outcome must be the one-by-one rule's.
-    rng = np.random.default_rng(seed)
-    gt_frames, dt_frames = [], []
-    for _ in range(2):
-        g = rng.integers(0, 40, (n, 2)).astype(float)
-        d = np.r_[g[: n * 3 // 4] + rng.integers(-3, 4, (n * 3 // 4, 2)),
-                  rng.integers(0, 40, (n // 4, 2))]
-        s = rng.choice([0.3, 0.5, 0.7, 0.9], len(d))  # ties: file order decides
-        gt_frames.append([tuple(p) for p in g])
-        dt_frames.append([(x, y, c) for (x, y), c in zip(d, s)])
+    gt_frames, dt_frames = _dense_frames(seed, n, 3)
     r = _fast(gt_frames, dt_frames, sigma)
     prec, rec = sigma_ap(gt_frames, dt_frames, sigma)
     np.testing.assert_array_equal(r.precision, prec)
@@ -102,15 +109,7 @@ def test_several_sigmas_at_once_equal_the_reference_for_each(seed, n):
     # One evaluation with σ = 2, 4 and 12: the σ values share one candidate search and
     # one set of components and rounds (matching.greedy_match_many, built from the
     # widest σ's pairs); each σ's curve must still be the one-by-one rule's.
-    rng = np.random.default_rng(seed)
-    gt_frames, dt_frames = [], []
-    for _ in range(2):
-        g = rng.integers(0, 40, (n, 2)).astype(float)
-        d = np.r_[g[: n * 3 // 4] + rng.integers(-6, 7, (n * 3 // 4, 2)),
-                  rng.integers(0, 40, (n // 4, 2))]
-        s = rng.choice([0.3, 0.5, 0.7, 0.9], len(d))
-        gt_frames.append([tuple(p) for p in g])
-        dt_frames.append([(x, y, c) for (x, y), c in zip(d, s)])
+    gt_frames, dt_frames = _dense_frames(seed, n, 6)
     gt = GroundTruth.from_points({("v", f"{i:03d}"): np.array(p, float).reshape(-1, 2)
                                   for i, p in enumerate(gt_frames)})
     preds = Predictions.from_records([{"video": "v", "frame": f"{i:03d}",

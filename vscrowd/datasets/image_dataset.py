@@ -26,7 +26,7 @@ from .annotations import Annotations
 from .layout import image_size  # re-exported: the readers' image sizes
 from .vscrowd import VSCrowd
 
-__all__ = ["FrameColumns", "ImageDataset", "ImageRecord", "image_size"]
+__all__ = ["FrameColumns", "ImageDataset", "ImageRecord", "image_size", "label_columns"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ class FrameColumns:
                else np.column_stack([r.xy, r.xy]).reshape(-1, 4) for r in records]
         ids = np.concatenate([np.full(len(r.xy), -1, np.int64) if r.ids is None
                               else np.asarray(r.ids, np.int64).reshape(-1) for r in records])
-        labels = {key: [r.labels.get(key) for r in records]
-                  for key in dict.fromkeys(k for r in records for k in r.labels)}
+        labels = label_columns([r.labels for r in records])
         head_labels = {key: np.concatenate([np.asarray(r.head_labels[key], np.int64).reshape(-1)
                                             if key in r.head_labels
                                             else np.full(len(r.xy), -1) for r in records])
@@ -119,6 +118,13 @@ class FrameColumns:
                    np.array([len(r.xy) for r in records], np.int64), np.concatenate(xy),
                    np.concatenate(box), [r.size for r in records],
                    [r.video for r in records], ids, labels, head_labels)
+
+
+def label_columns(labels: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    """Per-frame label dicts as columns (every key any frame has, in first-seen order;
+    None where a frame lacks it)."""
+    keys = dict.fromkeys(k for frame in labels for k in frame)
+    return {key: [frame.get(key) for frame in labels] for key in keys}
 
 
 class ImageDataset(VSCrowd):

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_open
-from .._text import read_bytes, read_text
+from .._text import read_bytes, read_small_files, read_text
 from ..errors import AnnotationFormatError
 from ._annotation_text import number_rows, number_rows_many
-from .image_dataset import ImageDataset, ImageRecord
+from .image_dataset import FrameColumns, ImageDataset, label_columns
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_image, write_manifest
 
@@ -63,11 +63,18 @@ def read_jhu_gt(path: Path) -> np.ndarray:
     return np.array(rows, np.float64).reshape(-1, 6)
 
 
-def _read_gts(paths: list[Path]) -> list[np.ndarray]:
-    """:func:`read_jhu_gt` of each file, the plain ones converted together."""
-    datas = [read_bytes(p, AnnotationFormatError, "JHU-Crowd++ annotation") for p in paths]
+def _read_gts(gt_dir: Path, images: list[str]) -> list[np.ndarray]:
+    """:func:`read_jhu_gt` of each ``gt_dir/<image>.txt``, the plain ones converted
+    together. The files are read relative to the folder (:func:`read_small_files`); one
+    it leaves (missing, unreadable) is read by name so that its error is the same, raised
+    before any file's content is judged, as when each was read by path."""
+    names = [f"{image}.txt" for image in images]
+    datas = [data if data is not None
+             else read_bytes(gt_dir / name, AnnotationFormatError, "JHU-Crowd++ annotation")
+             for data, name in zip(read_small_files(gt_dir, names), names)]
     fast = number_rows_many(datas, 6)
-    return [rows if rows is not None else read_jhu_gt(p) for rows, p in zip(fast, paths)]
+    return [rows if rows is not None else read_jhu_gt(gt_dir / name)
+            for rows, name in zip(fast, names)]
 
 
 def _labels(path: Path) -> dict[str, dict]:
@@ -92,21 +99,28 @@ def _labels(path: Path) -> dict[str, dict]:
 def read_jhu(root: str | Path) -> ImageDataset:
     """Every split of a JHU-Crowd++ root, images in ``image_labels.txt`` order."""
     root = Path(root)
-    records = []
+    col: dict[str, list] = {k: [] for k in ("split", "image", "path", "labels", "gt")}
     for split in SPLITS:
         lab_file = root / split / "image_labels.txt"
         if not lab_file.is_file():
             continue
         labels_of = _labels(lab_file)
-        gts = _read_gts([root / split / "gt" / f"{image}.txt" for image in labels_of])
-        for (image, labels), gt in zip(labels_of.items(), gts):
-            xy, wh = gt[:, :2], gt[:, 2:4]
-            records.append(ImageRecord(
-                split, image, f"{split}/images/{image}.jpg", xy,
-                np.column_stack([xy - wh / 2, xy + wh / 2]), labels,
-                head_labels={"occlusion": gt[:, 4].astype(np.int64),
-                             "blur": gt[:, 5].astype(np.int64)}))
-    return ImageDataset(root, records, name="jhu", splits=SPLITS)
+        col["gt"] += _read_gts(root / split / "gt", list(labels_of))
+        col["split"] += [split] * len(labels_of)
+        col["image"] += labels_of
+        col["path"] += [f"{split}/images/{image}.jpg" for image in labels_of]
+        col["labels"] += labels_of.values()
+    # Whole columns at once (one array op, not one per image): the same values.
+    gt = np.concatenate(col["gt"]) if col["gt"] else np.empty((0, 6))
+    xy, wh = gt[:, :2], gt[:, 2:4]
+    columns = FrameColumns(
+        col["split"], col["image"], col["path"],
+        np.array([len(g) for g in col["gt"]], np.int64), xy,
+        np.column_stack([xy - wh / 2, xy + wh / 2]), ids=np.full(len(gt), -1, np.int64),
+        labels=label_columns(col["labels"]),
+        head_labels={"occlusion": gt[:, 4].astype(np.int64),
+                     "blur": gt[:, 5].astype(np.int64)} if col["gt"] else {})
+    return ImageDataset.from_columns(root, columns, name="jhu", splits=SPLITS)
 
 
 def synth_jhu(out: str | Path, seed: int = 0, overwrite: bool = False) -> Path:
