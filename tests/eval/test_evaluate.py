@@ -220,3 +220,15 @@ def test_eval_options_are_keyword_only_and_validated_when_made():
         with pytest.raises(ConfigError):
             EvalOptions(**bad)
     assert EvalOptions(threads=1).threads == 1
+
+
+def test_costliest_families_start_first():
+    # Side by side, the longest family must not start last (it would run alone at the
+    # end); families without a cost keep registry order after the costed ones.
+    from vscrowd.eval.core import start_order
+    from vscrowd.eval.families import FAMILIES
+
+    names = [f.name for f in start_order([FAMILIES[n] for n in
+                                          ("sigma", "count", "box", "distance", "idrees",
+                                           "size")])]
+    assert names == ["idrees", "sigma", "box", "distance", "count", "size"]

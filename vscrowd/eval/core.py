@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .families.distance import DEFAULT_RADII
 from .groundtruth import GroundTruth
 from .results import EvaluationResult
 
-__all__ = ["EvalOptions", "score"]
+__all__ = ["EvalOptions", "score", "start_order"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,5 +106,11 @@ def _results(ctx: Context, selected: list, threads: int) -> dict:
     if threads <= 1 or len(selected) <= 1:
         return {f.name: ctx.result(f.name) for f in selected}
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vscrowd-family") as pool:
-        futures = {f.name: pool.submit(ctx.result, f.name) for f in selected}
-        return {name: fut.result() for name, fut in futures.items()}
+        futures = {f.name: pool.submit(ctx.result, f.name) for f in start_order(selected)}
+        return {f.name: futures[f.name].result() for f in selected}
+
+
+def start_order(selected: Sequence[Any]) -> list[Any]:
+    """The families in the order they start side by side: costliest first (registry
+    order among equals), so that the longest does not start when the others are done."""
+    return sorted(selected, key=lambda f: -f.cost)

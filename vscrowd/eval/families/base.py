@@ -57,6 +57,10 @@ class MetricFamily:
         selected: ``EvalOptions -> bool``: whether an evaluation computes it (default:
             its name is in ``options.metrics``).
         headline: Its JSON entries come before ``frames``/``gt_points``/``pred_points``.
+        cost: A scheduling hint: seconds one thread spends on it in
+            ``benchmarks/dense_eval_speed.py``. Families running side by side start
+            costliest first, so the longest does not start last (0: after those, in
+            registry order).
     """
 
     name: str
@@ -68,6 +72,7 @@ class MetricFamily:
     heads: bool = False
     selected: Callable[[EvalOptions], bool] | None = None
     headline: bool = False
+    cost: float = 0.0
 
     @property
     def selectable(self) -> bool:

@@ -151,6 +151,7 @@ def _any_sized(boxes: np.ndarray) -> bool:
 
 FAMILY = MetricFamily(
     name="box", summary="NWPU-style P/R/F1, each head's radius from its box (σ_s, σ_l)",
+    cost=0.5,  # s, dense_eval_speed.py on the 2-core machine, 2026-12-03
     compute=compute, to_dict=lambda r: {"box_threshold": [b.to_dict() for b in r]},
     lines=lambda r, fmt: [f"box-threshold {b.radius}: P {pct(b.precision)}  "
                           f"R {pct(b.recall)}  F1 {pct(b.f1)}" for b in r])

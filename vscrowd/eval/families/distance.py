@@ -94,6 +94,7 @@ def compute(ctx: Context) -> DistanceAPResult:
 
 FAMILY = MetricFamily(
     name="distance", summary="AP at fixed pixel radii, L-mAP (DroneCrowd)",
+    cost=0.4,  # s, dense_eval_speed.py on the 2-core machine, 2026-12-03
     compute=compute, options=("radii",),
     to_dict=lambda d: {"distance_ap": d.to_dict()},
     lines=lambda d, fmt: [f"distance AP (radii {d.radii[0]:g}...{d.radii[-1]:g} px): L-mAP "

@@ -154,5 +154,6 @@ def _lines(i: IdreesResult, fmt: str) -> list[str]:
 
 FAMILY = MetricFamily(
     name="idrees", summary="Idrees et al.'s precision/recall/AUC over 1...100 px (UCF-QNRF)",
+    cost=1.2,  # s, dense_eval_speed.py on the 2-core machine, 2026-12-03
     compute=compute,
     to_dict=lambda i: {"idrees": i.to_dict()}, lines=_lines)

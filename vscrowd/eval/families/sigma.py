@@ -108,6 +108,7 @@ def lines(results: tuple[LocalizationResult, ...], fmt: str) -> list[str]:
 
 FAMILY = MetricFamily(
     name="sigma", summary="σ-thresholded AP/AR at each σ (the benchmark's number)",
+    cost=0.9,  # s, dense_eval_speed.py on the 2-core machine, 2026-12-03
     compute=compute, lines=lines, options=("sigmas",), headline=True,
     to_dict=lambda results: {"localization": [r.to_dict() for r in results]}
     if results else {})
