@@ -204,6 +204,7 @@ def test_ucsd_clips_protocol_and_roi(roots):
 
 @pytest.mark.parametrize("mat, content, needle", [
     ("test_data/ground-truth/4895_000060.mat", {"roi": np.ones((2, 2))}, "'annotation'"),
+    ("test_data/ground-truth/4895_000060.mat", {"annotation": np.ones((3, 2))}, "'roi'"),
     ("test_data/ground-truth/4895_000060.mat", {"annotation": np.ones((3, 2)),
                                                 "roi": np.ones((2, 2, 2))}, "mask"),
     ("vidf-cvpr/vidf1_33_007_frame_full.mat", {"frames": 1}, "'frame'")])

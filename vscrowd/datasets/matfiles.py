@@ -9,15 +9,17 @@ No file runs code: SciPy reads MATLAB data only (no MATLAB objects or functions)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
 
-__all__ = ["is_hdf5_mat", "load_mat_variable", "read_mat_array", "read_mat_mask",
-           "read_mat_points", "read_struct_cells"]
+__all__ = ["is_hdf5_mat", "load_mat_variable", "load_mat_variables", "read_mat_array",
+           "read_mat_mask", "read_mat_points", "read_struct_cells"]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -30,7 +32,8 @@ def is_hdf5_mat(path: Path) -> bool:
         return fh.read(8) == _HDF5_MAGIC
 
 
-def read_mat_points(path: str | Path, variable: str, nested: bool = False) -> np.ndarray:
+def read_mat_points(path: str | Path, variable: str, nested: bool = False,
+                    loaded: Mapping[str, Any] | None = None) -> np.ndarray:
     """``(n, 2)`` float64 points stored in ``variable`` of a ``.mat`` file.
 
     Args:
@@ -39,15 +42,19 @@ def read_mat_points(path: str | Path, variable: str, nested: bool = False) -> np
             (ShanghaiTech: a 1x1 cell holding a struct with fields ``location``
             ``(n, 2)`` and ``number``).
         nested: Read ``variable{1}.location`` (ShanghaiTech) instead of the array.
+        loaded: The file's variables from :func:`load_mat_variables` (not read again).
 
     Raises:
         AnnotationFormatError: unreadable file, variable missing, wrong shape (names
             the file and variable).
     """
     path = Path(path)
-    if _hdf5(path):
+    if loaded is not None:
+        value = loaded[variable]
+    elif _hdf5(path):
         return _guarded(path, lambda: _read_hdf5(path, variable, nested))
-    value = load_mat_variable(path, variable)
+    else:
+        value = load_mat_variable(path, variable)
     if nested:
         value = _shanghaitech_location(value, path, variable)
     return _as_points(value, path, variable)
@@ -110,9 +117,11 @@ def read_struct_cells(path: str | Path, variable: str, field: str,
     return out
 
 
-def read_mat_mask(path: str | Path, variable: str, field: str | None = None) -> np.ndarray:
+def read_mat_mask(path: str | Path, variable: str, field: str | None = None,
+                  loaded: Mapping[str, Any] | None = None) -> np.ndarray:
     """A 2-D region-of-interest mask (bool, ``(height, width)``) stored in ``variable``
-    (Venice's ``roi``) or in ``variable.field`` (UCSD's ``roi.mask``).
+    (Venice's ``roi``) or in ``variable.field`` (UCSD's ``roi.mask``); ``loaded``: the
+    file's variables from :func:`load_mat_variables` (not read again).
 
     Raises:
         AnnotationFormatError: the variable or field missing, or not a 2-D numeric or
@@ -120,7 +129,9 @@ def read_mat_mask(path: str | Path, variable: str, field: str | None = None) -> 
     """
     path = Path(path)
     where = variable if field is None else f"{variable}.{field}"
-    if _hdf5(path):  # HDF5 holds MATLAB's column-major (h, w) as (w, h); a struct
+    if loaded is not None:
+        value = loaded[variable]
+    elif _hdf5(path):  # HDF5 holds MATLAB's column-major (h, w) as (w, h); a struct
         # field is a dataset inside the struct's group
         value = _guarded(path, lambda: _hdf5_variable(path, where.replace(".", "/")).T)
         field = None
@@ -183,17 +194,35 @@ def load_mat_variable(path: Path, variable: str):
     Raises:
         AnnotationFormatError: unreadable file or variable missing (names both).
     """
+    return _loadmat(path, (variable,))[variable]
+
+
+def load_mat_variables(path: str | Path, variables: Sequence[str]
+                       ) -> Mapping[str, Any] | None:
+    """Several variables of one ``.mat`` file in one read, for the ``loaded`` argument
+    of the readers below (Venice's ``annotation`` and ``roi``); None for a MATLAB v7.3
+    (HDF5) file, which the readers open themselves.
+
+    Raises:
+        AnnotationFormatError: unreadable file or a variable missing (names both).
+    """
+    path = Path(path)
+    return None if _hdf5(path) else _loadmat(path, tuple(variables))
+
+
+def _loadmat(path: Path, variables: tuple[str, ...]) -> dict[str, Any]:
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
     try:
-        mat = loadmat(path, variable_names=[variable])
+        mat = loadmat(path, variable_names=list(variables))
     except (OSError, ValueError, TypeError, NotImplementedError, MatReadError) as exc:
         raise AnnotationFormatError(f"not a readable MATLAB file ({exc})", path=path) from None
-    if variable not in mat:
-        raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in the file",
-                                    path=path, field=variable)
-    return mat[variable]
+    for variable in variables:
+        if variable not in mat:
+            raise AnnotationFormatError(f"expected MATLAB variable {variable!r}, not in "
+                                        "the file", path=path, field=variable)
+    return mat
 
 
 def _shanghaitech_location(value, path: Path, variable: str) -> np.ndarray:

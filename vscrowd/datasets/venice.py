@@ -29,7 +29,7 @@ import numpy as np
 from .._io import atomic_open
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
-from .matfiles import read_mat_mask, read_mat_points
+from .matfiles import load_mat_variables, read_mat_mask, read_mat_points
 from .roi import heads_inside
 from .synth_images import plan_images, prepare_out, write_image, write_manifest
 from .video_dataset import VideoDataset
@@ -65,8 +65,9 @@ def read_venice(root: str | Path) -> VideoDataset:
         mats = sorted(_mats(root, split), key=lambda m: tuple(map(int, m.stem.split("_"))))
         for mat in mats:
             scene, frame = _NAME.match(mat.stem).groups()
-            xy = read_mat_points(mat, "annotation")
-            roi = read_mat_mask(mat, "roi")
+            loaded = load_mat_variables(mat, ("annotation", "roi"))  # one read of the file
+            xy = read_mat_points(mat, "annotation", loaded=loaded)
+            roi = read_mat_mask(mat, "roi", loaded=loaded)
             records.append(ImageRecord(split, frame, f"{folder}/images/{mat.stem}.jpg", xy,
                                        labels={"roi_heads": heads_inside(roi, xy)},
                                        video=scene))
