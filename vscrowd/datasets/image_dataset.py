@@ -12,6 +12,7 @@ point (``x1 == x2 == x``), so head sizes read 0 there.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -223,9 +224,10 @@ def _tables(root: Path, c: FrameColumns) -> tuple[Annotations, list[tuple[str, s
     video_cat = pd.Categorical(videos, categories=list(dict.fromkeys(videos)))
     index_in_video = _cumcount(video_cat.codes)
     sizes, missing = [], []
+    base = os.fspath(root)  # joined as strings: a Path per image cost more than its header
     for size, path, video, image in zip(c.size or [None] * len(videos), c.path, videos,
                                         c.image):
-        size = size or image_size(root / path)
+        size = size or image_size(os.path.join(base, path))
         if size is None and not (root / path).is_file():
             missing.append((video, image))
         sizes.append(size or (pd.NA, pd.NA))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import DatasetError
@@ -40,7 +41,7 @@ def annotation_files(root: str | Path) -> list[Path]:
     return files
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
+def image_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from the image header only (no pixel decode); None if the file is
     missing, empty or not an image."""
     size = jpeg_size(path)
@@ -59,27 +60,47 @@ def image_size(path: Path) -> tuple[int, int] | None:
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
-def jpeg_size(path: Path) -> tuple[int, int] | None:
+def jpeg_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from a JPEG's start-of-frame segment, or None for anything else
     (then Pillow decides). Walking the segment headers costs a few microseconds; opening
-    the file with Pillow about 80 (a dataset of thousands of images reads each one)."""
+    the file with Pillow about 80 (a dataset of thousands of images reads each one).
+
+    The file is read with plain descriptor calls, its first 4 KB at once (where the
+    frame header of a camera or web JPEG usually is) and further on only if a segment
+    reaches past them: no file object, no seek per segment."""
     try:
-        with open(path, "rb") as fh:
-            if fh.read(2) != b"\xff\xd8":
-                return None
-            while True:
-                head = fh.read(4)
-                if len(head) < 4 or head[0] != 0xFF or head[1] in (0xD9, 0xDA):
-                    return None  # not a segment (padding, restart) or no frame header
-                if head[1] in _SOF:
-                    sof = fh.read(5)
-                    if len(sof) < 5:
-                        return None
-                    h, w = int.from_bytes(sof[1:3], "big"), int.from_bytes(sof[3:5], "big")
-                    return (w, h) if w and h else None
-                fh.seek(int.from_bytes(head[2:4], "big") - 2, 1)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        return _sof_size(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _sof_size(fd: int) -> tuple[int, int] | None:
+    """The size in the start-of-frame segment of the JPEG open as ``fd``."""
+    buf, base = os.read(fd, 4096), 0  # buf holds the file's bytes from offset base
+    if buf[:2] != b"\xff\xd8":
+        return None
+    pos = 2
+    while True:
+        if pos + 9 > base + len(buf):  # a segment header (and SOF fields) past buf
+            os.lseek(fd, pos, os.SEEK_SET)
+            buf, base = os.read(fd, 4096), pos
+        at = pos - base
+        head = buf[at:at + 4]
+        if len(head) < 4 or head[0] != 0xFF or head[1] in (0xD9, 0xDA):
+            return None  # not a segment (padding, restart) or no frame header
+        if head[1] in _SOF:
+            sof = buf[at + 4:at + 9]
+            if len(sof) < 5:
+                return None
+            h, w = int.from_bytes(sof[1:3], "big"), int.from_bytes(sof[3:5], "big")
+            return (w, h) if w and h else None
+        pos += 2 + int.from_bytes(head[2:4], "big")
 
 
 def first_readable_size(folder: Path, fids: list[str], tries: int = 5
