@@ -51,16 +51,18 @@ def candidate_pairs(
         found = candidate_pairs(gt_frame, gt_xy, dt_frame, dt_xy, radius, distance)
         return (found[1], found[0]) + found[2:]
     reach = radius + radius * 1e-9 + 1e-9
-    k = tuning.CELL_SPLIT
-    # Cells a little wider than reach / k: two points within reach are never more than
-    # k cells apart in either direction.
-    cell = (reach * (1 + 1e-6) + 1e-6) / k
     # Column by column: a reduction over axis 0 of an (N, 2) array is ~30x slower.
     lo = np.array([min(dt_xy[:, i].min(), gt_xy[:, i].min()) for i in (0, 1)])
     hi = np.array([max(dt_xy[:, i].max(), gt_xy[:, i].max()) for i in (0, 1)])
-    nx, ny = (int(v) + 2 * k + 1 for v in (hi - lo) / cell)
     f0 = int(min(dt_frame.min(), gt_frame.min()))
     frames = int(max(dt_frame.max(), gt_frame.max())) - f0 + 1
+    for k in dict.fromkeys((tuning.CELL_SPLIT, 1)):
+        # Cells a little wider than reach / k: two points within reach are never more
+        # than k cells apart in either direction.
+        cell = (reach * (1 + 1e-6) + 1e-6) / k
+        nx, ny = (int(v) + 2 * k + 1 for v in (hi - lo) / cell)
+        if _table_fits(float(nx) * ny * frames, len(gt_xy), (2 * k + 1) * len(dt_xy)):
+            break  # else whole cells (k = 1): fewer rows to binary-search
     if float(nx) * ny * frames >= 2.0**62:
         pd_, pg = _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach)
         return (pd_, pg) + distance * (np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0],
@@ -139,7 +141,7 @@ def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: 
     """Positions in the sorted keys of the first key >= ``lo`` and the first >= ``hi``:
     read from a table of where each cell starts when the cells are few enough (a
     frame block's worth), else two binary searches."""
-    if n_cells > min(tuning.DENSE_CELLS, 8 * (len(g_sorted) + len(lo))) or len(g_sorted) >= 2**31:
+    if not _table_fits(n_cells, len(g_sorted), len(lo)):
         return np.searchsorted(g_sorted, lo), np.searchsorted(g_sorted, hi)
     # Cells present and their sizes from the sorted keys, summed in place: no int64
     # bincount of every cell beside the table.
@@ -148,6 +150,11 @@ def _cell_ranges(g_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_cells: 
     start[g_sorted[new] + 1] = np.diff(np.r_[new, len(g_sorted)])
     np.cumsum(start, out=start)
     return start[lo].astype(np.int64), start[hi].astype(np.int64)
+
+
+def _table_fits(n_cells: float, n_keys: int, n_rows: int) -> bool:
+    """Whether :func:`_cell_ranges` reads a table of cell starts (else binary search)."""
+    return n_cells <= min(tuning.DENSE_CELLS, 8 * (n_keys + n_rows)) and n_keys < 2**31
 
 
 def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
