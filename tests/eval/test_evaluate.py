@@ -198,6 +198,11 @@ def test_blocked_matching_equals_one_block(monkeypatch, shuffle):
     # No pool at all, and more threads than blocks: the same numbers.
     assert evaluate(gt, preds, threads=1, **kw).to_dict() == whole
     assert evaluate(gt, preds, threads=7, **kw).to_dict() == whole
+    # One costly family alone runs its blocks on the threads (Context.block_threads).
+    for name, key in (("sigma", "localization"), ("distance", "distance_ap"),
+                      ("idrees", "idrees")):
+        alone = evaluate(gt, preds, sigmas=[5, 20], metrics=[name], threads=2).to_dict()
+        assert alone[key] == whole[key]
     # The matches themselves (which ground truth each prediction took), per σ.
     from vscrowd.eval.localization import sigma_matches
     from vscrowd.points import Points
@@ -232,3 +237,31 @@ def test_costliest_families_start_first():
                                           ("sigma", "count", "box", "distance", "idrees",
                                            "size")])]
     assert names == ["idrees", "sigma", "box", "distance", "count", "size"]
+
+
+@pytest.mark.parametrize(("metrics", "threads", "blocks_on"),
+                         [(["sigma", "count"], 2, 2), (["idrees"], 3, 3),
+                          (["sigma", "distance"], 2, 1), (["box", "idrees"], 2, 1),
+                          (["sigma"], 1, 1)])
+def test_threads_go_to_families_or_to_blocks(monkeypatch, metrics, threads, blocks_on):
+    # Several costly families side by side take the threads, each running its blocks in
+    # turn (pools inside pools oversubscribe the cores); one alone gets them for its
+    # blocks (count costs nothing).
+    from vscrowd.eval import context as ctx_mod
+
+    seen = []
+    real = ctx_mod.Context.__init__
+
+    def spy(self, *a, **k):
+        real(self, *a, **k)
+        seen.append(self.block_threads)
+
+    monkeypatch.setattr(ctx_mod.Context, "__init__", spy)
+    frames = pd.DataFrame({"video": ["v"], "frame": ["0001"], "width": 64.0,
+                           "height": 48.0})
+    gt = GroundTruth.from_arrays(frames, np.array([0]), np.array([[5.0, 5.0]]),
+                                 np.array([[0.0, 0.0, 10.0, 10.0]]))
+    preds = Predictions.from_records([{"video": "v", "frame": "0001",
+                                       "points": [[5.0, 6.0, 0.9]]}])
+    evaluate(gt, preds, metrics=metrics, threads=threads)
+    assert seen == [blocks_on]

@@ -1,6 +1,6 @@
 """What the metric families share while one evaluation runs: the predictions on the
 ground truth's frames (ranked once), the σ matching (run block by block on
-``options.threads`` threads), the blocks of whole frames that per-frame work runs in,
+``block_threads`` threads), the blocks of whole frames that per-frame work runs in,
 and each family's result, computed once when asked for (:class:`Context`)."""
 
 from __future__ import annotations
@@ -162,6 +162,11 @@ class Context:
         scene_labels: SenseCrowd scene labels per video (VIC breakdowns), or None.
         source: The prediction file (named in errors), or None.
         step: Called with a short label after each stage.
+        block_threads: The threads a family's blocks run on: ``options.threads``, but
+            1 when several costly families (``MetricFamily.cost``) run side by side on
+            those threads -- pools inside pools oversubscribe the cores (all families
+            of ``benchmarks/dense_eval_speed.py``: 2.30-2.53 s with the blocks in turn,
+            2.64-3.26 s with both levels threaded, 2 cores, 2026-12-03).
     """
 
     # options: an EvalOptions; families, registry: MetricFamily objects. Not imported:
@@ -173,6 +178,8 @@ class Context:
                  ) -> None:
         self.gt, self.al, self.options = gt, al, options
         self.families = tuple(families)
+        costly = sum(f.cost > 0 for f in self.families)
+        self.block_threads = 1 if costly > 1 else options.threads
         self._registry = registry
         self.scene_labels, self.source = scene_labels, source
         step = step or (lambda _label: None)
@@ -208,7 +215,7 @@ class Context:
         if not sigmas:
             return {}
         heads = any(f.heads for f in self.families)
-        return sigma_matches_blocked(self.gt, self.al, sigmas, heads, self.options.threads)
+        return sigma_matches_blocked(self.gt, self.al, sigmas, heads, self.block_threads)
 
     @_once
     def frame_blocks(self) -> list[tuple[np.ndarray | slice, np.ndarray | slice]]:

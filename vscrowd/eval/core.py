@@ -2,8 +2,9 @@
 family from point sets already on one frame table (``evaluate`` reads and aligns files
 first; ``LocalizationMetric`` builds the point sets itself). The families are the
 registry's (:mod:`vscrowd.eval.families`); what they share -- the σ matching, run in
-blocks of whole frames on ``options.threads`` threads, and one grid candidate search --
-is computed once (:class:`~vscrowd.eval.context.Context`)."""
+blocks of whole frames -- is computed once (:class:`~vscrowd.eval.context.Context`).
+``options.threads`` threads run the selected families side by side, or one costly
+family's blocks when it is the only one (``Context.block_threads``)."""
 
 from __future__ import annotations
 

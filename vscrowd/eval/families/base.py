@@ -33,6 +33,7 @@ class Context(Protocol):
     pred_counts: np.ndarray
     video_of_frame: tuple[np.ndarray, Any]
     frame_blocks: list[tuple[np.ndarray | slice, np.ndarray | slice]]
+    block_threads: int
 
     def step(self, label: str) -> None: ...
 

@@ -86,7 +86,7 @@ def compute(ctx: Context) -> DistanceAPResult:
             matched[:, d] = distance_matches(al.dt_frame[d], al.dt_xy[d], al.rank_of(d),
                                              gt.frame_index[g], gt.xy[g], r)
 
-        run_all(block, ctx.frame_blocks, ctx.options.threads, "vscrowd-distance")
+        run_all(block, ctx.frame_blocks, ctx.block_threads, "vscrowd-distance")
         ap = _ap(matched, al.order, len(gt.xy))
     ctx.step("distance")
     return DistanceAPResult(r, ap)

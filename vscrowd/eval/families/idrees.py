@@ -140,7 +140,7 @@ def compute(ctx: Context) -> IdreesResult:
         parts.append(idrees_matches(al.dt_frame[d], al.dt_xy[d], gt.frame_index[g],
                                     gt.xy[g], IDREES_THRESHOLDS))
 
-    run_all(block, ctx.frame_blocks, ctx.options.threads, "vscrowd-idrees")
+    run_all(block, ctx.frame_blocks, ctx.block_threads, "vscrowd-idrees")
     tp = np.sum(parts, axis=0) if parts else np.zeros(len(IDREES_THRESHOLDS), np.int64)
     out = IdreesResult(IDREES_THRESHOLDS, *_rates(tp, len(al.dt_xy), len(gt.xy)))
     ctx.step("idrees")

@@ -84,7 +84,7 @@ def compute(ctx: Context) -> tuple[LocalizationResult, ...]:
         prec = rec = None
         if len(ctx.gt):
             prec, rec = interpolated_precision(dt_matched, len(ctx.gt), order=ctx.al.order,
-                                               threads=ctx.options.threads)
+                                               threads=ctx.block_threads)
         out.append(LocalizationResult(s, COCO_THRESHOLDS.copy(), prec, rec))
         ctx.step(f"σ={s:g}")
     return tuple(out)
