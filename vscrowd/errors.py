@@ -16,6 +16,7 @@ __all__ = [
     "DatasetError",
     "LocatedError",
     "MissingDependencyError",
+    "MissingImagesWarning",
     "OutputError",
     "PredictionFormatError",
     "VSCrowdError",
@@ -87,3 +88,8 @@ class MissingDependencyError(VSCrowdError):
 
 class VSCrowdWarning(UserWarning):
     """Suspicious but usable input (e.g. a head center outside its box)."""
+
+
+class MissingImagesWarning(VSCrowdWarning):
+    """Annotated images (or frames) that are not on disk; the annotations are read
+    anyway (an annotations-only copy, a partial download). Filter it by this class."""

@@ -277,3 +277,22 @@ def test_jhu_per_head_occlusion_and_blur(roots):
     cached = vscrowd.open(roots["jhu"], dataset="jhu")  # from the cache the second time
     assert cached.heads[["occlusion", "blur"]].equals(ds.heads[["occlusion", "blur"]])
     assert "occlusion" not in vscrowd.open(roots["qnrf"], dataset="qnrf").heads
+
+
+@pytest.mark.parametrize("name", ["nwpu", "jhu"])
+def test_verify_annotations_only_copy_does_not_warn(roots, name, tmp_path):
+    # An annotations-only copy (download --parts annotations): its images are missing on
+    # purpose, so verify does not warn of them (MissingImagesWarning filtered by class)
+    # and still checks every count.
+    import shutil
+    import warnings
+
+    root = shutil.copytree(roots[name], tmp_path / "c")
+    for path in vscrowd.open(root, dataset=name).frames["path"]:
+        (root / path).unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", vscrowd.MissingImagesWarning)
+        report = verify_dataset(root, name, images=False)
+    assert report.complete
+    with pytest.warns(vscrowd.MissingImagesWarning):
+        assert not verify_dataset(root, name).complete

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from vscrowd import ConfigError, DatasetError, VSCrowd, VSCrowdWarning
+from vscrowd import ConfigError, DatasetError, MissingImagesWarning, VSCrowd, VSCrowdWarning
 from vscrowd.datasets.cache import cache_key
 
 from ..conftest import write_dataset
@@ -104,6 +104,8 @@ def test_missing_frames_folder_and_images(tmp_path):
     assert any("no frames folder" in m and "test_001" in m for m in msgs)
     assert any("1 annotated frame(s) have no image: train_001/0002.jpg" in m for m in msgs)
     assert ds.missing_images == [("train_001", "0002")]
+    # One class to filter by (an annotations-only copy), still a VSCrowdWarning.
+    assert all(issubclass(w.category, MissingImagesWarning) for w in rec)
     assert len(ds.heads) == 4  # annotations still load
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._text import read_text
 from ..datasets.registry import dataset_info, detect
-from ..errors import DatasetError
+from ..errors import DatasetError, MissingImagesWarning
 from .verify import Check, Reference, VerifyReport, resolve_reference
 
 __all__ = ["verify_dataset"]
@@ -52,7 +52,7 @@ def verify_dataset(root: str | Path, dataset: str | None = None, *,
     info = detect(root) if dataset is None else dataset_info(dataset)
     with warnings.catch_warnings():
         if not images:  # an annotations-only copy: the images are missing on purpose
-            warnings.filterwarnings("ignore", message=r".*annotated image\(s\) are missing")
+            warnings.simplefilter("ignore", MissingImagesWarning)
         ds = info.read(root)
     ref, exp = _expected(root, info.name, reference)
     checks = []

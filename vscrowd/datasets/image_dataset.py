@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DatasetError, VSCrowdWarning
+from ..errors import DatasetError, MissingImagesWarning, VSCrowdWarning
 from .annotations import Annotations
 from .layout import image_size  # re-exported: the readers' image sizes
 from .vscrowd import VSCrowd
@@ -170,7 +170,7 @@ class ImageDataset(VSCrowd):
         if missing:
             warnings.warn(f"{len(missing)} annotated image(s) are missing under {root}: "
                           + ", ".join(f"{v}/{f}" for v, f in missing[:5]),
-                          VSCrowdWarning, stacklevel=4)
+                          MissingImagesWarning, stacklevel=4)
 
     def _set(self, root, strict, annotations, videos, missing_images) -> None:
         super()._set(root, strict, annotations, videos, missing_images)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import AnnotationFormatError, VSCrowdWarning
+from ..errors import AnnotationFormatError, MissingImagesWarning, VSCrowdWarning
 from .annotations import Annotations
 from .layout import IMAGE_EXT, first_readable_size
 
@@ -70,11 +70,12 @@ def scan_images(root: Path, annotations: Annotations, videos: pd.DataFrame) -> I
         warnings.warn(
             f"{len(no_folder)} video(s) have no frames folder under {vdir} "
             f"(annotations loaded anyway): {', '.join(no_folder[:5])}"
-            + (" ..." if len(no_folder) > 5 else ""), VSCrowdWarning, stacklevel=3)
+            + (" ..." if len(no_folder) > 5 else ""), MissingImagesWarning, stacklevel=3)
     if missing:
         listed = ", ".join(f"{v}/{f}{IMAGE_EXT}" for v, f in missing[:5])
         warnings.warn(f"{len(missing)} annotated frame(s) have no image: {listed}"
-                      + (" ..." if len(missing) > 5 else ""), VSCrowdWarning, stacklevel=3)
+                      + (" ..." if len(missing) > 5 else ""), MissingImagesWarning,
+                      stacklevel=3)
     return ImageScan(Annotations(annotations.heads, fr), videos, missing)
 
 
