@@ -61,7 +61,7 @@ def test_limit_is_configurable(tmp_path, monkeypatch):
 
 
 def test_missing_unreadable_and_not_a_file(tmp_path):
-    with pytest.raises(DatasetError, match="missing"):
+    with pytest.raises(DatasetError, match=r"none\.jpg: no such frame image"):
         read_image(tmp_path / "none.jpg")
     (tmp_path / "junk.jpg").write_bytes(b"not an image")
     with pytest.raises(DatasetError, match="unreadable"):

@@ -41,10 +41,8 @@ def read_image(path: str | Path, *, gray: bool = False) -> np.ndarray:
             limit by its header, or decoding to another size than its header states
             (each names the file).
     """
-    path = Path(path)
-    if not path.exists():
-        raise DatasetError(f"frame image missing: {path}")
-    require_regular_file(path, DatasetError, "frame image")
+    # One stat: a missing file is "no such frame image", a folder or FIFO named as such.
+    path = require_regular_file(path, DatasetError, "frame image")
     size = image_size(path)
     if size is None:
         raise DatasetError(f"frame image unreadable (not a JPEG/PNG?): {path}")
