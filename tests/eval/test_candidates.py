@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vscrowd.eval import tuning
-from vscrowd.eval.candidates import candidate_pairs, within
+from vscrowd.eval.candidates import candidate_pairs
 
 
 @pytest.mark.parametrize("cell_table", [True, False])
@@ -74,5 +74,3 @@ def test_pairs_and_distances_equal_brute_force(block, split, seed, r, n_dt, n_gt
     assert sorted(zip(pd_.tolist(), pg.tolist())) == sorted(zip(*map(np.ndarray.tolist,
                                                                     np.nonzero(want))))
     assert np.array_equal(d, full[pd_, pg])  # bit for bit
-    assert np.array_equal(np.column_stack(within((pd_, pg), dt, gt, r / 2)),
-                          np.column_stack([pd_, pg])[full[pd_, pg] <= r / 2])

@@ -10,7 +10,7 @@ import numpy as np
 from . import tuning
 from .sorting import sort_ints
 
-__all__ = ["candidate_pairs", "ranges", "within"]
+__all__ = ["candidate_pairs", "ranges"]
 
 
 def candidate_pairs(
@@ -169,17 +169,3 @@ def _kdtree_pairs(dt_frame, dt_xy, gt_frame, gt_xy, reach: float
     b = np.column_stack([gt_xy, gt_frame * gap])
     res = cKDTree(a).sparse_distance_matrix(cKDTree(b), reach, output_type="ndarray")
     return res["i"].astype(np.int64), res["j"].astype(np.int64)
-
-
-def within(pairs: tuple[np.ndarray, np.ndarray], dt_xy: np.ndarray, gt_xy: np.ndarray,
-           radius: float, pad: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of a wider :func:`candidate_pairs` search that lie within ``radius``
-    (order kept): every metric reuses the one search ``evaluate`` makes. ``pad`` widens
-    the bound as :func:`candidate_pairs` does, for callers that re-test the exact
-    condition (so the kept pairs are the ones a search at ``radius`` returns)."""
-    pd_, pg = pairs
-    d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
-    if pad:
-        radius = radius + radius * 1e-9 + 1e-9
-    keep = d2 <= radius**2
-    return pd_[keep], pg[keep]

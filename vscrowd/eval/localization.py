@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .ap import COCO_THRESHOLDS
-from .candidates import candidate_pairs, within
-from .matching import greedy_match, greedy_match_many
+from .candidates import candidate_pairs
+from .matching import greedy_match_many
 
 __all__ = ["candidate_radius", "match_radius", "oks_similarity", "sigma_matches",
            "sigma_matches_many"]
@@ -46,21 +46,10 @@ def candidate_radius(sigma: float, thresholds: np.ndarray = COCO_THRESHOLDS) -> 
 
 
 def sigma_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigma: float,
-                  thresholds: np.ndarray = COCO_THRESHOLDS, pairs=None):
-    """Greedy matches at each threshold: ``(dt_gt (T, D), gt_matched (T, G))``.
-
-    ``pairs`` may hold candidate pairs found once for a larger radius (several σ):
-    only those within this σ's radius are kept, so results are identical.
-    """
-    # The match limit for t uses min(t, 1 - 1e-10) as in pycocotools.
-    thr = np.minimum(np.asarray(thresholds, np.float64), 1 - 1e-10)
-    radius = candidate_radius(sigma, thr)
-    if pairs is None:
-        pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, radius)
-    else:
-        pd_, pg = within(pairs, dt_xy, gt_xy, radius)
-    sim = oks_similarity(dt_xy, gt_xy, pd_, pg, sigma)
-    return greedy_match(pd_, pg, sim, dt_rank, len(gt_xy), thr)
+                  thresholds: np.ndarray = COCO_THRESHOLDS):
+    """Greedy matches at each threshold: ``(dt_gt (T, D), gt_matched (T, G))``."""
+    return sigma_matches_many(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, (sigma,),
+                              thresholds)[sigma]
 
 
 def sigma_matches_many(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigmas: Sequence[float],
@@ -68,6 +57,7 @@ def sigma_matches_many(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, sigmas: Sequen
                        ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """:func:`sigma_matches` for each σ, from one candidate search and one set of
     components and rounds (``matching.greedy_match_many``): the same matches."""
+    # The match limit for t uses min(t, 1 - 1e-10) as in pycocotools.
     thr = np.minimum(np.asarray(thresholds, np.float64), 1 - 1e-10)
     pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy,
                               candidate_radius(max(sigmas), thr))

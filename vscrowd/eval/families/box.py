@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ...errors import ConfigError
-from ..candidates import candidate_pairs, within
+from ..candidates import candidate_pairs
 from ..matching import max_bipartite_match
 from ..text import pct
 from .base import Context, MetricFamily
@@ -78,9 +78,15 @@ def radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius) -> tuple[np.ndarra
     ...              np.array([[1., 0.], [0., 0.]]), np.array([1.0, 60.0]))
     (array([0, 0, 1]), array([0, 1, 1]))
     """
+    return _radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius)[:2]
+
+
+def _radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`radius_pairs` and each pair's distance."""
     r = np.asarray(gt_radius, np.float64)
     if len(dt_xy) == 0 or len(gt_xy) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     group = np.ceil(np.log2(np.maximum(r, 1.0))).astype(np.int64)
     n_frames = int(max(dt_frame.max(), gt_frame.max())) + 1
     parts_d, parts_g = [], []
@@ -94,30 +100,35 @@ def radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_radius) -> tuple[np.ndarra
         parts_d.append(dts[pd_])
         parts_g.append(sel[pg])
     pd_, pg = np.concatenate(parts_d), np.concatenate(parts_g)
-    d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
+    d = _distances(pd_, pg, dt_xy, gt_xy)
     ok = d <= r[pg]
-    return pd_[ok], pg[ok]
+    return pd_[ok], pg[ok], d[ok]
+
+
+def _distances(pd_: np.ndarray, pg: np.ndarray, dt_xy: np.ndarray, gt_xy: np.ndarray
+               ) -> np.ndarray:
+    return np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
 
 
 def box_threshold_counts(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma, pairs=None, *,
                          radius: Literal["sigma_s", "sigma_l"] = "sigma_s"
                          ) -> BoxThresholdResult:
     """TP, FP and FN of the maximum matching with per-GT radius ``gt_sigma``, labelled
-    ``radius`` (``pairs``: a wider candidate search to reuse, see ``candidates.within``;
-    None: searched per radius group, :func:`radius_pairs`)."""
-    n_dt, n_gt = len(dt_xy), len(gt_xy)
-    tp = 0
-    if n_dt and n_gt:
-        if pairs is None:
-            pd_, pg = radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma)
-        else:
-            reach = float(np.max(gt_sigma, initial=0.0))
-            pd_, pg = within(pairs, dt_xy, gt_xy, reach, pad=True)
-            d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
-            ok = d <= gt_sigma[pg]
-            pd_, pg = pd_[ok], pg[ok]
-        match = max_bipartite_match(pd_, pg, n_dt, n_gt)
-        tp = int((match >= 0).sum())
+    ``radius`` (``pairs``: the pairs of a wider candidate search to reuse; None:
+    searched per radius group, :func:`radius_pairs`)."""
+    if pairs is None:
+        pd_, pg, d = _radius_pairs(dt_frame, dt_xy, gt_frame, gt_xy, gt_sigma)
+    else:
+        pd_, pg = pairs
+        d = _distances(pd_, pg, dt_xy, gt_xy)
+    return _counts(pd_, pg, d, gt_sigma, len(dt_xy), len(gt_xy), radius)
+
+
+def _counts(pd_, pg, d, gt_sigma, n_dt: int, n_gt: int,
+            radius: Literal["sigma_s", "sigma_l"]) -> BoxThresholdResult:
+    """The counts of the maximum matching among the pairs with ``d <= gt_sigma[gt]``."""
+    ok = d <= gt_sigma[pg]
+    tp = int((max_bipartite_match(pd_[ok], pg[ok], n_dt, n_gt) >= 0).sum())
     return BoxThresholdResult(radius, tp, n_dt - tp, n_gt - tp)
 
 
@@ -134,10 +145,9 @@ def compute(ctx: Context) -> tuple[BoxThresholdResult, ...]:
     sig_s, sig_l = box_sigmas(gt.box) if gt.radius is None else gt.radius.T
     # One search for both radii (each head at the larger of its two), each then keeps
     # its own pairs.
-    wide = radius_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy,
-                        np.maximum(sig_s, sig_l))
-    out = tuple(box_threshold_counts(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy, sig,
-                                     wide, radius=name)
+    pd_, pg, d = _radius_pairs(al.dt_frame, al.dt_xy, gt.frame_index, gt.xy,
+                               np.maximum(sig_s, sig_l))
+    out = tuple(_counts(pd_, pg, d, sig, len(al.dt_xy), len(gt.xy), name)
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     ctx.step("box")
     return out

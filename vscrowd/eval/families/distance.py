@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..ap import interpolated_precision, run_all
-from ..candidates import candidate_pairs, within
+from ..candidates import candidate_pairs
 from ..matching import greedy_match
 from ..text import pct
 from .base import Context, MetricFamily
@@ -29,24 +29,21 @@ DEFAULT_RADII.flags.writeable = False  # a shared default: never changed in plac
 
 
 def distance_ap(dt_frame, dt_xy, dt_rank, order, gt_frame, gt_xy,
-                radii: np.ndarray = DEFAULT_RADII, pairs=None) -> np.ndarray | None:
-    """``(R,)`` AP per radius, or None without ground truth (``pairs``: a wider
-    candidate search to reuse)."""
+                radii: np.ndarray = DEFAULT_RADII) -> np.ndarray | None:
+    """``(R,)`` AP per radius, or None without ground truth."""
     if len(gt_xy) == 0:
         return None
-    matched = distance_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, radii, pairs)
+    matched = distance_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy, radii)
     return _ap(matched, order, len(gt_xy))
 
 
 def distance_matches(dt_frame, dt_xy, dt_rank, gt_frame, gt_xy,
-                     radii: np.ndarray = DEFAULT_RADII, pairs=None) -> np.ndarray:
+                     radii: np.ndarray = DEFAULT_RADII) -> np.ndarray:
     """``(R, D)`` bool: which predictions the greedy rule matches at each radius
     (``dt_rank``: rank within frame by score). Frames are independent: the matches of
     disjoint sets of whole frames can be computed apart."""
     radii = np.asarray(radii, np.float64)
-    r = float(radii.max())
-    pd_, pg = (candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, r) if pairs is None
-               else within(pairs, dt_xy, gt_xy, r, pad=True))
+    pd_, pg = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(radii.max()))
     d2 = (dt_xy[pd_, 0] - gt_xy[pg, 0]) ** 2 + (dt_xy[pd_, 1] - gt_xy[pg, 1]) ** 2
     dt_gt, _ = greedy_match(pd_, pg, -d2, dt_rank, len(gt_xy), -(radii**2))
     return dt_gt >= 0

@@ -37,11 +37,9 @@ IDREES_THRESHOLDS.flags.writeable = False
 
 
 def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
-                 gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS,
-                 pairs: tuple[np.ndarray, np.ndarray] | None = None
+                 gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """``(precision, recall)``, each ``(R,)`` float64, one entry per threshold (px);
-    ``pairs``: a wider candidate search to reuse.
+    """``(precision, recall)``, each ``(R,)`` float64, one entry per threshold (px).
 
     Example:
         >>> f = np.zeros(2, np.int64)
@@ -50,13 +48,13 @@ def idrees_curve(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
         >>> p.tolist(), r.tolist()
         ([0.0, 0.5, 0.5], [0.0, 1.0, 1.0])
     """
-    tp = idrees_matches(dt_frame, dt_xy, gt_frame, gt_xy, thresholds, pairs)
+    tp = idrees_matches(dt_frame, dt_xy, gt_frame, gt_xy, thresholds)
     return _rates(tp, len(dt_xy), len(gt_xy))
 
 
 def idrees_matches(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray,
-                   gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS,
-                   pairs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                   gt_xy: np.ndarray, thresholds: np.ndarray = IDREES_THRESHOLDS
+                   ) -> np.ndarray:
     """``(R,)`` int64: the size of a maximum one-to-one matching (same frame, distance
     ``<= r``) at each threshold ``r``: the true positives. Frames are independent, so
     the sizes of disjoint sets of frames add up."""
@@ -64,12 +62,8 @@ def idrees_matches(dt_frame: np.ndarray, dt_xy: np.ndarray, gt_frame: np.ndarray
     n_dt, n_gt = len(dt_xy), len(gt_xy)
     if not (n_dt and n_gt):
         return np.zeros(len(thresholds), np.int64)
-    if pairs is None:
-        pd_, pg, d = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy,
-                                     float(thresholds.max()), distance=True)
-    else:  # a wider search's pairs: those beyond the last threshold are never admitted
-        pd_, pg = pairs
-        d = np.hypot(dt_xy[pd_, 0] - gt_xy[pg, 0], dt_xy[pd_, 1] - gt_xy[pg, 1])
+    pd_, pg, d = candidate_pairs(dt_frame, dt_xy, gt_frame, gt_xy, float(thresholds.max()),
+                                 distance=True)
     # One maximum matching per threshold, computed incrementally (exactly the same
     # sizes; see threshold_matching).
     return matching_sizes(pd_, pg, d, n_dt, n_gt, thresholds)
