@@ -26,9 +26,9 @@ curve).
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from .candidates import ranges
+from .sorting import counting_order
 
 __all__ = ["matching_sizes"]
 
@@ -60,15 +60,10 @@ class _Matching:
         self.ends = np.cumsum(per_step[:n])
         by_step = by_step[:int(self.ends[-1]) if n else 0]
         self.pair_dt = np.asarray(pair_dt)[by_step]
-        # Rows by prediction, each in admission order: COO -> CSR is a stable counting
-        # sort. The pairs are unique, so no duplicates need summing (and sorting).
-        coo = sparse.coo_matrix((np.ones(len(by_step), np.int8),
-                                 (self.pair_dt, np.asarray(pair_gt)[by_step])),
-                                shape=(n_dt, max(n_gt, 1)))
-        coo.has_canonical_format = True  # unique pairs: skip sum_duplicates' sort
-        csr = coo.tocsr()
-        self.indptr = csr.indptr.astype(np.int64)
-        self.gt_of = csr.indices  # ground truth of each row entry
+        # Rows by prediction, each in admission order (a stable counting sort).
+        rows = by_step[counting_order(self.pair_dt, n_dt)]
+        self.indptr = np.r_[0, np.cumsum(np.bincount(self.pair_dt, minlength=n_dt))]
+        self.gt_of = np.asarray(pair_gt)[rows]  # ground truth of each row entry
         self.admitted = np.zeros(n_dt, np.int64)  # row prefix admitted so far
         self.match_dt = np.full(n_dt, -1, np.int64)
         self.match_gt = np.full(max(n_gt, 1), -1, np.int64)
