@@ -29,23 +29,15 @@ _REFUSED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, Unicod
 
 def decode(decoder: msgspec.json.Decoder, data: bytes) -> object | None:
     """``decoder.decode(data)``, or None where msgspec refuses the file."""
-    # Decoding allocates a tuple per point and none of them can form a cycle: with the
-    # cyclic garbage collector paused, it does not rescan them again and again.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return decoder.decode(data)
-    except _REFUSED:
-        return None
-    finally:
-        if paused:
-            gc.enable()
+    return decode_all(decoder, (data,))[0]
 
 
 def decode_all(decoder: msgspec.json.Decoder, blobs: Iterable[bytes | None]
                ) -> list[object | None]:
     """:func:`decode` of each of many small files (None stays None), the collector
     paused once for all of them rather than once per file."""
+    # Decoding allocates a tuple per point and none of them can form a cycle: with the
+    # cyclic garbage collector paused, it does not rescan them again and again.
     out = []
     paused = gc.isenabled()
     gc.disable()
