@@ -174,8 +174,12 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
               help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(choices.DEVICES))
+@click.option("--tile", default=choices.TILE, show_default=True, type=click.IntRange(min=0),
+              help="Frames with a side longer than this (px, a multiple of 8) run through "
+                   "the model in overlapping tiles of this size: bounded memory on giant "
+                   "images (NWPU-Crowd, UCF-QNRF). 0: whole frames.")
 @video_options
-def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device,
+def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device, tile,
                 **video_opts):
     """Run a trained model over a split (--data) or a video (--video) and write
     predictions.
@@ -185,7 +189,7 @@ def predict_cmd(model_source, data, video, split, out, threshold, score_floor, d
     may be `baseline`, the training-free baseline (no torch, no training)."""
     if video is not None:
         predict_video_command(model_source, video, out, threshold, score_floor, device,
-                              **video_opts)
+                              tile or None, **video_opts)
         return
     if data is None:
         raise click.UsageError("give --data ROOT (a dataset split) or --video SRC")
@@ -203,7 +207,7 @@ def predict_cmd(model_source, data, video, split, out, threshold, score_floor, d
     ds = open_data(data, split=split)
     with progress(len(ds.videos), "predict") as bar:
         preds = predict(model_source, ds, split=None, out=out, threshold=threshold,
-                        score_floor=score_floor, device=device,
+                        score_floor=score_floor, device=device, tile=tile or None,
                         progress=lambda _v: bar.update())
     click.echo(f"wrote {out}: {len(preds.frames)} frames, {len(preds)} points, model "
                f"{preds.method}; count with vscrowd eval --count-threshold (the value above)")

@@ -36,8 +36,8 @@ def video_options(f):
     return functools.reduce(lambda g, o: o(g), reversed(opts), f)
 
 
-def predict_video_command(model, video, out, threshold, score_floor, device, every, start,
-                          end, track, counts, name, scale) -> None:
+def predict_video_command(model, video, out, threshold, score_floor, device, tile, every,
+                          start, end, track, counts, name, scale) -> None:
     from vscrowd.video import predict_video
 
     if device == "auto":
@@ -59,6 +59,7 @@ def predict_video_command(model, video, out, threshold, score_floor, device, eve
         res = predict_video(model, video, out, threshold=threshold, score_floor=score_floor,
                             every=every, start=start,
                             end=end, track=track, counts=counts, device=device, scale=scale,
+                            tile=tile,
                             name=name, progress=lambda n: bar.update(n - bar.n),
                             on_open=opened)
     extra = f", {res.people} people (tracks of >= 3 frames)" if res.people is not None else ""

@@ -1,6 +1,6 @@
-"""The options that are a choice among names, declared once here (no imports: a
-foundation module): the GNA module, GNANet's config, the training config and the CLI
-import them, and ``vscrowd --help`` loads no torch for them.
+"""The options that are a choice among names, declared once here (nothing imported but
+the error types: a foundation module): the GNA module, GNANet's config, the training
+config and the CLI import them, and ``vscrowd --help`` loads no torch for them.
 
 Adding a sampler is one name in :data:`Sampler` (and :data:`FOCUS_SAMPLERS` when it
 draws at a focus γ), its law in ``models/gna.py`` and a registered variant that uses it;
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from .errors import ConfigError
+
 __all__ = ["BACKBONE_NAMES", "BACKENDS", "BORDER_POLICIES", "DEVICES", "FOCUS_SAMPLERS",
-           "LOSS_REDUCTIONS", "OPTIMIZERS", "PRESET_NAMES", "SAMPLERS", "SCHEDULERS",
-           "Backend", "BackboneName", "BorderPolicy", "Device", "LossReduction", "Optimizer",
-           "Preset", "Sampler", "Scheduler"]
+           "LOSS_REDUCTIONS", "OPTIMIZERS", "OVERLAY_MAX_SIDE", "PRESET_NAMES", "SAMPLERS",
+           "SCHEDULERS", "TILE", "Backend", "BackboneName", "BorderPolicy", "Device",
+           "LossReduction", "Optimizer", "Preset", "Sampler", "Scheduler", "check_tile"]
 
 # ---------------------------------------------------------------- the model
 #: How GNA draws its keys: ``gaussian`` (GNA), ``local`` (all keys in a window: LANet),
@@ -68,3 +70,19 @@ SCHEDULERS: tuple[Scheduler, ...] = get_args(Scheduler)
 #: ``render_frame(max_side=)``): larger frames are downsampled, four megapixels at most;
 #: 0 draws at full size.
 OVERLAY_MAX_SIDE = 2048
+
+#: The longest side (px) a frame is run through a model in one piece (``vscrowd predict
+#: --tile``, ``predict(tile=)``, training validation): larger frames run in overlapping
+#: tiles of this size (vscrowd/models/tiling.py), so memory is bounded on giant images;
+#: every video dataset of the paper (1920x1080 at most) runs whole.
+TILE = 2048
+
+
+def check_tile(tile: int | None, name: str = "tile") -> int | None:
+    """``tile`` if it is None (whole frames) or a positive multiple of 8, else a
+    ConfigError (tiles start on the backbone's 8-pixel grid)."""
+    if tile is not None and (isinstance(tile, bool) or not isinstance(tile, int)
+                             or tile <= 0 or tile % 8):
+        raise ConfigError(f"expected {name} to be a positive multiple of 8 (pixels) or "
+                          f"None for whole frames, got {tile!r}")
+    return tile

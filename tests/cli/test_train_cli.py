@@ -31,6 +31,14 @@ def test_train_predict_eval_end_to_end(synth_root, tmp_path):
     bad = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root),
                          "--out", str(preds), "--threshold", "1.5", "--device", "cpu"])
     assert bad.exit_code == 2 and "count_threshold in [0, 1]" in bad.output
+    tiles = tmp_path / "tiles.json"  # 160x96 frames in 64 px tiles (giant-image path)
+    res = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root), "--out",
+                         str(tiles), "--tile", "64", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(tiles.read_text())["predictions"]) == 6
+    bad = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(synth_root),
+                         "--out", str(tiles), "--tile", "12", "--device", "cpu"])
+    assert bad.exit_code == 2 and "tile to be a positive multiple of 8" in bad.output
     res = r.invoke(app, ["eval", str(preds), "--data", str(synth_root), "--json", "-"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["frames"] == 6

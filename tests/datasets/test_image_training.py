@@ -29,8 +29,10 @@ def test_train_predict_eval(name, tmp_path):
     assert "2 steps" in res.output
     split = "val" if name in ("nwpu",) else "test"
     preds = tmp_path / "p.json"
+    tiles = ["--tile", "64"] if name in ("nwpu", "qnrf") else []  # the giant-image path
     res = r.invoke(app, ["predict", str(run / "last.pt"), "--data", str(root), "--split",
-                         split, "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
+                         split, "--out", str(preds), "--threshold", "0.2", "--device", "cpu",
+                         *tiles])
     assert res.exit_code == 0, res.output
     doc = json.loads(preds.read_text())
     assert {p["video"] for p in doc["predictions"]} == {split}

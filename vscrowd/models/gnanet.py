@@ -121,6 +121,9 @@ class PredictionModule(nn.Module):
 class GNANet(nn.Module):
     """GNANet and variants. ``forward(clip (B, m, 3, H, W)) -> logits (B, 1, H, W)``."""
 
+    #: Input pixels per feature pixel of :meth:`extract` (what tiling aligns tiles to).
+    feature_stride = 8
+
     def __init__(self, config: GNANetConfig | None = None, **options) -> None:
         super().__init__()
         config = config or GNANetConfig(**options)

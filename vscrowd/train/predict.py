@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..choices import TILE, check_tile
 from ..clipwindow import clip_window
 from ..data.clips import IMAGENET_MEAN, IMAGENET_STD
 from ..datasets.image_file import read_image
@@ -32,6 +33,7 @@ from ..models.pretrained import (
     resolve_pretrained,
 )
 from ..models.state import load_state_strict
+from ..models.tiling import tiled_features, tiled_logits
 from .checkpoint import load_checkpoint
 from .config import NO_CUDA, TrainConfig
 from .export import find_checkpoint
@@ -98,23 +100,24 @@ def peak_rule(cfg: TrainConfig, threshold: float | None = None,
                     p.nms_radius).validate()
 
 
-def frame_features(model, x: torch.Tensor) -> torch.Tensor:
+def frame_features(model, x: torch.Tensor, tile: int | None = TILE) -> torch.Tensor:
     """What prediction keeps of one frame ``x`` ``(1, 3, H, W)`` while the clip window
     slides: the model's per-frame features when it has ``extract`` (GNANet: the
-    backbone, computed once a frame), else the frame itself."""
-    return model.extract(x)[0] if hasattr(model, "extract") else x[0]
+    backbone, computed once a frame, in tiles of ``tile`` px on frames with a longer
+    side: :mod:`vscrowd.models.tiling`), else the frame itself."""
+    return tiled_features(model, x, tile)[0] if hasattr(model, "extract") else x[0]
 
 
-def clip_logits(model, clip: torch.Tensor) -> torch.Tensor:
+def clip_logits(model, clip: torch.Tensor, tile: int | None = TILE) -> torch.Tensor:
     """Logits ``(1, 1, H, W)`` of a clip of :func:`frame_features` ``(1, m, ...)``:
     ``forward_features`` where the model splits its forward pass, else the model
-    itself on the clip of frames (any registered model)."""
-    return (model.forward_features(clip) if hasattr(model, "forward_features")
-            else model(clip))
+    itself on the clip of frames (any registered model); in tiles of ``tile`` px of
+    the frame where a side is longer (None: whole frames)."""
+    return tiled_logits(model, clip, tile)
 
 
 def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, device,
-                   rule: PeakRule) -> list[dict]:
+                   rule: PeakRule, tile: int | None) -> list[dict]:
     """Slide over one video, computing each frame's backbone features once."""
     frames = [fa.frame for fa in ds.iter_frames(video)]
     half = m // 2
@@ -129,12 +132,13 @@ def _predict_video(model, ds: VSCrowd, video: str, m: int, stride: int, ctx, dev
                 x, hw = _load_frame(path)
                 size = size or hw
                 with ctx:
-                    feats[i] = frame_features(model, torch.from_numpy(x)[None].to(device))
+                    feats[i] = frame_features(model, torch.from_numpy(x)[None].to(device),
+                                              tile)
         for old in [k for k in feats if k < c - half * stride]:
             del feats[old]  # the window has moved past it
         clip = torch.stack([feats[i] for i in idx])[None]
         with ctx:
-            prob = torch.sigmoid(clip_logits(model, clip).float())
+            prob = torch.sigmoid(clip_logits(model, clip, tile).float())
         pts = find_peaks(prob, rule.score_floor, size=size, radius=rule.radius)[0]
         records.append({"video": video, "frame": frames[c],
                         "points": pts.cpu().double().numpy()})
@@ -147,7 +151,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
             score_floor: float | None = None,
             device: str | torch.device = "cpu", amp: bool = True,
             progress: Callable[[str], None] | None = None, eval_samples: int | None = None,
-            eval_seed: int | None = None) -> Predictions:
+            eval_seed: int | None = None, tile: int | None = TILE) -> Predictions:
     """Predict head points for every frame of ``split`` (and write ``out`` if given).
 
     Every peak scoring at least the score floor is predicted (the model's
@@ -155,8 +159,11 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
     precision-recall curve; count with the model's count threshold (``threshold``
     overrides it; see :func:`peak_rule`), e.g. ``evaluate(..., count_threshold=...)``.
     The method name records both. ``eval_samples`` (T) and ``eval_seed`` override the
-    model's GNA evaluation sampling.
+    model's GNA evaluation sampling. Frames with a side longer than ``tile`` px run in
+    overlapping tiles of that size (bounded memory on giant images; None: whole
+    frames; :mod:`vscrowd.models.tiling`).
     """
+    check_tile(tile)
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(NO_CUDA)
@@ -178,7 +185,7 @@ def predict(checkpoint: str | Path, data: str | Path | VSCrowd, *, split: str | 
     rule = peak_rule(cfg, threshold, score_floor)
     records = []
     for video in ds.videos["video"]:
-        records += _predict_video(model, ds, video, m, stride, ctx, device, rule)
+        records += _predict_video(model, ds, video, m, stride, ctx, device, rule, tile)
         if progress:
             progress(video)
     preds = Predictions.from_records(records, method=(  # arrays: no object per point

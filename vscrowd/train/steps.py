@@ -11,6 +11,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader
 
+from ..choices import TILE
 from ..data import collate
 from ..errors import ConfigError
 from ..eval import (
@@ -24,6 +25,7 @@ from ..eval.predictions import RecordBuilder
 from ..models import find_peaks
 from ..models.amp import autocast
 from ..models.postprocess import NMS_RADIUS
+from ..models.tiling import tiled_forward
 from .config import TrainConfig
 
 __all__ = ["FramePoints", "frame_predictions", "make_optimizer", "make_scheduler",
@@ -107,7 +109,7 @@ def predict_batches_by_radius(model, loader, device, score_floor: float, amp: bo
     for batch in loader:
         frames = batch["frames"].to(device)
         with autocast(device, amp):
-            prob = torch.sigmoid(model(frames).float())
+            prob = torch.sigmoid(tiled_forward(model, frames, TILE).float())
         for r in radii:
             peaks = find_peaks(prob, score_floor, scale=batch["scale"],
                                offset=batch["offset"], radius=r)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_text, ensure_parent
+from ..choices import TILE, check_tile
 from ..errors import ConfigError
 from ..eval.prediction_files import FORMAT_NAME, FORMAT_VERSION
 from ..methods.tracker import OnlineTracker, TrackerConfig
@@ -44,7 +45,7 @@ class VideoPrediction:
 
 
 def _predictor(model, source: FrameSource, threshold: float | None,
-               score_floor: float | None, device: str, scale: float):
+               score_floor: float | None, device: str, scale: float, tile: int | None):
     if model is None or str(model) in BASELINE_NAMES:
         return BaselineStream(source.size), "background-blobs (training-free baseline)"
     from .._optional import require_torch
@@ -61,7 +62,7 @@ def _predictor(model, source: FrameSource, threshold: float | None,
     name = f"{cfg.model.name} ({loaded})"
     rule = peak_rule(cfg, threshold, score_floor)
     return ModelStream(net, cfg, torch.device(device), rule=rule, scale=scale,
-                       method=name), name
+                       method=name, tile=tile), name
 
 
 def _header(source: FrameSource, method: str, stream, start: int, end: int | None,
@@ -136,7 +137,7 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
                   end: int | None = None, name: str | None = None, track: bool = False,
                   counts: bool = False,
                   tracker: TrackerConfig | None = None, device: str = "cpu",
-                  scale: float = 1.0, buffer: int = 8,
+                  scale: float = 1.0, buffer: int = 8, tile: int | None = TILE,
                   progress: Callable[[int], None] | None = None,
                   on_open: Callable[[FrameSource], None] | None = None) -> VideoPrediction:
     """Predict head points on every ``every``-th frame ``start <= i <= end`` of ``src``
@@ -155,7 +156,9 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
     ``OUT.counts.csv`` (per-frame count of points with score >= the tracker's score
     threshold, unique people so far)
     and ``OUT.counts.json`` (a ``vscrowd-video-counts`` file ``vscrowd eval`` reads).
-    ``progress`` is called with the number of frames done after each frame.
+    ``progress`` is called with the number of frames done after each frame. A model
+    runs frames with a side longer than ``tile`` px in overlapping tiles of that size
+    (after ``scale``; None: whole frames; :mod:`vscrowd.models.tiling`).
     """
     if every < 1 or start < 1 or (end is not None and end < start):
         raise ConfigError(f"expected every >= 1 and 1 <= start <= end, got every={every}, "
@@ -169,7 +172,8 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
     source = open_source(src, name=name)
     if on_open:
         on_open(source)
-    stream, method = _predictor(model, source, threshold, score_floor, device, scale)
+    check_tile(tile)
+    stream, method = _predictor(model, source, threshold, score_floor, device, scale, tile)
     cfg = (tracker or TrackerConfig()).validate() if (track or counts) else None
     online = OnlineTracker(cfg) if cfg is not None else None
     writer = _Writer(out, source, online, track, counts, (cfg or TrackerConfig())

@@ -12,6 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..choices import TILE
 from ..clipwindow import clip_window
 
 __all__ = ["BASELINE_NAMES", "BaselineStream", "ClipWindows", "ModelStream"]
@@ -131,13 +132,15 @@ class ClipWindows:
 class ModelStream:
     """A trained clip model (:func:`vscrowd.train.load_trained_model`) on a stream:
     each frame's backbone features are computed once and shared by the clips that
-    contain it; frames are resized by ``scale`` before the model (points mapped back)."""
+    contain it; frames are resized by ``scale`` before the model (points mapped back)
+    and run in tiles of ``tile`` px where a side is longer (None: whole)."""
 
     def __init__(self, model, cfg, device, *, rule, scale: float = 1.0,
-                 amp: bool = True, method: str = "model") -> None:
+                 amp: bool = True, method: str = "model", tile: int | None = TILE) -> None:
         from ..models.amp import autocast
 
         self.model, self.device, self.rule, self.scale = model, device, rule, scale
+        self.tile = tile
         self.ctx = autocast(device, amp)
         self.windows = ClipWindows(cfg.clip_length, cfg.data.clip_stride)
         self.method = method
@@ -148,7 +151,8 @@ class ModelStream:
         return {"score_floor": self.rule.score_floor,
                 "count_threshold": self.rule.count_threshold,
                 "nms_radius": self.rule.radius, "scale": self.scale,
-                "clip_length": self.windows.length, "clip_stride": self.windows.stride}
+                "clip_length": self.windows.length, "clip_stride": self.windows.stride,
+                "tile": self.tile}
 
     def _features(self, img: np.ndarray):
         import torch
@@ -161,7 +165,7 @@ class ModelStream:
         x, self.size = frame_input(img)
         t = torch.from_numpy(x)[None]
         with torch.no_grad(), self.ctx:
-            return frame_features(self.model, t.to(self.device))
+            return frame_features(self.model, t.to(self.device), self.tile)
 
     def _run(self, ready) -> Ready:
         import torch
@@ -172,8 +176,8 @@ class ModelStream:
         out = []
         for index, feats in ready:
             with torch.no_grad(), self.ctx:
-                prob = torch.sigmoid(clip_logits(self.model, torch.stack(feats)[None])
-                                     .float())
+                prob = torch.sigmoid(clip_logits(self.model, torch.stack(feats)[None],
+                                                 self.tile).float())
             pts = find_peaks(prob, self.rule.score_floor, size=self.size,
                              radius=self.rule.radius)[0].cpu().numpy()
             pts = pts.astype(np.float64)
