@@ -102,6 +102,10 @@ def test_every_start_end_select_frame_numbers(synth_root, tmp_path):
     with pytest.raises(ConfigError, match="start"):
         predict_video("baseline", synth_root / "videos" / "test_001", tmp_path / "q.jsonl",
                       start=4, end=3)
+    with pytest.raises(ConfigError, match="tile to be a positive multiple of 8"):
+        predict_video("baseline", synth_root / "videos" / "test_001", tmp_path / "q.jsonl",
+                      tile=100)
+    assert not (tmp_path / "q.jsonl").exists()
 
 
 def test_track_and_counts(clip, tmp_path):

@@ -165,6 +165,7 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
                           f"start={start}, end={end}")
     if not scale > 0:
         raise ConfigError(f"expected scale > 0, got {scale}")
+    check_tile(tile)
     out = ensure_parent(out)
     if out.suffix != ".jsonl":
         raise ConfigError(f"expected a .jsonl output (records are written as they come), "
@@ -172,7 +173,6 @@ def predict_video(model: str | Path | None, src: str | Path, out: str | Path, *,
     source = open_source(src, name=name)
     if on_open:
         on_open(source)
-    check_tile(tile)
     stream, method = _predictor(model, source, threshold, score_floor, device, scale, tile)
     cfg = (tracker or TrackerConfig()).validate() if (track or counts) else None
     online = OnlineTracker(cfg) if cfg is not None else None
