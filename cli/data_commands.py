@@ -119,12 +119,13 @@ def stats_cmd(root, split, per_video, json_out, fmt, split_file, splits_dir, nam
               help="Tracks file (points with track IDs): adds predicted count curves.")
 @_SPLIT_FILE
 @_NO_CACHE
-def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache):
+@DATASET_OPTION
+def plot_cmd(root, out, fmt, video, split, preds, split_file, no_cache, dataset):
     """Write the dataset figures (Fig. 2 distributions, perspective, tracks, density)."""
     from vscrowd.eval import read_predictions
     from vscrowd.viz.plots import plot_all
 
-    ds = open_data(root, split_file, no_cache, split)
+    ds = open_data(root, split_file, no_cache, split, dataset=dataset)
     tracks = read_predictions(preds) if preds else None
     if tracks is not None:
         ds = ds.select(videos=sorted(set(tracks.frames["video"]) & set(ds.videos["video"])))
@@ -179,11 +180,12 @@ def show_cmd(root, video, frame, preds, sigma, boxes, ids, tracks, out, max_side
 @_SPLIT_FILE
 @click.option("--split", default=None, help="Only this split.")
 @_NO_CACHE
-def convert_cmd(root, to, out, split_file, split, no_cache):
+@DATASET_OPTION
+def convert_cmd(root, to, out, split_file, split, no_cache, dataset):
     """Convert annotations to COCO JSON (file), YOLO labels or Parquet (folders)."""
     from vscrowd.datasets.convert import convert
 
-    ds = open_data(root, split_file, no_cache, split)
+    ds = open_data(root, split_file, no_cache, split, dataset=dataset)
     convert(ds, to, out)
     click.echo(f"wrote {out} ({len(ds.heads)} heads, {len(ds.frames)} frames)")
 

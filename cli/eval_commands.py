@@ -96,8 +96,8 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
         if report_dir is not None:
             raise click.UsageError("--report needs point predictions; a counts file has "
                                    "only the video-counting table")
-        ds = (open_data(data, files, no_cache, names=names, scene_labels=labels_file)
-              if data is not None else None)
+        ds = (open_data(data, files, no_cache, names=names, scene_labels=labels_file,
+                        dataset=dataset) if data is not None else None)
         report = score_results_file(preds, data=ds, split=split, split_files=files,
                                     labels_file=labels_file, names=names,
                                     interval=vic_interval)
@@ -161,15 +161,15 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
               help="Split list file(s); the split is the file stem.")
 @SPLITS_OPTION
 @NAMES_OPTION
+@DATASET_OPTION
 def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshold,
-              split_file, splits_dir, names_csv):
+              split_file, splits_dir, names_csv, dataset):
     """Link per-frame head points into tracks (the baseline tracker; docs/metrics.md)."""
     from vscrowd.eval import read_predictions, write_predictions
     from vscrowd.methods.tracker import TrackerConfig, track_points
 
     files, _labels = split_sources(split_file, splits_dir)
-    ds = open_data(data, files, split=split,
-                   names=read_names(names_csv))
+    ds = open_data(data, files, split=split, names=read_names(names_csv), dataset=dataset)
     cfg = TrackerConfig(gate=gate, max_gap=max_gap, min_length=min_length,
                         score_threshold=score_threshold)
     with progress(len(ds.videos), "track") as bar:
@@ -189,13 +189,14 @@ def track_cmd(preds, data, split, out, gate, max_gap, min_length, score_threshol
               help="Split to predict; 'all' predicts every frame.")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Prediction file (.json or .jsonl).")
-def baseline_cmd(data, split, out):
+@DATASET_OPTION
+def baseline_cmd(data, split, out, dataset):
     """A first prediction file without training: the training-free baseline (per-video
     median background, blob peaks of the difference). Needs frame images, not torch."""
     from vscrowd.eval import write_predictions
     from vscrowd.methods.baselines import background_blobs
 
-    ds = open_data(data, split=split)
+    ds = open_data(data, split=split, dataset=dataset)
     with progress(len(ds.videos), "baseline") as bar:
         preds = background_blobs(ds, progress=lambda _v: bar.update())
     write_predictions(preds, out)

@@ -9,7 +9,7 @@ import click
 
 from vscrowd import choices
 
-from .common import DATA_OPTION, open_data, parse_size, progress
+from .common import DATA_OPTION, DATASET_OPTION, open_data, parse_size, progress
 from .video_commands import predict_video_command, video_options
 
 
@@ -49,6 +49,7 @@ def _parse_model_options(items: tuple[str, ...]) -> dict:
 
 @click.command("train")
 @DATA_OPTION
+@DATASET_OPTION
 @click.option("--model", "model", default=None,
               help="A registered model (vscrowd.models.list_models(); default gnanet).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Run folder.")
@@ -105,11 +106,11 @@ def _parse_model_options(items: tuple[str, ...]) -> dict:
                    "may change only where/how long/how often (docs/model.md).")
 @click.option("--allow-changes", is_flag=True,
               help="With --resume: accept flags that change the run (recorded in config.json).")
-def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, lr, optimizer,
-              crop, scale, flip, jitter, amp, loss_reduction, clip_length, width, backbone,
-              border, model_option, device, backend, deterministic, workers, seed, val_every,
-              val_split, select_on_test, backbone_weights, checkpoint_every, resume,
-              allow_changes):
+def train_cmd(data, dataset, model, out, preset, config, epochs, max_steps, batch_size, lr,
+              optimizer, crop, scale, flip, jitter, amp, loss_reduction, clip_length, width,
+              backbone, border, model_option, device, backend, deterministic, workers, seed,
+              val_every, val_split, select_on_test, backbone_weights, checkpoint_every,
+              resume, allow_changes):
     """Train GNANet (or a variant). Multi-GPU: torchrun --nproc_per_node K -m vscrowd.cli.main
     train ... (see docs/model.md)."""
     _require_torch("vscrowd train")
@@ -131,7 +132,8 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
     if optimizer == "adam" and lr is None and cfg.optim.optimizer != "adam":
         lr = ADAM_DEFAULT_LR
     cfg = cfg.override(**{
-        "data.root": str(data), "model.name": model, "epochs": epochs, "max_steps": max_steps,
+        "data.root": str(data), "data.dataset": dataset, "model.name": model,
+        "epochs": epochs, "max_steps": max_steps,
         "batch_size": batch_size, "optim.lr": lr, "optim.optimizer": optimizer,
         "data.crop": parse_size(crop, "crop") if crop else None, "clip_length": clip_length,
         "data.scale": _parse_range(scale) if scale else None, "data.flip": flip,
@@ -174,13 +176,14 @@ def train_cmd(data, model, out, preset, config, epochs, max_steps, batch_size, l
               help="Lowest peak score written (default: the model's, 0.05 unless set).")
 @click.option("--device", default="auto", show_default=True,
               type=click.Choice(choices.DEVICES))
+@DATASET_OPTION
 @click.option("--tile", default=choices.TILE, show_default=True, type=click.IntRange(min=0),
               help="Frames with a side longer than this (px, a multiple of 8) run through "
                    "the model in overlapping tiles of this size: bounded memory on giant "
                    "images (NWPU-Crowd, UCF-QNRF). 0: whole frames.")
 @video_options
-def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device, tile,
-                **video_opts):
+def predict_cmd(model_source, data, video, split, out, threshold, score_floor, device,
+                dataset, tile, **video_opts):
     """Run a trained model over a split (--data) or a video (--video) and write
     predictions.
 
@@ -204,7 +207,7 @@ def predict_cmd(model_source, data, video, split, out, threshold, score_floor, d
 
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    ds = open_data(data, split=split)
+    ds = open_data(data, split=split, dataset=dataset)
     with progress(len(ds.videos), "predict") as bar:
         preds = predict(model_source, ds, split=None, out=out, threshold=threshold,
                         score_floor=score_floor, device=device, tile=tile or None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .common import progress
+from .common import DATASET_OPTION, progress
 
 
 def video_options(f):
@@ -98,7 +98,8 @@ def predict_video_command(model, video, out, threshold, score_floor, device, til
               help="Frame rate (default: the source's; 5 for dataset videos).")
 @click.option("--codec", type=click.Choice(["auto", "h264", "mp4v"]), default="auto",
               show_default=True, help="h264 needs pip install 'vscrowd[video]'.")
-def render_cmd(data, video, preds, no_gt, source, out, sigma, trail, fps, codec):
+@DATASET_OPTION
+def render_cmd(data, video, preds, no_gt, source, out, sigma, trail, fps, codec, dataset):
     """Render an .mp4: frames with ground truth and/or predictions (TP/FP/missed when
     both), track trails with IDs, a live count and a count-over-time strip.
 
@@ -117,21 +118,22 @@ def render_cmd(data, video, preds, no_gt, source, out, sigma, trail, fps, codec)
         elif data is None or video is None:
             raise click.UsageError("--data and --video go together")
         else:
-            res = _render_dataset(data, video, preds, no_gt, out, sigma, trail, fps, codec,
-                                  tick)
+            res = _render_dataset(data, dataset, video, preds, no_gt, out, sigma, trail,
+                                  fps, codec, tick)
     note = "" if res.codec == "h264" else (" (mp4v: browsers may not play it; pip install "
                                            "'vscrowd[video]' for H.264)")
     click.echo(f"wrote {res.out}: {res.frames} frames {res.size[0]}x{res.size[1]}, "
                f"{res.codec}{note}")
 
 
-def _render_dataset(data, video, preds, no_gt, out, sigma, trail, fps, codec, tick):
+def _render_dataset(data, dataset, video, preds, no_gt, out, sigma, trail, fps, codec,
+                    tick):
     from vscrowd.eval import read_predictions
     from vscrowd.video import render_dataset_video
 
     from .common import open_data
 
-    ds = open_data(data)
+    ds = open_data(data, dataset=dataset)
     p = read_predictions(preds) if preds is not None else None
     return render_dataset_video(ds, video, out, p, gt=not no_gt, sigma=sigma, trail=trail,
                                 codec=codec, fps=fps or 5.0, progress=tick)
@@ -152,7 +154,8 @@ _OVERWRITE = click.option("--overwrite", is_flag=True,
 @click.option("--split", default="test", show_default=True, help="Split scored ('all').")
 @click.option("--name", default=None, help="Run name on the page (default: file stem).")
 @_OVERWRITE
-def report_cmd(results, out, preds, data, split, name, overwrite):
+@DATASET_OPTION
+def report_cmd(results, out, preds, data, split, name, overwrite, dataset):
     """One self-contained HTML page (opens offline) of a `vscrowd eval --json` file."""
     from vscrowd.report import report_from_files
 
@@ -160,7 +163,7 @@ def report_cmd(results, out, preds, data, split, name, overwrite):
 
     if (preds is None) != (data is None):
         raise click.UsageError("--preds and --data go together")
-    ds = open_data(data) if data is not None else None
+    ds = open_data(data, dataset=dataset) if data is not None else None
     page = report_from_files(results, out, preds=preds, ds=ds, split=split, name=name,
                              overwrite=overwrite)
     click.echo(f"wrote {page}")

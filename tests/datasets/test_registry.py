@@ -296,3 +296,40 @@ def test_verify_annotations_only_copy_does_not_warn(roots, name, tmp_path):
     assert report.complete
     with pytest.warns(vscrowd.MissingImagesWarning):
         assert not verify_dataset(root, name).complete
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
+def test_every_command_that_opens_a_root_takes_dataset(roots, tmp_path):
+    """A copy that matches two layouts (UCF-QNRF's Train/Test and JHU-Crowd++'s
+    train/val/test side by side) is an error naming both until --dataset picks one."""
+    import shutil
+
+    pytest.importorskip("torch")
+    both = tmp_path / "both"
+    shutil.copytree(roots["qnrf"], both)
+    for split in ("train", "val", "test"):
+        shutil.copytree(roots["jhu"] / split, both / split)
+    run, out = CliRunner().invoke, tmp_path / "out"
+    res = run(app, ["stats", str(both)])
+    assert res.exit_code == 2 and "['qnrf', 'jhu']; pass --dataset NAME" in res.output
+    heads = len(vscrowd.open(roots["qnrf"], cache=False).heads)
+    res = run(app, ["stats", str(both), "--dataset", "qnrf", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    assert sum(r["annotations"] for r in json.loads(res.output)["summary"]
+               if r["split"] != "all") == heads
+    for args in (["plot", str(both), "--out", str(out / "plots")],
+                 ["convert", str(both), "--to", "parquet", str(out / "parquet")],
+                 ["show", str(both), "--video", "train", "--frame", "img_0001", "--out",
+                  str(out / "o.png")],
+                 ["train", "--data", str(both), "--model", "s-gnanet", "--out",
+                  str(out / "run"), "--max-steps", "1", "--batch-size", "1", "--crop",
+                  "64x64", "--width", "0.0625", "--workers", "0", "--val-every", "0",
+                  "--device", "cpu", "--backend", "torch"],
+                 ["predict", str(out / "run" / "last.pt"), "--data", str(both), "--out",
+                  str(out / "p.json"), "--device", "cpu"],
+                 ["eval", str(out / "p.json"), "--data", str(both)]):
+        assert run(app, args).exit_code == 2, args  # ambiguous without the name
+        res = run(app, [*args, "--dataset", "qnrf"])
+        assert res.exit_code == 0, (args, res.output)
+    assert json.loads((out / "run" / "config.json").read_text())["data"]["dataset"] == "qnrf"

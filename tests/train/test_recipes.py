@@ -63,6 +63,7 @@ def test_presets_and_configs_record_where_they_came_from(tmp_path):
     ({"data": {"crop": [64, "x"]}}, "list of numbers for data.crop"),
     ({"optim": 3}, "expected a mapping for optim"),
     ({"amp": 1}, "expected bool for amp"),
+    ({"data": {"dataset": "nwpu-crowd"}}, r"expected data.dataset in \['dronecrowd'"),
 ])
 def test_config_value_types_are_checked(tmp_path, doc, match):
     (tmp_path / "c.json").write_text(json.dumps(doc))

@@ -57,6 +57,9 @@ HOLDOUT = "holdout"
 @dataclass(frozen=True)
 class DataConfig:
     root: str = ""  # dataset root (ROOT/annotations, ROOT/videos)
+    # A registered dataset (vscrowd datasets) when the root's layout is ambiguous
+    # (ShanghaiTech A/B, a copy matching two layouts); None: detected from the layout.
+    dataset: str | None = None
     train_split: str = "train"
     # Validation (and best.pt) set: "holdout" = a deterministic, scene-disjoint share of
     # train_split's videos (taken out of training while validation is on), or a split
@@ -256,6 +259,12 @@ class TrainConfig:
                 "number from such a checkpoint would be tuned on test. Use the default "
                 "scene-disjoint hold-out (val_split 'holdout') or a validation split; "
                 "--select-on-test forces it and records it in config.json")
+        if self.data.dataset is not None:
+            from ..datasets.registry import dataset_names
+
+            if self.data.dataset not in dataset_names():
+                raise ConfigError(f"expected data.dataset in {dataset_names()} (or None: "
+                                  f"detected), got {self.data.dataset!r}")
         if self.data.val_split == self.data.train_split:
             raise ConfigError(f"expected a validation split other than the training split "
                               f"{self.data.train_split!r}")
@@ -274,7 +283,8 @@ class TrainConfig:
 #: how long to train, how often to validate, log and save. Any other change would make
 #: the resumed run a different run than the one the checkpoint belongs to.
 RESUME_FREE = frozenset({
-    "data.root", "data.workers", "data.cache_frames", "device", "epochs", "max_steps",
+    "data.root", "data.dataset", "data.workers", "data.cache_frames", "device", "epochs",
+    "max_steps",
     "val_every", "val_max_frames", "checkpoint_every", "log_every", "post.score_floor",
     "post.count_threshold", "post.nms_radius", "post.chosen_on",
     "model.chunk_size", "model.backend", "model.backbone_weights", "deterministic",

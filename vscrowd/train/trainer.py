@@ -145,7 +145,8 @@ def training_views(cfg: TrainConfig, ds: VSCrowd) -> tuple[VSCrowd, VSCrowd | No
 
 
 def _datasets(cfg: TrainConfig) -> tuple[VSCrowdClips, VSCrowdClips | None, VSCrowd | None]:
-    train_view, val_view = training_views(cfg, open_registered(cfg.data.root))  # any layout
+    train_view, val_view = training_views(cfg, open_registered(cfg.data.root,  # any layout
+                                                               cfg.data.dataset))
     train_ds = VSCrowdClips(train_view, None, cfg.clip_length, cfg.data.clip_stride,
                             train_transform(tuple(cfg.data.crop), tuple(cfg.data.scale),
                                             cfg.data.flip, cfg.data.jitter),
