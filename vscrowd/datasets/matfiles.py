@@ -184,6 +184,8 @@ def _hdf5_variable(path: Path, variable: str, nested: bool = False) -> np.ndarra
         node = f[variable]
         if nested:  # a cell holds references to the struct
             node = f[node[0, 0]]["location"]
+        if node.attrs.get("MATLAB_empty", 0):  # an empty matrix is stored as its size
+            return np.empty((0, 0))
         return np.asarray(node)
 
 
@@ -248,6 +250,6 @@ def _as_points(value, path: Path, variable: str) -> np.ndarray:
 
 
 def _read_hdf5(path: Path, variable: str, nested: bool) -> np.ndarray:
-    arr = _hdf5_variable(path, variable, nested)
-    # HDF5 stores MATLAB's column-major (n, 2) as (2, n).
-    return _as_points(arr.T if arr.ndim == 2 and arr.shape[0] == 2 else arr, path, variable)
+    # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n): always transposed back
+    # (deciding by shape misread an (n, 3) matrix as rows of x, y).
+    return _as_points(_hdf5_variable(path, variable, nested).T, path, variable)
