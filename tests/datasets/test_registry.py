@@ -78,10 +78,20 @@ def test_detected_from_layout(roots, name):
     assert detect(roots[name]).name == name
 
 
-def test_shanghaitech_b_needs_its_name_or_folder(roots, tmp_path):
-    # Part B's small copy has neither 400 train images nor a part_B folder name.
-    assert detect(roots["shanghaitech_b"]).name == "shanghaitech_a"
-    named = dataset_info("shanghaitech_b").synth(tmp_path / "part_B", seed=1)
+def test_shanghaitech_part_from_name_count_or_manifest_never_a_guess(roots, tmp_path):
+    import shutil
+
+    # The small copies have neither 300/400 train images nor a part_A/part_B folder
+    # name: their synth.json says which part they are.
+    assert detect(roots["shanghaitech_b"]).name == "shanghaitech_b"
+    assert detect(roots["shanghaitech_a"]).name == "shanghaitech_a"
+    bare = shutil.copytree(roots["shanghaitech_b"], tmp_path / "copy")
+    (bare / "synth.json").unlink()
+    with pytest.raises(DatasetError, match=r"\['shanghaitech_a', 'shanghaitech_b'\]; "
+                                           "pass --dataset NAME"):
+        detect(bare)
+    assert vscrowd.open(bare, "shanghaitech_b", cache=False).name == "shanghaitech_b"
+    named = shutil.copytree(bare, tmp_path / "ShanghaiTech" / "part_B")
     assert detect(named).name == "shanghaitech_b"
 
 

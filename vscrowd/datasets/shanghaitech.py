@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_open
+from .._text import read_json
+from ..errors import DatasetError, VSCrowdError
 from .image_dataset import ImageDataset, ImageRecord
 from .info import DatasetInfo
 from .matfiles import read_mat_points
-from .synth_images import plan_images, prepare_out, write_image, write_manifest
+from .synth_images import MANIFEST, plan_images, prepare_out, write_image, write_manifest
 
 __all__ = ["INFO_A", "INFO_B", "read_shanghaitech", "synth_shanghaitech"]
 
@@ -36,13 +38,25 @@ def _has_layout(root: Path) -> bool:
 
 
 def _part(root: Path) -> str | None:
-    """``A`` or ``B`` from the folder name or the published image counts."""
+    """``A`` or ``B`` from the folder name, the published train count or a synthetic
+    copy's ``synth.json``; None when nothing says (both layouts then match, and opening
+    the folder asks for ``--dataset``: never a guess)."""
     name = root.name.lower()
     for part in "ab":
         if name.endswith(f"part_{part}") or name.endswith(f"part{part}"):
             return part.upper()
     n = len(list((root / "train_data" / "ground-truth").glob("GT_IMG_*.mat")))
-    return {300: "A", 400: "B"}.get(n)
+    return {300: "A", 400: "B"}.get(n) or _synth_part(root)
+
+
+def _synth_part(root: Path) -> str | None:
+    """The part a synthetic copy's manifest names (``vscrowd synth --flavour``)."""
+    try:
+        doc = read_json(root / MANIFEST, DatasetError, "synth manifest")
+    except VSCrowdError:  # none, or unreadable: the manifest decides nothing
+        return None
+    dataset = doc.get("dataset") if isinstance(doc, dict) else None
+    return {"shanghaitech_a": "A", "shanghaitech_b": "B"}.get(dataset)
 
 
 def detect_a(root: Path) -> bool:
@@ -50,7 +64,7 @@ def detect_a(root: Path) -> bool:
 
 
 def detect_b(root: Path) -> bool:
-    return _has_layout(root) and _part(root) == "B"
+    return _has_layout(root) and _part(root) in ("B", None)
 
 
 def _key(path: Path) -> int:
