@@ -215,6 +215,30 @@ def test_cli_stats_show_verify_eval(roots, name, tmp_path):
         res = run(app, ["eval", str(preds), "--data", str(root), "--dataset", name,
                         "--split", split, "--metric", "box"])
         assert res.exit_code == 2 and "points only" in res.output, res.output
+    if name == "qnrf":  # the paper's Table IX scores UCF-QNRF with Idrees et al.'s metric
+        res = run(app, ["eval", str(preds), "--data", str(root), "--split", split,
+                        "--metric", "idrees", "--json", "-"])
+        assert res.exit_code == 0, res.output
+        idrees = json.loads(res.output)["idrees"]  # 1.41 px off: matched from r = 2 px
+        assert idrees["recall"] == pytest.approx(0.99, abs=0.005)
+        assert idrees["precision"] > 0.98
+
+
+def test_the_parametrized_lists_cover_every_registered_dataset():
+    """A newly registered dataset joins these tests (IMAGE here, VIDEO in
+    test_video_datasets.py; the 2-step train/predict lists there and in
+    test_image_training.py) or this fails."""
+    from tests.datasets.test_image_training import test_train_predict_eval
+    from tests.datasets.test_video_datasets import VIDEO, test_gnanet_train_predict_eval
+
+    def values(test):
+        return next(m.args[1] for m in test.pytestmark if m.name == "parametrize")
+
+    trained = {*values(test_train_predict_eval),
+               *(n for n, _video in values(test_gnanet_train_predict_eval))}
+    others = {"vscrowd"}  # the home dataset: the rest of the suite
+    assert sorted(IMAGE + VIDEO) == sorted(set(dataset_names()) - others)
+    assert trained == set(dataset_names()) - others
 
 
 def test_cli_datasets_and_flavours():

@@ -274,6 +274,12 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
         res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test",
                         "--metric", "box"])
         assert res.exit_code == 2 and "points only" in res.output, res.output
+    if name == "dronecrowd":  # DroneCrowd's own protocol: AP at 1..25 px, L-mAP
+        res = run(app, ["eval", str(preds), "--data", str(root), "--split", "test",
+                        "--metric", "distance", "--json", "-"])
+        assert res.exit_code == 0, res.output
+        ap = json.loads(res.output)["distance_ap"]["AP"]  # 1.41 px off: none at 1 px
+        assert ap[0] < 0.01 and min(ap[1:]) > 0.98
 
 
 @pytest.mark.slow
