@@ -137,3 +137,32 @@ def test_an_edit_in_a_linked_folder_is_a_change(tmp_path):
         cold = vscrowd.open(root, cache=False)
     assert len(again.heads) == len(first.heads) + 1
     _same(again, cold)
+
+
+@pytest.mark.parametrize("name", ["nwpu", "fdst"])
+def test_commands_write_nothing_into_the_root_but_the_cache(tmp_path, name):
+    """stats, verify, plot, convert, show and eval on a dataset root (their outputs
+    elsewhere) leave every file under it as it was; only .vscrowd-cache may appear."""
+    import numpy as np
+    from click.testing import CliRunner
+    from vscrowd.cli.main import app
+
+    from vscrowd.eval import GroundTruth, Predictions, write_predictions
+
+    root = dataset_info(name).synth(tmp_path / name, seed=4)
+    out = tmp_path / "out"
+    before = _tree(root)
+    ds = vscrowd.open(root, cache=False)
+    split, frame = ds.frames[["video", "frame"]].iloc[0]
+    gt = GroundTruth.from_dataset(ds, None)
+    write_predictions(Predictions.from_arrays(gt.frames[["video", "frame"]], gt.frame_index,
+                                              gt.xy, np.full(len(gt), 0.9)), out / "p.json")
+    for args in (["stats", str(root)], ["verify", str(root)],
+                 ["plot", str(root), "--out", str(out / "plots")],
+                 ["convert", str(root), "--to", "coco", str(out / "c.json")],
+                 ["show", str(root), "--video", str(split), "--frame", str(frame), "--out",
+                  str(out / "s.png")],
+                 ["eval", str(out / "p.json"), "--data", str(root), "--split", "all"]):
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+    assert _tree(root) == before
