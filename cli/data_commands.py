@@ -43,9 +43,10 @@ REGISTRY_FLAVOURS = ("dronecrowd", "fdst", "jhu", "mall", "nwpu", "qnrf", "shang
 @click.option("--no-images", is_flag=True, help="Write annotations only.")
 @click.option("--flavour", type=click.Choice(["vscrowd", "sensecrowd", *REGISTRY_FLAVOURS]),
               default="vscrowd", show_default=True,
-              help="sensecrowd: the same videos under SenseCrowd's names and label files "
-              "(no images); synth.json holds the name map. Another dataset's name: a small "
-              "copy in that dataset's own layout and format (--seed; other sizes fixed).")
+              help="sensecrowd: the same videos in SenseCrowd's layout, names and label "
+              "files (frames unless --no-images); synth.json holds the name map. Another "
+              "dataset's name: a small copy in that dataset's own layout and format "
+              "(--seed; other sizes fixed).")
 @click.option("--overwrite", is_flag=True,
               help="Allow a non-empty OUT (only files a previous synth wrote are replaced).")
 def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_images, flavour,
@@ -66,7 +67,7 @@ def synth_cmd(out, videos, frames, size, seed, train_fraction, density, no_image
 
         synthesize_sensecrowd(out, videos=videos, frames=frames, size=(w, h), seed=seed,
                               train_fraction=train_fraction, overwrite=overwrite,
-                              density=density)
+                              density=density, images=not no_images)
         click.echo(f"wrote {videos} SenseCrowd-flavoured videos x {frames} frames to {out}")
         return
     with progress(max(videos, 1), "synth") as bar:

@@ -19,11 +19,23 @@ __all__ = ["DatasetInfo", "dataset_info", "dataset_names", "detect", "is_other_l
 
 def registered() -> tuple[DatasetInfo, ...]:
     """Every registered dataset, in the order detection tries them."""
-    from . import dronecrowd, fdst, jhu, mall, nwpu, qnrf, shanghaitech, ucsd, venice, vscrowd_info
+    from . import (
+        dronecrowd,
+        fdst,
+        jhu,
+        mall,
+        nwpu,
+        qnrf,
+        sensecrowd_info,
+        shanghaitech,
+        ucsd,
+        venice,
+        vscrowd_info,
+    )
 
-    return (vscrowd_info.INFO, nwpu.INFO, shanghaitech.INFO_A, shanghaitech.INFO_B,
-            qnrf.INFO, jhu.INFO, fdst.INFO, venice.INFO, dronecrowd.INFO, mall.INFO,
-            ucsd.INFO)
+    return (vscrowd_info.INFO, sensecrowd_info.INFO, nwpu.INFO, shanghaitech.INFO_A,
+            shanghaitech.INFO_B, qnrf.INFO, jhu.INFO, fdst.INFO, venice.INFO, dronecrowd.INFO,
+            mall.INFO, ucsd.INFO)
 
 
 def dataset_names() -> list[str]:

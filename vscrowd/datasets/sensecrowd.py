@@ -23,7 +23,7 @@ from ..errors import AnnotationFormatError
 from ._annotation_text import fail, parse
 from .annotations import Annotations, tables_from_parsed
 
-__all__ = ["format_sensecrowd_labels", "read_sensecrowd_labels"]
+__all__ = ["format_sensecrowd_labels", "read_sensecrowd_labels", "read_sensecrowd_video"]
 
 # Position of each official field within a SenseCrowd head group (id is last).
 _SENSE_INDEX = {"x1": 0, "y1": 1, "x2": 2, "y2": 3, "p1": 4, "p2": 5, "HeadID": 6}
@@ -48,9 +48,16 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
         >>> ann.frames[["frame", "width", "height"]].values.tolist()
         [['0001', 640, 360], ['0002', 640, 360]]
     """
+    return read_sensecrowd_video(path, video=video, strict=strict)[0]
+
+
+def read_sensecrowd_video(path: str | Path, *, video: str | None = None,
+                          strict: bool = False) -> tuple[Annotations, list[str]]:
+    """:func:`read_sensecrowd_labels` and each line's frame file name as written
+    (``000001.jpg``: the frame's image is ``video_ori/<video>/<file name>``)."""
     path = Path(path)
     text = read_text(path, AnnotationFormatError, "label file")
-    official, sizes = [], []
+    official, sizes, files = [], [], []
     for no, line in enumerate(text.splitlines(), start=1):
         tok = line.split()
         if not tok:
@@ -63,6 +70,8 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
         except ValueError:
             fail(path, no, f"expected integer width and height, got {tok[1]!r} {tok[2]!r}",
                   field="tokens 2-3")
+        if any(c in tok[0] for c in "/\\") or tok[0] in (".", ".."):
+            fail(path, no, f"expected a frame file name, got {tok[0]!r}", field="token 1")
         rest = tok[3:]
         if len(rest) % 7:
             fail(path, no, f"expected 7 values per head (x1 y1 x2 y2 p1 p2 id), got "
@@ -72,6 +81,7 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
         reordered = [v for g in groups for v in (g[6], *g[:6])]
         official.append(" ".join([Path(tok[0]).stem, *reordered]))
         sizes.append((w, h))
+        files.append(tok[0])
     try:
         parsed = parse("\n".join(official).encode(), video=video or path.stem, path=path,
                        strict=strict)
@@ -87,7 +97,7 @@ def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
     frames = ann.frames.copy()
     frames["width"] = pd.array([s[0] for s in sizes], dtype="Int32")
     frames["height"] = pd.array([s[1] for s in sizes], dtype="Int32")
-    return Annotations(ann.heads, frames)
+    return Annotations(ann.heads, frames), files
 
 
 def format_sensecrowd_labels(ann: Annotations, width: int, height: int,

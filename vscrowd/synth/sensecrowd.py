@@ -1,11 +1,13 @@
 """A SenseCrowd-flavoured synthetic copy: the same videos as a synthetic VSCrowd of the
 same arguments, under SenseCrowd's names and files -- a pair with a known name map.
 
-Layout written to OUT: ``label_list_all/<name>.txt`` (per-frame label lines, 6-digit
-frame file names, coordinates rounded to 1 decimal as a re-release might),
-``train.txt`` / ``val.txt`` / ``test.txt`` (SenseCrowd names; val and test drawn from the
-VSCrowd test videos) and ``synth.json`` (with ``sensecrowd_names``: the answer).
-No frame images are written.
+Layout written to OUT (the published one: docs/datasets.md, "SenseCrowd"):
+``label_list_all/<name>.txt`` (per-frame label lines, 6-digit frame file names,
+coordinates rounded to 1 decimal as a re-release might), ``video_ori/<name>/<frame
+file>`` (the frames, unless ``images=False``), ``train.txt`` / ``val.txt`` / ``test.txt``
+(SenseCrowd names; val and test drawn from the VSCrowd test videos) and ``synth.json``
+(with ``sensecrowd_names``: the answer, and the frames per split and heads that
+``vscrowd verify`` checks).
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ import random
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from .._io import atomic_write_text
 from ..datasets.annotations import read_annotations
 from ..datasets.layout import annotation_files
 from ..datasets.sensecrowd import format_sensecrowd_labels
+from ..datasets.sensecrowd_info import read_sensecrowd
+from ..datasets.synth_images import write_image
 from ..errors import OutputError
 from .generator import synthesize
 
@@ -49,7 +55,7 @@ def sensecrowd_names(n: int, seed: int) -> list[str]:
 def synthesize_sensecrowd(out: str | Path, *, videos: int = 6, frames: int = 12,
                           size: tuple[int, int] = (480, 270), seed: int = 0,
                           train_fraction: float = 0.75, overwrite: bool = False,
-                          **options) -> Path:
+                          images: bool = True, **options) -> Path:
     """Write the SenseCrowd flavour of ``synthesize(...)`` with the same arguments."""
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -66,10 +72,28 @@ def synthesize_sensecrowd(out: str | Path, *, videos: int = 6, frames: int = 12,
     lists = {"train": [v for v in names if v.startswith("train")],
              "val": test[: len(test) // 2], "test": test[len(test) // 2:]}
     for split, vids in lists.items():
-        atomic_write_text(out / f"{split}.txt", "".join(f"{names[v]}\n" for v in vids))
+        if vids:  # a split without videos has no list (an empty list is refused)
+            atomic_write_text(out / f"{split}.txt", "".join(f"{names[v]}\n" for v in vids))
+    ds = read_sensecrowd(out)
+    if images:
+        _write_frames(out, ds, size, seed)
+    split_of = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"],
+                                                           ds.videos["split"])))
     manifest = {"generator": "vscrowd.synth", "flavour": "sensecrowd",
                 "config": {"videos": videos, "frames": frames, "size": list(size),
                            "seed": seed, "train_fraction": train_fraction, **options},
-                "sensecrowd_names": names}
+                "sensecrowd_names": names,
+                # what verify checks, as for every registered dataset's synthetic copy
+                "format": "vscrowd-synth-images", "dataset": "sensecrowd",
+                "images": len(ds.frames), "heads": len(ds.heads),
+                "splits": {s: int((split_of == s).sum()) for s in lists}}
     atomic_write_text(out / "synth.json", json.dumps(manifest, indent=1) + "\n")
     return out
+
+
+def _write_frames(out: Path, ds, size: tuple[int, int], seed: int) -> None:
+    """Each frame's image at its path (``video_ori/<video>/<file>``), heads drawn."""
+    starts = np.concatenate([[0], np.cumsum(ds.frames["n_heads"].to_numpy())])
+    xy = ds.heads[["x", "y"]].to_numpy()
+    for k, path in enumerate(ds.frames["path"]):
+        write_image(out / path, size, xy[starts[k]:starts[k + 1]], seed + k)
