@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vscrowd import AnnotationFormatError, read_annotations
 from vscrowd.datasets.annotations import write_annotations
@@ -43,3 +45,51 @@ def test_errors_name_positions_in_this_format(tmp_path, text, line, needle):
     with pytest.raises(AnnotationFormatError) as err:
         read_sensecrowd_labels(p)
     assert err.value.line == line and needle in str(err.value)
+
+
+_NUM = st.sampled_from(["{:g}", "{:.3f}", "{:e}", "{:.0f}", "+{:g}", "{:.1f}"])
+
+
+@st.composite
+def _label_text(draw):
+    """Label lines in many spellings: separators, line endings, blank lines, number
+    formats (heads inside their boxes, distinct IDs)."""
+    sep, end = draw(st.sampled_from([" ", "  ", "\t", " \t"])), draw(
+        st.sampled_from(["\n", "\r\n", "\r"]))
+    lines = []
+    for k in range(draw(st.integers(1, 4))):
+        heads = []
+        for hid in range(draw(st.integers(0, 3))):
+            x1, y1 = draw(st.floats(0, 500)), draw(st.floats(0, 500))
+            w, h = draw(st.floats(0, 50)), draw(st.floats(0, 50))
+            vals = [x1, y1, x1 + w, y1 + h, x1 + w / 2, y1 + h / 2]
+            heads += [draw(_NUM).format(v) for v in vals] + [str(hid + 1)]
+        lines.append(sep.join([f"{k + 1:06d}.jpg", "640", "360", *heads]))
+        if draw(st.booleans()):
+            lines.append(draw(st.sampled_from(["", " "])))
+    return end.join(lines) + draw(st.sampled_from(["", end]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_label_text())
+def test_the_whole_file_pass_reads_what_the_token_pass_reads(tmp_path_factory, text):
+    import warnings
+
+    from vscrowd.datasets.sensecrowd import _lines, _read_slow, read_sensecrowd_many
+
+    path = tmp_path_factory.mktemp("s") / "v.txt"
+    path.write_bytes(text.encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rounding may put a centre just outside its box
+        try:
+            slow = _read_slow(text, path, "v", False)
+        except AnnotationFormatError as exc:
+            with pytest.raises(AnnotationFormatError) as got:
+                read_sensecrowd_many([path], ["v"])
+            assert str(got.value) == str(exc)
+            return
+        (fast, files, sizes), = read_sensecrowd_many([path], ["v"])
+    assert _lines(text.encode()) is not None  # the whole-file pass did read it
+    assert (fast.frames, files, sizes) == (slow[0].frames, slow[1], slow[2])
+    np.testing.assert_array_equal(fast.heads_per_line, slow[0].heads_per_line)
+    np.testing.assert_array_equal(fast.table, slow[0].table)

@@ -230,7 +230,15 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     frame_ids, line_nos, rests = _split_lines(strip_bom(data))
     if not frame_ids:
         fail(path, None, "annotation file is empty (expected one line per frame)")
-    table, heads_per_line = _head_table(rests, line_nos, path)
+    table, heads_per_line = head_table(rests, line_nos, path)
+    return checked(frame_ids, line_nos, table, heads_per_line, video=video, path=path,
+                   strict=strict)
+
+
+def checked(frame_ids: list[bytes], line_nos: list[int], table: np.ndarray,
+            heads_per_line: np.ndarray, *, video: str, path, strict: bool) -> Parsed:
+    """The checks of :func:`parse` on converted lines: FrameID tokens and their line
+    numbers, the ``(H, 7)`` head values in the official order and heads per line."""
     line_of_head = np.repeat(np.arange(len(heads_per_line)), heads_per_line)
     where = _locator(line_of_head, line_nos)
     _check_heads(table, line_of_head, where, path)
@@ -255,7 +263,7 @@ def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     return Parsed(video, frame_strs, heads_per_line, table)
 
 
-def _head_table(rests: list[bytes], line_nos: list[int], path
+def head_table(rests: list[bytes], line_nos: list[int], path
                 ) -> tuple[np.ndarray, np.ndarray]:
     """``(H, 7)`` float64 head values and heads per line, or a located error."""
     body = b"\n".join(rests)

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import DatasetError
 from .image_dataset import FrameColumns
 from .info import DatasetInfo
-from .sensecrowd import read_sensecrowd_video
+from .sensecrowd import read_sensecrowd_many
 from .splits import SPLIT_LIST_NAMES, read_split_file
 from .video_dataset import VideoDataset
 
@@ -70,35 +70,27 @@ def _split_of(root: Path, videos: list[str]) -> dict[str, str]:
     return split_of
 
 
-def _cat(parts: list[np.ndarray], empty: tuple[int, ...]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(empty)
-
-
 def read_sensecrowd(root: str | Path) -> VideoDataset:
     """Every labelled video of a SenseCrowd root, in split order, then name order."""
     root = Path(root)
     videos = sorted(p.stem for p in (root / LABELS).glob("*.txt"))
     split_of = _split_of(root, videos)
     videos.sort(key=lambda v: SPLITS.index(split_of[v]))  # stable: names within a split
-    col: dict[str, list] = {k: [] for k in ("split", "image", "path", "size", "video",
-                                            "n_heads", "box", "xy", "ids")}
-    for video in videos:
-        ann, files = read_sensecrowd_video(root / LABELS / f"{video}.txt", video=video)
-        fr, h = ann.frames, ann.heads
-        col["n_heads"].append(np.bincount(h["frame_index"].to_numpy(np.int64),
-                                          minlength=len(fr)))
-        col["xy"].append(h[["x", "y"]].to_numpy(np.float64))
-        col["box"].append(h[["x1", "y1", "x2", "y2"]].to_numpy(np.float64))
-        col["ids"].append(h["head_id"].to_numpy(np.int64))
-        col["image"] += fr["frame"].astype(str).tolist()
+    parsed = read_sensecrowd_many([root / LABELS / f"{v}.txt" for v in videos], videos)
+    col: dict[str, list] = {k: [] for k in ("split", "image", "path", "size", "video")}
+    for video, (p, files, sizes) in zip(videos, parsed):
+        col["image"] += p.frames
         col["path"] += [f"{FRAMES}/{video}/{name}" for name in files]
-        col["size"] += list(zip(fr["width"].astype(int), fr["height"].astype(int)))
-        col["split"] += [split_of[video]] * len(fr)
-        col["video"] += [video] * len(fr)
-    columns = FrameColumns(col["split"], col["image"], col["path"],
-                           _cat(col["n_heads"], (0,)).astype(np.int64),
-                           _cat(col["xy"], (0, 2)), _cat(col["box"], (0, 4)), col["size"],
-                           col["video"], ids=_cat(col["ids"], (0,)).astype(np.int64))
+        col["size"] += sizes
+        col["split"] += [split_of[video]] * len(files)
+        col["video"] += [video] * len(files)
+    # The official column order: HeadID x1 y1 x2 y2 p1 p2.
+    table = np.concatenate([p.table for p, _, _ in parsed]) if parsed else np.empty((0, 7))
+    n_heads = np.concatenate([p.heads_per_line for p, _, _ in parsed]) if parsed \
+        else np.empty(0, np.int64)
+    columns = FrameColumns(col["split"], col["image"], col["path"], n_heads.astype(np.int64),
+                           table[:, 5:7], table[:, 1:5], col["size"], col["video"],
+                           ids=table[:, 0].astype(np.int64))
     return VideoDataset.from_columns(root, columns, name="sensecrowd", splits=SPLITS)
 
 
