@@ -114,17 +114,10 @@ def test_cli_stats_show_verify_eval(root, tmp_path):
 @pytest.mark.filterwarnings("ignore:VGG16 backbone is randomly")
 def test_gnanet_train_predict_eval(root, tmp_path):
     pytest.importorskip("torch")
-    run, preds, invoke = tmp_path / "r", tmp_path / "p.json", CliRunner().invoke
-    res = invoke(app, ["train", "--data", str(root), "--model", "gnanet", "--out", str(run),
-                       "--max-steps", "2", "--batch-size", "2", "--crop", "64x64", "--width",
-                       "0.0625", "--workers", "0", "--val-every", "0", "--device", "cpu",
-                       "--backend", "torch"])
-    assert res.exit_code == 0 and "2 steps" in res.output, res.output
-    res = invoke(app, ["predict", str(run / "last.pt"), "--data", str(root), "--split",
-                       "test", "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
-    assert res.exit_code == 0, res.output
+    from tests.datasets.cli_runs import eval_frames, train_and_predict
+
+    preds = tmp_path / "p.json"
+    doc = train_and_predict(root, tmp_path / "r", preds, "gnanet", "test")
     test_videos = set((root / "test.txt").read_text().split())
-    assert {p["video"] for p in json.loads(preds.read_text())["predictions"]} == test_videos
-    res = invoke(app, ["eval", str(preds), "--data", str(root), "--split", "test", "--json",
-                       "-"])
-    assert res.exit_code == 0 and json.loads(res.stdout)["frames"] == 4 * len(test_videos)
+    assert {p["video"] for p in doc["predictions"]} == test_videos
+    assert eval_frames(root, preds, "test") == 4 * len(test_videos)

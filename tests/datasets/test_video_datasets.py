@@ -289,19 +289,9 @@ def test_cli_synth_stats_show_verify_eval(roots, name, tmp_path):
                                               ("ucsd", "vidf1_33_007")])
 def test_gnanet_train_predict_eval(tmp_path, name, test_video):
     pytest.importorskip("torch")
-    root, run, preds = dataset_info(name).synth(tmp_path / "d", seed=2), tmp_path / "r", \
-        tmp_path / "p.json"
-    invoke = CliRunner().invoke
-    res = invoke(app, ["train", "--data", str(root), "--model", "gnanet", "--out", str(run),
-                       "--max-steps", "2", "--batch-size", "2", "--crop", "64x64", "--width",
-                       "0.0625", "--workers", "0", "--val-every", "0", "--device", "cpu",
-                       "--backend", "torch"])
-    assert res.exit_code == 0 and "2 steps" in res.output, res.output
-    res = invoke(app, ["predict", str(run / "last.pt"), "--data", str(root), "--split",
-                       "test", "--out", str(preds), "--threshold", "0.2", "--device", "cpu"])
-    assert res.exit_code == 0, res.output
-    doc = json.loads(preds.read_text())
+    from tests.datasets.cli_runs import eval_frames, train_and_predict
+
+    root, preds = dataset_info(name).synth(tmp_path / "d", seed=2), tmp_path / "p.json"
+    doc = train_and_predict(root, tmp_path / "r", preds, "gnanet", "test")
     assert {p["video"] for p in doc["predictions"]} == {test_video}  # by its own name
-    res = invoke(app, ["eval", str(preds), "--data", str(root), "--split", "test", "--json",
-                       "-"])
-    assert res.exit_code == 0 and json.loads(res.stdout)["frames"] == 4, res.output
+    assert eval_frames(root, preds, "test") == 4
