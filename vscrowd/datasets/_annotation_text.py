@@ -25,10 +25,26 @@ _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[ord(c) for c in " \t\n\r\v\f"]] = True
 
 
+def unix_line_ends(data: bytes) -> bytes:
+    """``data`` with Windows (``\\r\\n``) and old Mac (``\\r``) line ends as ``\\n``."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def plain_ascii(data: bytes) -> bytes | None:
+    """``data`` without its byte-order mark and with ``\\n`` line ends, if it is ASCII
+    and holds no byte that ``str.splitlines()`` also breaks lines at (such files take
+    the token-by-token readers, which split as Python's ``str`` does); else None."""
+    body = strip_bom(data)
+    if not body.isascii() or _OTHER_BREAKS.search(body):
+        return None
+    return unix_line_ends(body)
+
+
 def _split_lines(data: bytes) -> tuple[list[bytes], list[int], list[bytes]]:
     """FrameID tokens, 1-based line numbers and the rest of each non-blank line."""
-    if b"\r" in data:  # Windows (or old Mac) line endings
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = unix_line_ends(data)
     frame_ids: list[bytes] = []
     line_nos: list[int] = []
     rests: list[bytes] = []
@@ -214,11 +230,9 @@ def _general_rows(datas: Sequence[bytes], width: int) -> list[np.ndarray | None]
 def _plain_body(data: bytes, width: int) -> tuple[bytes, int] | None:
     """The body (BOM dropped, ``\n`` line ends) and its number count, if every non-blank
     line holds ``width`` tokens of ASCII text; else None."""
-    body = strip_bom(data)
-    if not body.isascii() or _OTHER_BREAKS.search(body):
+    body = plain_ascii(data)
+    if body is None:
         return None
-    if b"\r" in body:  # Windows (or old Mac) line endings
-        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     counts = _token_counts(body, body.count(b"\n") + 1)
     if np.any((counts != 0) & (counts != width)):
         return None

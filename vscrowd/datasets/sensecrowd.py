@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._text import decode_utf8, read_bytes, strip_bom
+from .._text import decode_utf8, read_bytes
 from ..errors import AnnotationFormatError
-from ._annotation_text import Parsed, checked, fail, head_table, parse
+from ._annotation_text import Parsed, checked, fail, head_table, parse, plain_ascii
 from .annotations import Annotations, tables_from_parsed
 
 __all__ = ["LabelLines", "format_sensecrowd_labels", "read_sensecrowd_labels",
@@ -33,9 +33,10 @@ _SENSE_INDEX = {"x1": 0, "y1": 1, "x2": 2, "y2": 3, "p1": 4, "p2": 5, "HeadID": 
 _FIELD = re.compile(r"token \d+ \((\w+), head (\d+)\)")
 #: SenseCrowd's head columns (x1 y1 x2 y2 p1 p2 id) into the official order (id first).
 _TO_OFFICIAL = [6, 0, 1, 2, 3, 4, 5]
-#: ASCII bytes that str.splitlines()/str.split() treat as line or token breaks and
-#: bytes.split() does not (the fast path leaves files holding them to the slow one).
-_ODD_SPACE = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+#: The one ASCII byte str.split() cuts tokens at and neither bytes.split() nor
+#: str.splitlines() does (plain_ascii refuses the others): files holding it take the
+#: token-by-token reader, so a frame file name is the same token on both paths.
+_UNIT_SEPARATOR = b"\x1f"
 
 
 def read_sensecrowd_labels(path: str | Path, *, video: str | None = None,
@@ -125,11 +126,9 @@ def read_sensecrowd_many(paths: Sequence[Path], videos: Sequence[str], strict: b
 def _lines(data: bytes) -> LabelLines | None:
     """The lines of a file in the plain form (ASCII; ``<file> <width> <height>`` and
     the head values; a file name without a path), or None for anything else."""
-    data = strip_bom(data)
-    if not data.isascii() or any(c in data for c in _ODD_SPACE):
-        return None  # str.splitlines()/split() would cut these where bytes do not
-    if b"\r" in data:  # Windows (or old Mac) line endings
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = plain_ascii(data)
+    if data is None or _UNIT_SEPARATOR in data:
+        return None
     x = LabelLines([], [], [], [], [])
     for no, line in enumerate(data.split(b"\n"), start=1):
         tok = line.split(None, 3)
