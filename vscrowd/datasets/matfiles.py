@@ -70,8 +70,7 @@ def read_mat_array(path: str | Path, variable: str, columns: int) -> np.ndarray:
     """
     path = Path(path)
     if _hdf5(path):
-        # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n).
-        value = _guarded(path, lambda: _hdf5_variable(path, variable).T)
+        value = _guarded(path, lambda: _hdf5_variable(path, variable))
     else:
         value = load_mat_variable(path, variable)
     arr = np.asarray(value)
@@ -131,9 +130,9 @@ def read_mat_mask(path: str | Path, variable: str, field: str | None = None,
     where = variable if field is None else f"{variable}.{field}"
     if loaded is not None:
         value = loaded[variable]
-    elif _hdf5(path):  # HDF5 holds MATLAB's column-major (h, w) as (w, h); a struct
+    elif _hdf5(path):  # a struct
         # field is a dataset inside the struct's group
-        value = _guarded(path, lambda: _hdf5_variable(path, where.replace(".", "/")).T)
+        value = _guarded(path, lambda: _hdf5_variable(path, where.replace(".", "/")))
         field = None
     else:
         value = load_mat_variable(path, variable)
@@ -170,9 +169,10 @@ def _guarded(path: Path, read):
 
 
 def _hdf5_variable(path: Path, variable: str, nested: bool = False) -> np.ndarray:
-    """One variable of a MATLAB v7.3 (HDF5) file as stored (column-major: transposed);
-    ``nested``: the variable is a cell holding a reference to a struct whose
-    ``location`` is read (ShanghaiTech's ``image_info``)."""
+    """One variable of a MATLAB v7.3 (HDF5) file in MATLAB's orientation (an (n, k)
+    matrix as (n, k); an empty one as (0, 0)); ``nested``: the variable is a cell
+    holding a reference to a struct whose ``location`` is read (ShanghaiTech's
+    ``image_info``)."""
     h5py = optional_module("h5py")
     if h5py is None:
         raise AnnotationFormatError("a MATLAB v7.3 (HDF5) file: reading it needs h5py "
@@ -186,7 +186,9 @@ def _hdf5_variable(path: Path, variable: str, nested: bool = False) -> np.ndarra
             node = f[node[0, 0]]["location"]
         if node.attrs.get("MATLAB_empty", 0):  # an empty matrix is stored as its size
             return np.empty((0, 0))
-        return np.asarray(node)
+        # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n): transposed back here,
+        # for every reader (deciding by shape misread an (n, 3) matrix as rows of x, y).
+        return np.asarray(node).T
 
 
 def load_mat_variable(path: Path, variable: str):
@@ -250,6 +252,4 @@ def _as_points(value, path: Path, variable: str) -> np.ndarray:
 
 
 def _read_hdf5(path: Path, variable: str, nested: bool) -> np.ndarray:
-    # HDF5 holds MATLAB's column-major (n, k) matrix as (k, n): always transposed back
-    # (deciding by shape misread an (n, 3) matrix as rows of x, y).
-    return _as_points(_hdf5_variable(path, variable, nested).T, path, variable)
+    return _as_points(_hdf5_variable(path, variable, nested), path, variable)
