@@ -17,7 +17,8 @@ import numpy as np
 from .._io import atomic_open
 from ..errors import ConfigError
 
-__all__ = ["SynthImage", "plan_images", "prepare_out", "write_image", "write_manifest"]
+__all__ = ["SynthImage", "manifest", "plan_images", "prepare_out", "write_image",
+           "write_manifest"]
 
 MANIFEST = "synth.json"
 
@@ -87,14 +88,19 @@ def write_image(path: Path, size: tuple[int, int], xy: np.ndarray, seed: int) ->
             Image.fromarray(img).save(fh, format="JPEG", quality=80)
 
 
+def manifest(dataset: str, splits: dict[str, int], heads: int, seed: int) -> dict:
+    """The ``synth.json`` entries ``verify`` checks a synthetic root against: images per
+    split and heads."""
+    return {"format": "vscrowd-synth-images", "dataset": dataset, "seed": seed,
+            "images": sum(splits.values()), "heads": heads, "splits": splits}
+
+
 def write_manifest(out: Path, dataset: str, images: list[SynthImage], seed: int) -> None:
     """``synth.json``: what was written (``verify`` checks a synthetic root against it)."""
     splits: dict[str, int] = {}
     for im in images:
         splits[im.split] = splits.get(im.split, 0) + 1
-    doc = {"format": "vscrowd-synth-images", "dataset": dataset, "seed": seed,
-           "images": len(images), "heads": int(sum(len(i.xy) for i in images)),
-           "splits": splits}
+    doc = manifest(dataset, splits, int(sum(len(i.xy) for i in images)), seed)
     with atomic_open(out / MANIFEST, "w") as fh:
         json.dump(doc, fh, indent=2)
         fh.write("\n")

@@ -24,7 +24,7 @@ from ..datasets.annotations import read_annotations
 from ..datasets.layout import annotation_files
 from ..datasets.sensecrowd import format_sensecrowd_labels
 from ..datasets.sensecrowd_info import read_sensecrowd
-from ..datasets.synth_images import write_image
+from ..datasets.synth_images import manifest, write_image
 from ..errors import OutputError
 from .generator import synthesize
 
@@ -77,17 +77,15 @@ def synthesize_sensecrowd(out: str | Path, *, videos: int = 6, frames: int = 12,
     ds = read_sensecrowd(out)
     if images:
         _write_frames(out, ds, size, seed)
-    split_of = ds.frames["video"].astype(str).map(dict(zip(ds.videos["video"],
-                                                           ds.videos["split"])))
-    manifest = {"generator": "vscrowd.synth", "flavour": "sensecrowd",
-                "config": {"videos": videos, "frames": frames, "size": list(size),
-                           "seed": seed, "train_fraction": train_fraction, **options},
-                "sensecrowd_names": names,
-                # what verify checks, as for every registered dataset's synthetic copy
-                "format": "vscrowd-synth-images", "dataset": "sensecrowd",
-                "images": len(ds.frames), "heads": len(ds.heads),
-                "splits": {s: int((split_of == s).sum()) for s in lists}}
-    atomic_write_text(out / "synth.json", json.dumps(manifest, indent=1) + "\n")
+    per_split = ds.videos.groupby("split")["n_frames"].sum()
+    doc = {"generator": "vscrowd.synth", "flavour": "sensecrowd",
+           "config": {"videos": videos, "frames": frames, "size": list(size),
+                      "seed": seed, "train_fraction": train_fraction, **options},
+           "sensecrowd_names": names,
+           # what verify checks, as for every registered dataset's synthetic copy
+           **manifest("sensecrowd", {s: int(per_split.get(s, 0)) for s in lists},
+                      len(ds.heads), seed)}
+    atomic_write_text(out / "synth.json", json.dumps(doc, indent=1) + "\n")
     return out
 
 
