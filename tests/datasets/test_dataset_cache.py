@@ -93,8 +93,95 @@ def test_any_change_under_the_root_is_a_miss(tmp_path, change):
         warnings.simplefilter("ignore")
         fresh = vscrowd.open(root)
         cold = vscrowd.open(root, cache=False)
-    assert len(_entries(root / CACHE_FOLDER)) == 2
+    # An image whose header was read is checked by its stat record after the key
+    # matched: the same key, its entry rewritten with the new size.
+    assert len(_entries(root / CACHE_FOLDER)) == (1 if change == "image" else 2)
     _same(cold, fresh)
+    if change == "image":
+        first = fresh.frames.iloc[0]
+        assert (first["width"], first["height"]) == (50, 40)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # heads outside the new 50x40 image
+            _same(cold, vscrowd.open(root))  # and a hit on the rewritten entry
+
+
+def _replace_image(path: Path, size: tuple[int, int]) -> None:
+    from PIL import Image
+
+    Image.new("RGB", size).save(path, format="JPEG")
+
+
+def test_images_count_by_name_unless_their_header_was_read(tmp_path):
+    """FDST reads one header per video (the first frame's): replacing another frame's
+    image is no change to the tables and keeps the entry; replacing the first, adding
+    or removing an image is a miss."""
+    root = dataset_info("fdst").synth(tmp_path / "fdst", seed=3)
+    video = root / "train_data" / "1"
+    vscrowd.open(root)
+    _replace_image(video / "002.jpg", (64, 48))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # heads outside a 64x48 image: not read, none
+        hit = vscrowd.open(root)
+    assert len(_entries(root / CACHE_FOLDER)) == 1
+    _same(hit, vscrowd.open(root, cache=False))
+    _replace_image(video / "001.jpg", (64, 48))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # now the video's heads lie outside 64x48
+        fresh = vscrowd.open(root)
+        _same(fresh, vscrowd.open(root, cache=False))
+    assert set(fresh.frames.loc[fresh.frames["video"] == "1", "width"]) == {64}
+    (video / "003.jpg").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gone = vscrowd.open(root)
+        _same(gone, vscrowd.open(root, cache=False))
+    assert len(_entries(root / CACHE_FOLDER)) == 2
+    assert gone.missing_images == [("1", "003")]
+    _replace_image(video / "003.jpg", (64, 48))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(vscrowd.open(root), hit_again := vscrowd.open(root, cache=False))
+    assert hit_again.missing_images == []
+
+
+@pytest.mark.parametrize("name", FLAVOURS)
+def test_every_image_a_reader_opens_is_one_whose_header_it_records(tmp_path, name,
+                                                                  monkeypatch):
+    """The cache checks only the images in :func:`header_reads`: a reader that opened an
+    image any other way (its pixels, a mask) would be served stale tables."""
+    import builtins
+
+    from vscrowd.datasets.layout import header_reads
+
+    root = dataset_info(name).synth(tmp_path / name, seed=8)
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def spy(opener):
+        def wrapped(path, *args, **kwargs):
+            if isinstance(path, (str, os.PathLike)):  # (a name under a dir_fd never
+                opened.append(os.fspath(path))          # matches a recorded full path)
+            return opener(path, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(builtins, "open", spy(real_open))
+    monkeypatch.setattr(os, "open", spy(real_os_open))
+    with warnings.catch_warnings(), header_reads() as recorded:
+        warnings.simplefilter("ignore")
+        vscrowd.open(root, dataset=name, cache=False)
+    monkeypatch.undo()
+    images = {p for p in opened if p.lower().endswith((".jpg", ".jpeg", ".png", ".bmp",
+                                                        ".tif", ".tiff"))}
+    assert images <= {os.fspath(p) for p in recorded}
+    assert recorded  # every reader takes some size from a header
+
+
+def test_an_image_changed_while_read_leaves_no_entry(tmp_path, monkeypatch):
+    root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=9)
+    monkeypatch.setattr(cache, "_RACY_SECONDS", 1e6)  # every image "changed just now"
+    ds = vscrowd.open(root)
+    assert not _entries(root / CACHE_FOLDER)
+    _same(ds, vscrowd.open(root, cache=False))
 
 
 def test_read_only_root_caches_in_the_user_folder(tmp_path, monkeypatch):

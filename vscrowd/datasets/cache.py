@@ -52,11 +52,12 @@ def default_cache_dir(root: Path) -> Path:
 
 
 def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = "",
-              root: Path | None = None) -> str:
+              root: Path | None = None, listed: Sequence[str] = ()) -> str:
     """A digest of the annotation files' stat records (and the content of recently
     changed ones; see the module docstring). ``tag`` names what is cached (a registered
     dataset's reader), so two readers of one folder never share an entry; with ``root``,
     each file is named by its path under it (a file moved between folders is a change).
+    ``listed``: files that count by their name (under ``root``) alone.
 
     Raises:
         AnnotationFormatError: A file that cannot be stat'ed (a broken or looping link).
@@ -66,18 +67,21 @@ def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = ""
     # Plain strings and os.stat: a whole image dataset (tens of thousands of files)
     # is keyed in well under the cache-hit budget.
     skip = len(os.fspath(root)) + 1 if root is not None else None
+    records = []  # hashed in one update: a per-file update cost as much as the stat
     for f in files:
         path = os.fspath(f)
         try:
             st = os.stat(path)
             name = path[skip:] if skip else os.path.basename(path)
-            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
-                     f"{st.st_ino}\n".encode())
+            records.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+                           f"{st.st_ino}\n")
             if max(st.st_mtime_ns, st.st_ctime_ns) >= racy_after:
-                h.update(hashlib.sha1(Path(path).read_bytes()).digest())
+                records.append(hashlib.sha1(Path(path).read_bytes()).hexdigest())
         except OSError as exc:
             raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken "
                                         "or looping link?)", path=Path(path)) from None
+    records += ["\0listed\n", *(f"{os.fspath(f)[skip:]}\n" for f in listed)]
+    h.update("".join(records).encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

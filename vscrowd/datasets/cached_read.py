@@ -2,19 +2,25 @@
 
 A registered reader's tables (heads, frames, videos), the images it found missing and
 the warnings it raised are stored with the machinery of :mod:`.cache`, keyed by the
-stat records of *every* file under the root (annotations, split lists and images: the
-frames table holds each image's size from its header, so a replaced image is a change
-too). The cache folder itself is not part of the key, and it is the only thing ever
-written: ``ROOT/.vscrowd-cache`` when the root is writable, else the user cache folder.
+stat records of every file under the root but the images (annotations, split lists,
+anything else), and by the images' names. Of an image a reader only ever reads the
+header, for its size (:func:`.layout.image_size`): the images whose header it read are
+recorded with the entry by their stat records and checked on a hit (a replaced image
+is a miss), the others count by name (present or not). A video dataset reads one header
+per video, not one per frame: FDST's 15,000 frame images are listed, not stat'ed. The
+cache folder itself is not part of the key, and it is the only thing ever written:
+``ROOT/.vscrowd-cache`` when the root is writable, else the user cache folder.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from pathlib import Path
 
 from ..errors import VSCrowdWarning
+from . import cache as _cache
 from .annotations import Annotations
 from .cache import (
     CACHE_FOLDER,
@@ -27,30 +33,45 @@ from .cache import (
 )
 from .image_dataset import ImageDataset
 from .info import DatasetInfo
+from .layout import header_reads
 from .video_dataset import VideoDataset
 
 __all__ = ["dataset_files", "read_cached"]
 
 _TABLES = ("heads", "frames", "videos")
+#: Files only ever opened for their header, by suffix.
+_IMAGE_SUFFIXES = tuple(s for e in ("jpg", "jpeg", "png", "bmp", "tif", "tiff")
+                        for s in (f".{e}", f".{e.upper()}"))
 
 
 def dataset_files(root: Path, cache_dir: Path) -> list[str]:
     """Every file under ``root`` (sorted paths), the cache folder left out. Linked
     folders are followed (a root often links ``images/`` or ``jsons/`` from elsewhere,
     and an edit there must be a change), each real folder once (no link loops)."""
-    seen = {os.path.realpath(cache_dir), os.path.realpath(root)}
-    out = []
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        keep = []
-        for d in dirs:
-            real = os.path.realpath(os.path.join(folder, d))
-            if d != CACHE_FOLDER and real not in seen:
-                seen.add(real)
-                keep.append(d)
-        dirs[:] = keep
-        out += [os.path.join(folder, f) for f in files]
+    # One scandir per folder, its entries' kinds from the listing itself: no call per
+    # file (FDST's root holds 30,000), one stat per folder to know it by identity.
+    seen = {_identity(cache_dir), _identity(root)}
+    out, folders = [], [os.fspath(root)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for e in entries:
+                if not e.is_dir():
+                    out.append(e.path)
+                elif e.name != CACHE_FOLDER and (ident := _identity(e.path)) not in seen:
+                    seen.add(ident)
+                    folders.append(e.path)
     out.sort()
     return out
+
+
+def _identity(path: str | os.PathLike) -> tuple[int, int] | None:
+    """A folder's device and inode (one real folder however it is reached), None when
+    it does not exist."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
@@ -59,10 +80,15 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
     if not cache:
         return info.read(root)
     cdir = Path(cache_dir) if cache_dir else default_cache_dir(root)
-    key = cache_key(dataset_files(root, cdir), strict=False, tag=f"registry:{info.name}",
-                    root=root)
+    images, others = [], []
+    for f in dataset_files(root, cdir):
+        # Case-sensitive: an image spelt otherwise (.Jpg) is keyed by its stat record,
+        # as any other file (stricter, never staler).
+        (images if f.endswith(_IMAGE_SUFFIXES) else others).append(f)
+    key = cache_key(others, strict=False, tag=f"registry:{info.name}", root=root,
+                    listed=images)
     hit = read_entry(cdir, key, _TABLES)
-    if hit is not None:
+    if hit is not None and _same_records(root, hit[1].get("headers")):
         tables, meta = hit
         cls = VideoDataset if info.kind == "video" else ImageDataset
         with warnings.catch_warnings():  # recorded with the reader's own: replayed below
@@ -72,7 +98,47 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
                                  tables["videos"], [tuple(m) for m in meta["missing"]])
         replay(meta["warnings"])
         return ds
-    ds, warns = recording(lambda: info.read(root))
-    write_entry(cdir, key, {"heads": ds.heads, "frames": ds.frames, "videos": ds.videos},
-                {"warnings": warns, "missing": [list(m) for m in ds.missing_images]})
+    start = time.time_ns()
+    with header_reads() as read:
+        ds, warns = recording(lambda: info.read(root))
+    headers = _header_records(root, read, start)
+    if headers is not None:  # else an image changed while read: no entry this time
+        write_entry(cdir, key, {"heads": ds.heads, "frames": ds.frames,
+                                "videos": ds.videos},
+                    {"warnings": warns, "missing": [list(m) for m in ds.missing_images],
+                     "headers": headers})
     return ds
+
+
+def _stat_record(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _header_records(root: Path, paths: list[str], start_ns: int) -> list[list] | None:
+    """``[name under root, size, mtime, ctime, inode]`` of each image whose header the
+    reader read (one that does not exist is left to the names in the key), or None
+    when one changed from (about) the time the read began: the tables may hold a size
+    from before the change and the record one from after."""
+    prefix = os.path.join(os.fspath(root), "")
+    racy_after = start_ns - int(_cache._RACY_SECONDS * 1e9)
+    out = []
+    for path in dict.fromkeys(paths):
+        try:
+            rec = _stat_record(path)
+        except OSError:
+            continue
+        if max(rec[1], rec[2]) >= racy_after:
+            return None
+        out.append([path[len(prefix):] if path.startswith(prefix) else path, *rec])
+    return out
+
+
+def _same_records(root: Path, records: list[list] | None) -> bool:
+    """Whether every image in ``records`` still has the stat record it had when read."""
+    if records is None:
+        return False
+    try:
+        return all(_stat_record(os.path.join(root, name)) == rec for name, *rec in records)
+    except OSError:
+        return False

@@ -6,14 +6,35 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..errors import DatasetError
 from .splits import split_from_name
 
-__all__ = ["IMAGE_EXT", "annotation_files", "first_readable_size", "image_size", "jpeg_size"]
+__all__ = ["IMAGE_EXT", "annotation_files", "first_readable_size", "header_reads",
+           "image_size", "jpeg_size"]
 
 IMAGE_EXT = ".jpg"
+
+#: The image files whose header :func:`image_size` reads while :func:`header_reads` is
+#: open (in this context; a context variable, so two reads in two threads stay apart).
+_HEADER_READS: ContextVar[list[str] | None] = ContextVar("header_reads", default=None)
+
+
+@contextmanager
+def header_reads() -> Iterator[list[str]]:
+    """Collect the path of every image whose header :func:`image_size` reads inside the
+    block: what a reader's tables depend on of the images (the annotation cache checks
+    just those on a hit; of the others only the names count)."""
+    reads: list[str] = []
+    token = _HEADER_READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _HEADER_READS.reset(token)
 
 
 def _video_sort_key(path: Path) -> tuple[int, str]:
@@ -44,6 +65,9 @@ def annotation_files(root: str | Path) -> list[Path]:
 def image_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from the image header only (no pixel decode); None if the file is
     missing, empty or not an image."""
+    reads = _HEADER_READS.get()
+    if reads is not None:
+        reads.append(os.fspath(path))
     size = jpeg_size(path)
     if size is not None:
         return size
