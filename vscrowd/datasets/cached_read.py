@@ -53,7 +53,11 @@ def dataset_files(root: Path, cache_dir: Path) -> list[str]:
     seen = {_identity(cache_dir), _identity(root)}
     out, folders = [], [os.fspath(root)]
     while folders:
-        with os.scandir(folders.pop()) as entries:
+        try:
+            entries = os.scandir(folders.pop())
+        except OSError:  # an unreadable folder is skipped, as os.walk does
+            continue
+        with entries:
             for e in entries:
                 if not e.is_dir():
                     out.append(e.path)

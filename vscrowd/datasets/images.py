@@ -61,9 +61,10 @@ def scan_images(root: Path, annotations: Annotations, videos: pd.DataFrame) -> I
         has_frames.append(present is not None)
     videos = videos.assign(width=pd.array(widths, dtype="Int32"),
                            height=pd.array(heights, dtype="Int32"), has_frames=has_frames)
-    size = videos.set_index("video")[["width", "height"]]
-    fr = frames.drop(columns=[c for c in ("width", "height", "has_image") if c in frames])
-    fr = fr.join(size, on="video")
+    per_video = videos.set_index("video")[["split", "width", "height"]]
+    fr = frames.drop(columns=[c for c in ("split", "width", "height", "has_image")
+                              if c in frames])
+    fr = fr.join(per_video, on="video")
     fr["has_image"] = exists_all
     fr.loc[~fr["has_image"], ["width", "height"]] = pd.NA
     if no_folder:

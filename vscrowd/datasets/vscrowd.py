@@ -130,8 +130,9 @@ class VSCrowd:
 
     @property
     def frames(self) -> pd.DataFrame:
-        """One row per frame: ``video, frame, frame_index, n_heads, width, height,
-        has_image`` (width/height missing where the image does not exist)."""
+        """One row per frame: ``video, frame, frame_index, n_heads, split, width, height,
+        has_image`` (the split of its video; width/height missing where the image does
+        not exist). A registered dataset's table also has ``path`` and its labels."""
         return self.annotations.frames
 
     @property
