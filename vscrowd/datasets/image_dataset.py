@@ -6,8 +6,9 @@ Images are not frames of a video: each split is one "video" named after the spli
 (``video == split``) whose frames are the split's images, in the dataset's own order;
 ``frame`` is the image's own name (``"0001"``, ``"IMG_1"``, ``"img_0001"``).
 Per-image sizes and labels are columns of the frames table; ``path`` is each image's
-path relative to the root, ``split`` its split (for a video dataset, its video's). Datasets without head boxes get zero-size boxes at the
-point (``x1 == x2 == x``), so head sizes read 0 there.
+path relative to the root, ``split`` its split (for a video dataset, its video's).
+Datasets without head boxes get zero-size boxes at the point (``x1 == x2 == x``), so
+head sizes read 0 there.
 """
 
 from __future__ import annotations
