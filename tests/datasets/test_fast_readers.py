@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vscrowd._text import read_small_files
 from vscrowd.datasets import dataset_info, fdst, image_dataset, jhu, nwpu
@@ -82,6 +86,66 @@ def test_fdst_unusual_regions_get_the_general_readers_error(tmp_path, regions):
     path.write_text(_via(regions))
     with pytest.raises(AnnotationFormatError, match="shape_attributes"):
         fdst.read_fdst_json(path)
+
+
+_RECT = ("x", "y", "width", "height")
+_NUMBER = st.one_of(st.integers(0, 3000), st.integers(-40, -1),
+                    st.integers((1 << 53) - 2, (1 << 64) + 2),
+                    st.floats(0, 3000, allow_nan=False).map(lambda v: round(v, 2)))
+_SPELLINGS = ({"separators": (",", ":")}, {}, {"indent": 1}, {"separators": (", ", ":")})
+
+
+@st.composite
+def _via_video(draw) -> list[str]:
+    """A few frame files: VIA entries of rectangles as VIA and Python write them, and
+    variations the templates must not take (other spellings, key orders, non-integer
+    or huge numbers, region attributes)."""
+    files = []
+    for _ in range(draw(st.integers(1, 4))):
+        regions = []
+        for _ in range(draw(st.integers(0, 4))):
+            keys = draw(st.sampled_from([_RECT, _RECT, ("y", "x", "width", "height")]))
+            shape = {"name": "rect", **{k: draw(_NUMBER) for k in keys}}
+            attributes = draw(st.sampled_from([{}, {}, {"type": "head"}]))
+            regions.append({"shape_attributes": shape, "region_attributes": attributes})
+        doc = {"001.jpg123": {"filename": "001.jpg", "size": 123, "regions": regions,
+                              "file_attributes": {}}}
+        files.append(json.dumps(doc, **draw(st.sampled_from(_SPELLINGS))))
+    return files
+
+
+@settings(max_examples=150, deadline=None)
+@given(_via_video())
+def test_fdst_video_reads_what_the_general_reader_reads(files):
+    with tempfile.TemporaryDirectory() as tmp:
+        names = [f"{i:03d}.json" for i in range(1, len(files) + 1)]
+        for name, text in zip(names, files):
+            (Path(tmp) / name).write_text(text)
+        boxes, counts = fdst._read_video(Path(tmp), names)
+        ref = [fdst._read_general(Path(tmp) / name) for name in names]
+    assert counts == [len(r) for r in ref]
+    np.testing.assert_array_equal(boxes, np.concatenate(ref))
+
+
+def test_fdst_templates_take_the_files_as_via_and_python_write_them():
+    """The template path is taken where it should be (the test above would pass with it
+    never taken) and declines the rest."""
+    regions = [{"shape_attributes": {"name": "rect", "x": 1, "y": 20, "width": 300,
+                                     "height": 4000}, "region_attributes": {}}] * 2
+    doc = {"1.jpg5": {"filename": "1.jpg", "size": 5, "regions": regions}}
+    for spelling in ({"separators": (",", ":")}, {}):
+        got = fdst._template_boxes([json.dumps(doc, **spelling).encode(),
+                                    json.dumps({"2.jpg": {"regions": []}}).encode()])
+        assert got is not None
+        np.testing.assert_array_equal(got[0], [[1, 20, 301, 4020]] * 2)
+        assert got[1] == [2, 0]
+    for other in ({"indent": 1}, {"separators": (", ", ":")}):
+        assert fdst._template_boxes([json.dumps(doc, **other).encode()]) is None
+    for x in (1.5, -1, 1 << 53, 1 << 70):
+        odd = json.loads(json.dumps(doc))
+        odd["1.jpg5"]["regions"][0]["shape_attributes"]["x"] = x
+        assert fdst._template_boxes([json.dumps(odd).encode()]) is None
+    assert fdst._template_boxes([b"{}", None]) is None
 
 
 @pytest.mark.parametrize("text", ["1 2 3 4 1 0\n5 6 7 8 2 1\n", "1 2 3 4 1 0\r\n\r\n5 6 7 8 2 1",
