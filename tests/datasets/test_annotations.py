@@ -136,3 +136,16 @@ def test_read_many_keeps_order(tmp_path):
     assert ann.videos == ["b", "a"]
     assert ann.heads["video"].astype(str).tolist() == ["b", "a"]
     assert ann.heads["frame_index"].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("byte", [b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc3\xa9"])
+def test_whole_file_passes_refuse_what_str_splits_lines_at(byte):
+    """Bytes str.splitlines() also breaks at (and non-ASCII) send a file to the
+    token-by-token readers, which split as Python's str does; plain files pass with a
+    byte-order mark dropped and line ends made \\n."""
+    from vscrowd.datasets._annotation_text import plain_ascii
+
+    line = b"000001.jpg 640 360 1 2 3 4 2 3 1"
+    assert plain_ascii(line + byte + line) is None
+    assert plain_ascii(b"\xef\xbb\xbf" + line + b"\r\n" + line + b"\r") == \
+        line + b"\n" + line + b"\n"

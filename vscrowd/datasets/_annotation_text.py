@@ -37,7 +37,7 @@ def plain_ascii(data: bytes) -> bytes | None:
     and holds no byte that ``str.splitlines()`` also breaks lines at (such files take
     the token-by-token readers, which split as Python's ``str`` does); else None."""
     body = strip_bom(data)
-    if not body.isascii() or _OTHER_BREAKS.search(body):
+    if not body.isascii() or any(b in body for b in _OTHER_BREAKS):
         return None
     return unix_line_ends(body)
 
@@ -147,7 +147,9 @@ def float_table(body: bytes, width: int) -> np.ndarray | None:
 
 
 #: Bytes that str.splitlines() also breaks lines at: such files take the slow path.
-_OTHER_BREAKS = re.compile(rb"[\x0b\x0c\x1c-\x1e]")
+#: Looked for one by one (``in``: memchr, ~10 GB/s): a regular expression's character
+#: class took 60 ms over SenseCrowd's 8.5 MB benchmark files, the five scans 0.8 ms.
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 
 
 def number_rows(data: bytes, width: int) -> np.ndarray | None:
