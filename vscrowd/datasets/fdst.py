@@ -281,7 +281,9 @@ def read_fdst(root: str | Path) -> VideoDataset:
             col["video"] += [video] * len(stems)
             col["image"] += stems
             col["path"] += [f"{folder}/{video}/{stem}.jpg" for stem in stems]
-    box = np.concatenate(col["box"]) if col["box"] else np.empty((0, 4))
+    boxes = col.pop("box")  # the per-video arrays freed once joined: a lower peak
+    box = np.concatenate(boxes) if boxes else np.empty((0, 4))
+    del boxes
     columns = FrameColumns(col["split"], col["image"], col["path"],
                            np.array(col["n_heads"], np.int64), (box[:, :2] + box[:, 2:]) / 2,
                            box, col["size"], col["video"])
