@@ -176,6 +176,52 @@ def test_every_image_a_reader_opens_is_one_whose_header_it_records(tmp_path, nam
     assert recorded  # every reader takes some size from a header
 
 
+def test_a_linked_image_counts_by_what_it_links_to(tmp_path):
+    """A link to an image is keyed by its stat record, not its name: a broken link is a
+    located error of the cached open (as any file that cannot be stat'ed), and linking
+    it to an image again reads it as present."""
+    root = dataset_info("fdst").synth(tmp_path / "fdst", seed=4)
+    frame = root / "train_data" / "1" / "003.jpg"
+    kept = frame.rename(tmp_path / "003.jpg")
+    frame.symlink_to(tmp_path / "gone.jpg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ("1", "003") in vscrowd.open(root, cache=False).missing_images
+    with pytest.raises(vscrowd.AnnotationFormatError, match="003.jpg"):
+        vscrowd.open(root)
+    frame.unlink()
+    frame.symlink_to(kept)
+    ds = vscrowd.open(root)
+    assert ds.missing_images == [] and vscrowd.open(root).missing_images == []
+
+
+def test_a_file_that_comes_or_goes_while_read_leaves_no_entry(tmp_path):
+    """The key is taken before the read: a root that changed meanwhile (an image
+    removed and put back, as an archive tool rewriting it) would file the tables
+    under the key of another state."""
+    import dataclasses
+
+    from vscrowd.datasets.cached_read import read_cached
+
+    info = dataset_info("fdst")
+    root = info.synth(tmp_path / "fdst", seed=5)
+    frame = root / "train_data" / "1" / "003.jpg"
+
+    data = frame.read_bytes()
+
+    def read_while_it_is_gone(r):
+        frame.unlink()  # after the key was taken
+        return info.read(r)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gone = read_cached(dataclasses.replace(info, read=read_while_it_is_gone), root)
+    frame.write_bytes(data)  # back, after the read: the key of before again
+    assert gone.missing_images == [("1", "003")]
+    assert not _entries(root / CACHE_FOLDER)
+    assert vscrowd.open(root).missing_images == []
+
+
 def test_an_image_changed_while_read_leaves_no_entry(tmp_path, monkeypatch):
     root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=9)
     monkeypatch.setattr(cache, "_RACY_SECONDS", 1e6)  # every image "changed just now"

@@ -104,9 +104,12 @@ def _via_video(draw) -> list[str]:
     for _ in range(draw(st.integers(1, 4))):
         regions = []
         for _ in range(draw(st.integers(0, 4))):
-            keys = draw(st.sampled_from([_RECT, _RECT, ("y", "x", "width", "height")]))
-            shape = {"name": "rect", **{k: draw(_NUMBER) for k in keys}}
-            attributes = draw(st.sampled_from([{}, {}, {"type": "head"}]))
+            keys = draw(st.sampled_from([_RECT, _RECT, _RECT, ("y", "x", "width", "height"),
+                                         ("x1", "y", "width", "height"),
+                                         ("x", "y", "width", "9height")]))
+            shape = {"name": draw(st.sampled_from(["rect", "rect", "rect1"])),
+                     **{k: draw(_NUMBER) for k in keys}}
+            attributes = draw(st.sampled_from([{}, {}, {"type": "head"}, {"a1": 1}]))
             regions.append({"shape_attributes": shape, "region_attributes": attributes})
         doc = {"001.jpg123": {"filename": "001.jpg", "size": 123, "regions": regions,
                               "file_attributes": {}}}
@@ -121,8 +124,14 @@ def test_fdst_video_reads_what_the_general_reader_reads(files):
         names = [f"{i:03d}.json" for i in range(1, len(files) + 1)]
         for name, text in zip(names, files):
             (Path(tmp) / name).write_text(text)
+        try:
+            ref = [fdst._read_general(Path(tmp) / name) for name in names]
+        except AnnotationFormatError as exc:  # a key with a digit: no "x", ...
+            with pytest.raises(AnnotationFormatError) as got:
+                fdst._read_video(Path(tmp), names)
+            assert str(got.value) == str(exc)
+            return
         boxes, counts = fdst._read_video(Path(tmp), names)
-        ref = [fdst._read_general(Path(tmp) / name) for name in names]
     assert counts == [len(r) for r in ref]
     np.testing.assert_array_equal(boxes, np.concatenate(ref))
 
@@ -145,6 +154,11 @@ def test_fdst_templates_take_the_files_as_via_and_python_write_them():
         odd = json.loads(json.dumps(doc))
         odd["1.jpg5"]["regions"][0]["shape_attributes"]["x"] = x
         assert fdst._template_boxes([json.dumps(odd).encode()]) is None
+    text = json.dumps(doc, separators=(",", ":"))
+    for digit_in_a_key in ('"x1":', '"1x":', '"height9":', '"region_attri1butes":'):
+        key = digit_in_a_key.replace("1", "").replace("9", "")  # a digit joined a number
+        odd = text.replace(key, digit_in_a_key)
+        assert odd != text and fdst._template_boxes([odd.encode()]) is None
     assert fdst._template_boxes([b"{}", None]) is None
 
 

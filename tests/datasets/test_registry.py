@@ -372,3 +372,29 @@ def test_every_command_that_opens_a_root_takes_dataset(roots, tmp_path):
         res = run(app, [*args, "--dataset", "qnrf"])
         assert res.exit_code == 0, (args, res.output)
     assert json.loads((out / "run" / "config.json").read_text())["data"]["dataset"] == "qnrf"
+
+
+@pytest.mark.parametrize("name", dataset_names())
+def test_frames_carry_their_split(tmp_path, name):
+    """Each frame's split is its video's (an image dataset's "video" is its split), as
+    a category in split order, in the same place for every dataset."""
+    import warnings
+
+    if dataset_info(name).synth is None:  # VSCrowd / SenseCrowd: vscrowd.synth writes them
+        from vscrowd.synth import synthesize, synthesize_sensecrowd
+
+        write = synthesize_sensecrowd if name == "sensecrowd" else synthesize
+        root = write(tmp_path / name, videos=3, frames=2, seed=1)
+    else:
+        root = dataset_info(name).synth(tmp_path / name, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = vscrowd.open(root, dataset=name)
+    fr = ds.frames
+    split_of = dict(zip(ds.videos["video"], ds.videos["split"]))
+    assert fr["split"].astype(str).tolist() == [split_of[v] for v in fr["video"].astype(str)]
+    assert list(fr["split"].cat.categories) == [s for s in ds.splits
+                                                 if s in set(fr["split"].astype(str))]
+    assert list(fr.columns[:5]) == ["video", "frame", "frame_index", "n_heads", "split"]
+    if not ds.is_video:
+        assert (fr["split"].astype(str) == fr["video"].astype(str)).all()

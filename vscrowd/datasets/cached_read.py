@@ -44,14 +44,17 @@ _IMAGE_SUFFIXES = tuple(s for e in ("jpg", "jpeg", "png", "bmp", "tif", "tiff")
                         for s in (f".{e}", f".{e.upper()}"))
 
 
-def dataset_files(root: Path, cache_dir: Path) -> list[str]:
-    """Every file under ``root`` (sorted paths), the cache folder left out. Linked
-    folders are followed (a root often links ``images/`` or ``jsons/`` from elsewhere,
-    and an edit there must be a change), each real folder once (no link loops)."""
+def dataset_files(root: Path, cache_dir: Path) -> tuple[list[str], list[str]]:
+    """Every file under ``root`` (sorted paths), the cache folder left out, as the files
+    keyed by their stat record and the images keyed by their name (plain files with an
+    image suffix; a link to an image is keyed by its stat record: whether it resolves
+    is part of what a reader sees). Linked folders are followed (a root often links
+    ``images/`` or ``jsons/`` from elsewhere, and an edit there must be a change), each
+    real folder once (no link loops)."""
     # One scandir per folder, its entries' kinds from the listing itself: no call per
     # file (FDST's root holds 30,000), one stat per folder to know it by identity.
     seen = {_identity(cache_dir), _identity(root)}
-    out, folders = [], [os.fspath(root)]
+    keyed, named, folders = [], [], [os.fspath(root)]
     while folders:
         try:
             entries = os.scandir(folders.pop())
@@ -59,13 +62,26 @@ def dataset_files(root: Path, cache_dir: Path) -> list[str]:
             continue
         with entries:
             for e in entries:
-                if not e.is_dir():
-                    out.append(e.path)
+                if not _is_folder(e):
+                    # Case-sensitive: an image spelt otherwise (.Jpg) is keyed by its
+                    # stat record, as any other file (stricter, never staler).
+                    plain_image = e.name.endswith(_IMAGE_SUFFIXES) and not e.is_symlink()
+                    (named if plain_image else keyed).append(e.path)
                 elif e.name != CACHE_FOLDER and (ident := _identity(e.path)) not in seen:
                     seen.add(ident)
                     folders.append(e.path)
-    out.sort()
-    return out
+    keyed.sort()
+    named.sort()
+    return keyed, named
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is a folder or a link to one; a link that cannot be followed
+    (a loop) counts as a file, whose stat then fails with its name."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _identity(path: str | os.PathLike) -> tuple[int, int] | None:
@@ -84,13 +100,7 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
     if not cache:
         return info.read(root)
     cdir = Path(cache_dir) if cache_dir else default_cache_dir(root)
-    images, others = [], []
-    for f in dataset_files(root, cdir):
-        # Case-sensitive: an image spelt otherwise (.Jpg) is keyed by its stat record,
-        # as any other file (stricter, never staler).
-        (images if f.endswith(_IMAGE_SUFFIXES) else others).append(f)
-    key = cache_key(others, strict=False, tag=f"registry:{info.name}", root=root,
-                    listed=images)
+    key = _key(info, root, cdir)
     hit = read_entry(cdir, key, _TABLES)
     if hit is not None and _same_records(root, hit[1].get("headers")):
         tables, meta = hit
@@ -106,12 +116,20 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
     with header_reads() as read:
         ds, warns = recording(lambda: info.read(root))
     headers = _header_records(root, read, start)
-    if headers is not None:  # else an image changed while read: no entry this time
+    # No entry when an image changed while read, or a file came or went (the key
+    # before the read would name tables of another state of the root).
+    if headers is not None and _key(info, root, cdir) == key:
         write_entry(cdir, key, {"heads": ds.heads, "frames": ds.frames,
                                 "videos": ds.videos},
                     {"warnings": warns, "missing": [list(m) for m in ds.missing_images],
                      "headers": headers})
     return ds
+
+
+def _key(info: DatasetInfo, root: Path, cache_dir: Path) -> str:
+    keyed, named = dataset_files(root, cache_dir)
+    return cache_key(keyed, strict=False, tag=f"registry:{info.name}", root=root,
+                     listed=named)
 
 
 def _stat_record(path: str) -> list[int]:

@@ -81,14 +81,15 @@ class _RawEntry(msgspec.Struct, gc=False):
 _RAW_DECODER = msgspec.json.Decoder(dict[str, _RawEntry])
 
 #: One rectangle region as VIA (compact) and Python's ``json`` (``", "``, ``": "``) write
-#: it, its four numbers taken out, and the separator between two regions.
+#: it, each of its four numbers written ``0`` (the one digit run a number becomes in the
+#: skeleton below), and the separator between two regions.
 _TEMPLATES = (
-    (b'{"shape_attributes":{"name":"rect","x":,"y":,"width":,"height":},'
+    (b'{"shape_attributes":{"name":"rect","x":0,"y":0,"width":0,"height":0},'
      b'"region_attributes":{}}', b","),
-    (b'{"shape_attributes": {"name": "rect", "x": , "y": , "width": , "height": }, '
+    (b'{"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 0, "height": 0}, '
      b'"region_attributes": {}}', b", "),
 )
-_DIGITS = b"0123456789"
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= c <= 0x39 else c for c in range(256))
 _NOT_DIGIT_OR_COMMA = bytes(sorted(set(range(256)) - set(b"0123456789,")))
 
 
@@ -164,9 +165,18 @@ def _template_run(spelling: int, n: int) -> bytes:
     return b"[" + sep.join([region] * n) + b"]"
 
 
+def _skeleton(raw: bytes) -> bytes:
+    """``raw`` with every run of digits written ``0``: a number, or digits inside a key
+    or string, which then no longer match a template."""
+    skeleton = raw.translate(_DIGITS_AS_ZERO)
+    while b"00" in skeleton:  # each pass halves the runs: 3 passes for 5 digits
+        skeleton = skeleton.replace(b"00", b"0")
+    return skeleton
+
+
 def _template_count(skeleton: bytes) -> int | None:
-    """n where ``skeleton`` (a regions array, its digits deleted) is n template regions
-    of one spelling, else None."""
+    """n where ``skeleton`` (of a regions array) is n template regions of one spelling,
+    else None."""
     if skeleton == b"[]":
         return 0
     for spelling, (region, sep) in enumerate(_TEMPLATES):
@@ -181,18 +191,19 @@ def _template_boxes(blobs: list[bytes | None]) -> tuple[np.ndarray, list[int]] |
     VIA entry whose regions are written exactly as a template (whole-number coordinates,
     nothing in ``region_attributes``), else None.
 
-    msgspec checks each file is JSON and hands over its regions unparsed; with the
-    digits deleted they must equal n templates, so the file's numbers are its digit
-    runs, four per region in ``x, y, width, height`` order, and they are converted all
-    at once: no object per rectangle (the typed decoder's structs cost as much again to
-    take apart as to decode).
+    msgspec checks each file is JSON and hands over its regions unparsed; with each
+    digit run written ``0`` they must equal n templates, so every digit run is one of
+    the numbers, four per region in ``x, y, width, height`` order (no digit of a key
+    or string can join one), and they are converted all at once: no object per
+    rectangle (the typed decoder's structs cost as much again to take apart as to
+    decode).
     """
     raws, counts = [], []
     for doc in fastjson.decode_all(_RAW_DECODER, blobs):
         if doc is None or len(doc) != 1:
             return None
         raw = bytes(next(iter(doc.values())).regions)
-        n = _template_count(raw.translate(None, _DIGITS))
+        n = _template_count(_skeleton(raw))
         if n is None:
             return None
         counts.append(n)
@@ -200,8 +211,11 @@ def _template_boxes(blobs: list[bytes | None]) -> tuple[np.ndarray, list[int]] |
             raws.append(raw)
     # Digits and commas left: ",x,y,w,h," per region, ",,," where two regions meet.
     text = b",".join(raws).translate(None, _NOT_DIGIT_OR_COMMA).replace(b",,,", b",")
-    values = np.fromstring(text.strip(b","), np.int64, sep=",") if raws \
-        else np.empty(0, np.int64)
+    try:
+        values = np.fromstring(text.strip(b","), np.int64, sep=",") if raws \
+            else np.empty(0, np.int64)
+    except ValueError:  # not expected after the templates matched: the others decide
+        return None
     # 2**53 and over (or past int64, which the parser clips) would not be the float64
     # the other readers give: left to them.
     if len(values) != 4 * sum(counts) or (len(values) and values.max() >= 1 << 53):

@@ -235,10 +235,10 @@ def _tables(root: Path, c: FrameColumns) -> tuple[Annotations, list[tuple[str, s
     gone = set(missing)
     frames = pd.DataFrame({
         "video": video_cat,
-        "split": pd.Categorical(list(c.split), categories=list(dict.fromkeys(c.split))),
         "frame": pd.Series(list(c.image), dtype=object),
         "frame_index": index_in_video,
         "n_heads": counts.astype(np.int32),
+        "split": pd.Categorical(list(c.split), categories=list(dict.fromkeys(c.split))),
         "width": pd.array([s[0] for s in sizes], dtype="Int32"),
         "height": pd.array([s[1] for s in sizes], dtype="Int32"),
         "has_image": [key not in gone for key in zip(videos, c.image)],

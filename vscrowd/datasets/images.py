@@ -65,6 +65,8 @@ def scan_images(root: Path, annotations: Annotations, videos: pd.DataFrame) -> I
     fr = frames.drop(columns=[c for c in ("split", "width", "height", "has_image")
                               if c in frames])
     fr = fr.join(per_video, on="video")
+    # As a registered dataset's: categories in split order.
+    fr["split"] = pd.Categorical(fr["split"], categories=list(dict.fromkeys(videos["split"])))
     fr["has_image"] = exists_all
     fr.loc[~fr["has_image"], ["width", "height"]] = pd.NA
     if no_folder:

@@ -136,6 +136,12 @@ class VSCrowd:
         return self.annotations.frames
 
     @property
+    def is_video(self) -> bool:
+        """True: frames of one video follow each other (clips and tracks apply); an
+        image dataset's are unrelated images."""
+        return True
+
+    @property
     def splits(self) -> list[str]:
         """Split names present, in order of first appearance."""
         return list(dict.fromkeys(self.videos["split"]))
