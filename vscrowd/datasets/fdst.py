@@ -20,7 +20,6 @@ videos, 40 test: sweetyy83/Lstn_fdst_dataset@b4c6e41:README.md).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from pathlib import Path
@@ -72,25 +71,6 @@ class _Entry(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(dict[str, _Entry])
-
-
-class _RawEntry(msgspec.Struct, gc=False):
-    regions: msgspec.Raw  # checked against the templates below, then read as numbers
-
-
-_RAW_DECODER = msgspec.json.Decoder(dict[str, _RawEntry])
-
-#: One rectangle region as VIA (compact) and Python's ``json`` (``", "``, ``": "``) write
-#: it, each of its four numbers written ``0`` (the one digit run a number becomes in the
-#: skeleton below), and the separator between two regions.
-_TEMPLATES = (
-    (b'{"shape_attributes":{"name":"rect","x":0,"y":0,"width":0,"height":0},'
-     b'"region_attributes":{}}', b","),
-    (b'{"shape_attributes": {"name": "rect", "x": 0, "y": 0, "width": 0, "height": 0}, '
-     b'"region_attributes": {}}', b", "),
-)
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= c <= 0x39 else c for c in range(256))
-_NOT_DIGIT_OR_COMMA = bytes(sorted(set(range(256)) - set(b"0123456789,")))
 
 
 def read_fdst_json(path: Path) -> np.ndarray:
@@ -159,87 +139,17 @@ def _read_general(path: Path) -> np.ndarray:
     return boxes
 
 
-@functools.lru_cache(maxsize=256)
-def _template_run(spelling: int, n: int) -> bytes:
-    region, sep = _TEMPLATES[spelling]
-    return b"[" + sep.join([region] * n) + b"]"
-
-
-def _skeleton(raw: bytes) -> bytes:
-    """``raw`` with every run of digits written ``0``: a number, or digits inside a key
-    or string, which then no longer match a template."""
-    skeleton = raw.translate(_DIGITS_AS_ZERO)
-    while b"00" in skeleton:  # each pass halves the runs: 3 passes for 5 digits
-        skeleton = skeleton.replace(b"00", b"0")
-    return skeleton
-
-
-def _template_count(skeleton: bytes) -> int | None:
-    """n where ``skeleton`` (of a regions array) is n template regions of one spelling,
-    else None."""
-    if skeleton == b"[]":
-        return 0
-    for spelling, (region, sep) in enumerate(_TEMPLATES):
-        n, rest = divmod(len(skeleton) - 2 + len(sep), len(region) + len(sep))
-        if not rest and n > 0 and skeleton == _template_run(spelling, n):
-            return n
-    return None
-
-
-def _template_boxes(blobs: list[bytes | None]) -> tuple[np.ndarray, list[int]] | None:
-    """The boxes of a video's frame files and each one's count, when every file is one
-    VIA entry whose regions are written exactly as a template (whole-number coordinates,
-    nothing in ``region_attributes``), else None.
-
-    msgspec checks each file is JSON and hands over its regions unparsed; with each
-    digit run written ``0`` they must equal n templates, so every digit run is one of
-    the numbers, four per region in ``x, y, width, height`` order (no digit of a key
-    or string can join one), and they are converted all at once: no object per
-    rectangle (the typed decoder's structs cost as much again to take apart as to
-    decode).
-    """
-    raws, counts = [], []
-    for doc in fastjson.decode_all(_RAW_DECODER, blobs):
-        if doc is None or len(doc) != 1:
-            return None
-        raw = bytes(next(iter(doc.values())).regions)
-        n = _template_count(_skeleton(raw))
-        if n is None:
-            return None
-        counts.append(n)
-        if n:
-            raws.append(raw)
-    # Digits and commas left: ",x,y,w,h," per region, ",,," where two regions meet.
-    text = b",".join(raws).translate(None, _NOT_DIGIT_OR_COMMA).replace(b",,,", b",")
-    try:
-        values = np.fromstring(text.strip(b","), np.int64, sep=",") if raws \
-            else np.empty(0, np.int64)
-    except ValueError:  # not expected after the templates matched: the others decide
-        return None
-    # 2**53 and over (or past int64, which the parser clips) would not be the float64
-    # the other readers give: left to them.
-    if len(values) != 4 * sum(counts) or (len(values) and values.max() >= 1 << 53):
-        return None
-    xywh = values.astype(np.float64).reshape(-1, 4)
-    return np.column_stack([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]]), counts
-
-
 def _read_video(here: Path, names: list[str]) -> tuple[np.ndarray, list[int]]:
     """The boxes of a video's frame files ``names`` (in that order) and each one's count.
 
     All files are read first, then decoded, then turned into one array: per file this
     leaves only the decode (a file of ~30 heads took longer to wrap in its own arrays
     than to decode; the rectangles of all videos at once longer again, out of cache).
-    Files as VIA or Python write them go through :func:`_template_boxes`; others
-    through msgspec's typed decoder; any file that one does not take sends the video
-    through :func:`read_fdst_json`, file by file, whose errors name the file and field.
+    Any file the fast path does not take sends the video through
+    :func:`read_fdst_json`, file by file, whose errors name the file and field.
     """
-    blobs = read_small_files(here, names)
-    got = _template_boxes(blobs)
-    if got is not None:
-        return got
     rects, counts = [], []
-    for doc in fastjson.decode_all(_DECODER, blobs):
+    for doc in fastjson.decode_all(_DECODER, read_small_files(here, names)):
         got = _rects(doc)
         if got is None:
             boxes = [read_fdst_json(here / name) for name in names]
