@@ -90,9 +90,12 @@ def read_entry(cache_dir: Path, key: str, names: Sequence[str]
     """The tables ``names`` and the JSON metadata of entry ``key``, or None."""
     entry = cache_dir / key
     try:
-        # self_destruct frees each Arrow column once converted: a lower peak.
-        tables = {n: pq.read_table(entry / f"{n}.parquet").to_pandas(self_destruct=True)
-                  for n in names}
+        # self_destruct frees each Arrow column once converted, split_blocks keeps one
+        # block per column (no consolidating copy of the float columns): a lower peak
+        # and less fresh memory to fault in (a 1.46 M-head table: 0.04-0.05 s against
+        # 0.04-0.16 s read again in one process).
+        tables = {n: pq.read_table(entry / f"{n}.parquet").to_pandas(
+                      self_destruct=True, split_blocks=True) for n in names}
         meta = json.loads((entry / "meta.json").read_text())
     except (OSError, pa.ArrowException, ValueError):
         return None
