@@ -299,3 +299,38 @@ def test_commands_write_nothing_into_the_root_but_the_cache(tmp_path, name):
         res = CliRunner().invoke(app, args)
         assert res.exit_code == 0, (args, res.output)
     assert _tree(root) == before
+
+
+@pytest.mark.parametrize("name,folder", [("dronecrowd", "train_data/images/img003001.jpg"),
+                                         ("qnrf", "Test/img_9999_ann.mat")])
+def test_an_empty_folder_named_like_a_file_is_a_change(tmp_path, name, folder):
+    """Readers glob, and a glob finds folders too: an empty folder named like an
+    annotation or image changes what they read, so it changes the key."""
+    root = dataset_info(name).synth(tmp_path / name, seed=1)
+    vscrowd.open(root)
+    (root / folder).mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cold = vscrowd.open(root, cache=False)
+        except vscrowd.AnnotationFormatError as exc:  # a folder where a .mat should be
+            with pytest.raises(vscrowd.AnnotationFormatError, match=str(exc)[:20]):
+                vscrowd.open(root)
+        else:
+            _same(cold, vscrowd.open(root))
+    assert len(_entries(root / CACHE_FOLDER)) == (2 if name == "dronecrowd" else 1)
+
+
+@pytest.mark.parametrize("meta", [{"headers": [1]}, {"headers": [[]]}, {"headers": {}},
+                                  {"headers": [[None, 1, 2, 3, 4]]}, [], {"missing": 5}])
+def test_a_damaged_entry_is_read_again(tmp_path, meta):
+    import json
+
+    root = dataset_info("jhu").synth(tmp_path / "jhu", seed=2)
+    vscrowd.open(root)
+    (entry,) = (root / CACHE_FOLDER).iterdir()
+    good = json.loads((entry / "meta.json").read_text())
+    (entry / "meta.json").write_text(json.dumps({**good, **meta} if isinstance(meta, dict)
+                                                else meta))
+    _same(vscrowd.open(root), vscrowd.open(root, cache=False))
+    assert json.loads((entry / "meta.json").read_text()) == good  # rewritten

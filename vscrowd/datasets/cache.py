@@ -97,13 +97,13 @@ def read_entry(cache_dir: Path, key: str, names: Sequence[str]
         tables = {n: pq.read_table(entry / f"{n}.parquet").to_pandas(
                       self_destruct=True, split_blocks=True) for n in names}
         meta = json.loads((entry / "meta.json").read_text())
-    except (OSError, pa.ArrowException, ValueError):
-        return None
-    # Object columns come back as they went in, not as the string dtype newer pandas
-    # infers for Arrow strings.
-    for name, cols in meta.pop("object_columns", {}).items():
-        for c in cols:
-            tables[name][c] = tables[name][c].astype(object)
+        # Object columns come back as they went in, not as the string dtype newer
+        # pandas infers for Arrow strings.
+        for name, cols in meta.pop("object_columns", {}).items():
+            for c in cols:
+                tables[name][c] = tables[name][c].astype(object)
+    except (OSError, pa.ArrowException, ValueError, AttributeError, KeyError, TypeError):
+        return None  # not an entry as written here (damaged): read again, rewritten
     return tables, meta
 
 

@@ -45,19 +45,23 @@ _IMAGE_SUFFIXES = tuple(s for e in ("jpg", "jpeg", "png", "bmp", "tif", "tiff")
 
 
 def dataset_files(root: Path, cache_dir: Path) -> tuple[list[str], list[str]]:
-    """Every file under ``root`` (sorted paths), the cache folder left out, as the files
-    keyed by their stat record and the images keyed by their name (plain files with an
-    image suffix; a link to an image is keyed by its stat record: whether it resolves
-    is part of what a reader sees). Linked folders are followed (a root often links
-    ``images/`` or ``jsons/`` from elsewhere, and an edit there must be a change), each
-    real folder once (no link loops)."""
+    """Everything under ``root`` (sorted paths), the root's cache folder left out, as
+    the files keyed by their stat record and the entries keyed by their name: images
+    (plain files with an image suffix; a link to an image is keyed by its stat record:
+    whether it resolves is part of what a reader sees) and folders, written with a
+    trailing separator (an empty folder named like a file a reader globs for is part of
+    what it sees too). Linked folders are followed (a root often links ``images/`` or
+    ``jsons/`` from elsewhere, and an edit there must be a change), each real folder
+    once (no link loops)."""
     # One scandir per folder, its entries' kinds from the listing itself: no call per
     # file (FDST's root holds 30,000), one stat per folder to know it by identity.
+    top = os.fspath(root)
     seen = {_identity(cache_dir), _identity(root)}
-    keyed, named, folders = [], [], [os.fspath(root)]
+    keyed, named, folders = [], [], [top]
     while folders:
+        here = folders.pop()
         try:
-            entries = os.scandir(folders.pop())
+            entries = os.scandir(here)
         except OSError:  # an unreadable folder is skipped, as os.walk does
             continue
         with entries:
@@ -67,9 +71,11 @@ def dataset_files(root: Path, cache_dir: Path) -> tuple[list[str], list[str]]:
                     # stat record, as any other file (stricter, never staler).
                     plain_image = e.name.endswith(_IMAGE_SUFFIXES) and not e.is_symlink()
                     (named if plain_image else keyed).append(e.path)
-                elif e.name != CACHE_FOLDER and (ident := _identity(e.path)) not in seen:
-                    seen.add(ident)
-                    folders.append(e.path)
+                elif e.name != CACHE_FOLDER or here != top:
+                    named.append(e.path + os.sep)
+                    if (ident := _identity(e.path)) not in seen:
+                        seen.add(ident)
+                        folders.append(e.path)
     keyed.sort()
     named.sort()
     return keyed, named
@@ -102,7 +108,9 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
     cdir = Path(cache_dir) if cache_dir else default_cache_dir(root)
     key = _key(info, root, cdir)
     hit = read_entry(cdir, key, _TABLES)
-    if hit is not None and _same_records(root, hit[1].get("headers")):
+    if hit is not None and _same_records(root, hit[1].get("headers")) \
+            and isinstance(hit[1].get("missing"), list) \
+            and isinstance(hit[1].get("warnings"), list):
         tables, meta = hit
         cls = VideoDataset if info.kind == "video" else ImageDataset
         with warnings.catch_warnings():  # recorded with the reader's own: replayed below
@@ -156,9 +164,12 @@ def _header_records(root: Path, paths: list[str], start_ns: int) -> list[list] |
     return out
 
 
-def _same_records(root: Path, records: list[list] | None) -> bool:
-    """Whether every image in ``records`` still has the stat record it had when read."""
-    if records is None:
+def _same_records(root: Path, records: object) -> bool:
+    """Whether every image in ``records`` still has the stat record it had when read
+    (an entry whose records are not ``[name, size, mtime, ctime, inode]`` lists: no)."""
+    if not isinstance(records, list) or not all(
+            isinstance(r, list) and len(r) == 5 and isinstance(r[0], str)
+            and all(type(v) is int for v in r[1:]) for r in records):
         return False
     try:
         return all(_stat_record(os.path.join(root, name)) == rec for name, *rec in records)
