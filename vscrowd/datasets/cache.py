@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 from ..errors import AnnotationFormatError, VSCrowdWarning
 from .annotations import Annotations, read_many
 
-__all__ = ["cache_key", "default_cache_dir", "load_annotations", "load_cached", "read_entry",
-           "recording", "replay", "store_cached", "write_entry"]
+__all__ = ["cache_key", "default_cache_dir", "load_annotations", "load_cached", "racy_after",
+           "read_entry", "recording", "replay", "store_cached", "write_entry"]
 
 T = TypeVar("T")
 
@@ -51,6 +51,13 @@ def default_cache_dir(root: Path) -> Path:
     return base / "vscrowd" / digest
 
 
+def racy_after(start_ns: int | None = None) -> int:
+    """The time (ns since the epoch) from which a file's mtime or ctime is too recent to
+    trust its stat record (``_RACY_SECONDS`` before ``start_ns``, default now): a
+    second edit within a coarse clock tick would leave the record as it was."""
+    return (time.time_ns() if start_ns is None else start_ns) - int(_RACY_SECONDS * 1e9)
+
+
 def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = "",
               root: Path | None = None, listed: Sequence[str] = ()) -> str:
     """A digest of the annotation files' stat records (and the content of recently
@@ -63,7 +70,7 @@ def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = ""
         AnnotationFormatError: A file that cannot be stat'ed (a broken or looping link).
     """
     h = hashlib.sha1(f"v{_CACHE_FORMAT}:{strict}:{tag}".encode())
-    racy_after = time.time_ns() - int(_RACY_SECONDS * 1e9)
+    since = racy_after()
     # Plain strings and os.stat: a whole image dataset (tens of thousands of files)
     # is keyed in well under the cache-hit budget.
     skip = len(os.fspath(root)) + 1 if root is not None else None
@@ -75,7 +82,7 @@ def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = ""
             name = path[skip:] if skip else os.path.basename(path)
             records.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
                            f"{st.st_ino}\n")
-            if max(st.st_mtime_ns, st.st_ctime_ns) >= racy_after:
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
                 records.append(hashlib.sha1(Path(path).read_bytes()).hexdigest())
         except OSError as exc:
             raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken "

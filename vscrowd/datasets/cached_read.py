@@ -20,12 +20,12 @@ import warnings
 from pathlib import Path
 
 from ..errors import VSCrowdWarning
-from . import cache as _cache
 from .annotations import Annotations
 from .cache import (
     CACHE_FOLDER,
     cache_key,
     default_cache_dir,
+    racy_after,
     read_entry,
     recording,
     replay,
@@ -33,15 +33,14 @@ from .cache import (
 )
 from .image_dataset import ImageDataset
 from .info import DatasetInfo
-from .layout import header_reads
+from .layout import IMAGE_SUFFIXES, header_reads
 from .video_dataset import VideoDataset
 
 __all__ = ["dataset_files", "read_cached"]
 
 _TABLES = ("heads", "frames", "videos")
-#: Files only ever opened for their header, by suffix.
-_IMAGE_SUFFIXES = tuple(s for e in ("jpg", "jpeg", "png", "bmp", "tif", "tiff")
-                        for s in (f".{e}", f".{e.upper()}"))
+#: Files only ever opened for their header: images, by suffix in lower or upper case.
+_IMAGE_SUFFIXES = (*IMAGE_SUFFIXES, *(s.upper() for s in IMAGE_SUFFIXES))
 
 
 def dataset_files(root: Path, cache_dir: Path) -> tuple[list[str], list[str]]:
@@ -108,9 +107,7 @@ def read_cached(info: DatasetInfo, root: Path, *, cache: bool = True,
     cdir = Path(cache_dir) if cache_dir else default_cache_dir(root)
     key = _key(info, root, cdir)
     hit = read_entry(cdir, key, _TABLES)
-    if hit is not None and _same_records(root, hit[1].get("headers")) \
-            and isinstance(hit[1].get("missing"), list) \
-            and isinstance(hit[1].get("warnings"), list):
+    if hit is not None and _usable(root, hit[1]):
         tables, meta = hit
         cls = VideoDataset if info.kind == "video" else ImageDataset
         with warnings.catch_warnings():  # recorded with the reader's own: replayed below
@@ -151,17 +148,23 @@ def _header_records(root: Path, paths: list[str], start_ns: int) -> list[list] |
     when one changed from (about) the time the read began: the tables may hold a size
     from before the change and the record one from after."""
     prefix = os.path.join(os.fspath(root), "")
-    racy_after = start_ns - int(_cache._RACY_SECONDS * 1e9)
+    since = racy_after(start_ns)
     out = []
     for path in dict.fromkeys(paths):
         try:
             rec = _stat_record(path)
         except OSError:
             continue
-        if max(rec[1], rec[2]) >= racy_after:
+        if max(rec[1], rec[2]) >= since:
             return None
         out.append([path[len(prefix):] if path.startswith(prefix) else path, *rec])
     return out
+
+
+def _usable(root: Path, meta: dict) -> bool:
+    """Whether an entry's metadata is as written here and its images unchanged."""
+    return isinstance(meta.get("missing"), list) and isinstance(meta.get("warnings"), list) \
+        and _same_records(root, meta.get("headers"))
 
 
 def _same_records(root: Path, records: object) -> bool:

@@ -14,10 +14,12 @@ from pathlib import Path
 from ..errors import DatasetError
 from .splits import split_from_name
 
-__all__ = ["IMAGE_EXT", "annotation_files", "first_readable_size", "header_reads",
-           "image_size", "jpeg_size"]
+__all__ = ["IMAGE_EXT", "IMAGE_SUFFIXES", "annotation_files", "first_readable_size",
+           "header_reads", "image_size", "jpeg_size"]
 
 IMAGE_EXT = ".jpg"
+#: Suffixes of the image files read anywhere (frame folders, datasets), lower case.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 #: The image files whose header :func:`image_size` reads while :func:`header_reads` is
 #: open (in this context; a context variable, so two reads in two threads stay apart).

@@ -20,11 +20,10 @@ import cv2
 import numpy as np
 
 from ..datasets.image_file import read_image
+from ..datasets.layout import IMAGE_SUFFIXES
 from ..errors import DatasetError
 
 __all__ = ["FrameSource", "StreamStop", "open_source"]
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 # First bytes of common containers: named in the error when OpenCV cannot open a file.
 _MAGIC = [(b"\x1aE\xdf\xa3", "Matroska/WebM"), (b"RIFF", "RIFF (AVI)"), (b"OggS", "Ogg"),
