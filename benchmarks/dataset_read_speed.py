@@ -25,11 +25,9 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 from annotations_speed import timed  # the best-of-N timer of the annotation benchmark
 
 from vscrowd.datasets import registry, synth_images, synth_videos
-from vscrowd.datasets.synth_videos import SynthFrame
 
 #: Images per split x IMAGES, heads per image x HEADS; video frames x FRAMES (set by
 #: --images/--heads/--frames). The defaults give the real datasets' heads per image
@@ -81,7 +79,7 @@ def dataset_root(name: str) -> Path:
     base = Path(os.environ.get("VSCROWD_BENCH_DIR", tempfile.gettempdir()))
     root = base / f"vscrowd-bench-read-{IMAGES}x{HEADS}x{FRAMES}v2" / name
     if name == "fdst":  # its published shape, whatever the scale options
-        root = base / "vscrowd-bench-read-fdst-100x150" / name
+        root = base / "vscrowd-bench-read-fdst-100x150v2" / name
     if not (root / "synth.json").exists():
         print(f"generating the scaled {name} copy in {root} (one-time) ...", file=sys.stderr)
         if name == "sensecrowd":  # its writer is vscrowd.synth's (VSCrowd's videos):
@@ -105,25 +103,12 @@ def dataset_root(name: str) -> Path:
     return root
 
 
-def fdst_shaped_videos(seed, splits, *, size=(320, 180), **_):
-    """FDST's published shape: 60 train + 40 test videos of 150 frames, 9-57 heads per
-    frame (~26 on average: 394,081 heads / 15,000 frames), the same people through a
-    video (the fixture planner drops one per frame half the time, which would empty a
-    150-frame video). Frame files hold integer boxes, as the fixture writes them."""
-    rng = np.random.default_rng(seed)
-    out, w, h = [], *size
-    for split, n in (("train", 60), ("test", 40)):
-        for _ in range(n):
-            video = str(len(out) // 150 + 1)
-            count = int(rng.integers(9, 44))
-            wh = rng.integers(4, 16, (count, 2))
-            xy = rng.uniform([2, 2], [w - 20, h - 20], (count, 2))
-            for f in range(1, 151):
-                xy = np.clip(xy + rng.normal(0, 2, xy.shape), 2, [w - 20, h - 20])
-                x1y1 = np.round(xy)
-                box = np.column_stack([x1y1, x1y1 + wh]).astype(np.float64)
-                out.append(SynthFrame(split, video, f, size, box, np.arange(1, count + 1)))
-    return out
+def fdst_shaped_videos(seed, splits, **kw):
+    """FDST's published shape: 60 train + 40 test videos of 150 frames, 9-43 heads per
+    frame (~26 on average, as published: 394,081 heads / 15,000 frames), the same
+    people through a video (with people leaving, 150 frames would empty a video)."""
+    return synth_videos.plan_videos(seed, {"train": 60, "test": 40}, frames=150, heads=(9, 43),
+                     leave=False)
 
 
 def _mat_points(path: Path, variable: str) -> list:

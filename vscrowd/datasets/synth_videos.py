@@ -36,10 +36,12 @@ class SynthFrame:
 
 def plan_videos(seed: int, splits: Mapping[str, int], *, frames: int = 4,
                 size: tuple[int, int] = (320, 180), heads: tuple[int, int] = (5, 30),
-                names: Mapping[str, list[str]] | None = None) -> list[SynthFrame]:
+                names: Mapping[str, list[str]] | None = None,
+                leave: bool = True) -> list[SynthFrame]:
     """``splits[s]`` videos per split of ``frames`` frames each, in order; videos are
     named ``names[s]`` or numbered from 1 across splits. A person may leave: each frame
-    drops one track with probability 1/2, so counts vary along a video."""
+    drops one track with probability 1/2, so counts vary along a video (``leave=False``:
+    the same people throughout, for long videos that would otherwise empty out)."""
     rng = np.random.default_rng(seed)
     out, k = [], 0
     w, h = size
@@ -54,7 +56,7 @@ def plan_videos(seed: int, splits: Mapping[str, int], *, frames: int = 4,
             for f in range(1, frames + 1):
                 if f > 1:
                     xy = np.clip(xy + rng.normal(0, 2, xy.shape), 2, [w - 20, h - 20])
-                    if len(ids) > 1 and rng.random() < 0.5:
+                    if leave and len(ids) > 1 and rng.random() < 0.5:
                         keep = np.arange(len(ids)) != rng.integers(len(ids))
                         ids, wh, xy = ids[keep], wh[keep], xy[keep]
                 x1y1 = np.round(xy)
