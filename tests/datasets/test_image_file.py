@@ -6,6 +6,7 @@ gigabytes filled by the decoder."""
 from __future__ import annotations
 
 import time
+import zlib
 
 import numpy as np
 import pytest
@@ -49,6 +50,17 @@ def test_giant_header_is_refused_before_decoding(tmp_path):
     with pytest.raises(DatasetError, match=r"a\.jpg.*60000 x 60000 pixels.*MP"):
         read_image(path)
     assert time.perf_counter() - t < 2
+
+
+def test_giant_png_header_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "a.png"
+    Image.open(_jpeg(tmp_path / "a.jpg")).save(path)
+    data = bytearray(path.read_bytes())  # IHDR: width, height at 16; its CRC at 29
+    data[16:24] = (60_000).to_bytes(4, "big") * 2
+    data[29:33] = zlib.crc32(data[12:29]).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=r"a\.png.*60000 x 60000 pixels.*MP"):
+        read_image(path)
 
 
 def test_limit_is_configurable(tmp_path, monkeypatch):
