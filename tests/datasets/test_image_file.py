@@ -16,6 +16,7 @@ from vscrowd.cli.main import app
 
 import vscrowd
 from vscrowd.datasets.image_file import read_image
+from vscrowd.datasets.layout import image_size
 from vscrowd.errors import DatasetError
 
 
@@ -60,6 +61,20 @@ def test_giant_png_header_is_refused_before_decoding(tmp_path):
     data[29:33] = zlib.crc32(data[12:29]).to_bytes(4, "big")
     path.write_bytes(bytes(data))
     with pytest.raises(DatasetError, match=r"a\.png.*60000 x 60000 pixels.*MP"):
+        read_image(path)
+
+
+def test_giant_header_pillow_reads_is_a_located_error(tmp_path):
+    """A format read by Pillow (BMP): its decompression-bomb refusal, not an OSError, is
+    a DatasetError naming the file, from the reader's size lookup as from read_image."""
+    path = tmp_path / "a.bmp"
+    Image.open(_jpeg(tmp_path / "a.jpg")).save(path)
+    data = bytearray(path.read_bytes())  # BITMAPINFOHEADER: width, height at 18, 22
+    data[18:26] = (30_000).to_bytes(4, "little") * 2
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=r"a\.bmp.*exceeds limit"):
+        image_size(path)
+    with pytest.raises(DatasetError, match=r"a\.bmp"):
         read_image(path)
 
 

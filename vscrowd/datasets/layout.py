@@ -69,7 +69,12 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from the image header only (no pixel decode); None if the file is
     missing, empty or not an image. JPEG and PNG headers are read here (a few
     microseconds), anything else -- and any header these walks do not take -- by Pillow
-    (about 80)."""
+    (about 80).
+
+    Raises:
+        DatasetError: Pillow refuses the header's size as a decompression bomb (over
+            twice ``PIL.Image.MAX_IMAGE_PIXELS``; names the file).
+    """
     reads = _HEADER_READS.get()
     if reads is not None:
         reads.append(os.fspath(path))
@@ -81,6 +86,8 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
     try:
         with Image.open(path) as im:
             return im.size
+    except Image.DecompressionBombError as exc:  # not an OSError: it would escape
+        raise DatasetError(f"{path}: {exc} (a corrupt or hostile header?)") from None
     except (OSError, ValueError):
         return None
 
