@@ -398,3 +398,19 @@ def test_frames_carry_their_split(tmp_path, name):
     assert list(fr.columns[:5]) == ["video", "frame", "frame_index", "n_heads", "split"]
     if not ds.is_video:
         assert (fr["split"].astype(str) == fr["video"].astype(str)).all()
+
+
+@pytest.mark.parametrize("name", ["nwpu", "fdst"])
+def test_image_path_of_a_view_and_of_an_unknown_frame(tmp_path, name):
+    """A view finds its own frames' images (the path index is built on first use, from
+    the view's table); an unknown frame is an error naming the video (or split)."""
+    root = dataset_info(name).synth(tmp_path / name, seed=1)
+    ds = vscrowd.open(root, dataset=name, cache=False)
+    view = ds.select(split=ds.splits[-1])
+    for video, frame, path in view.frames[["video", "frame", "path"]].itertuples(index=False):
+        assert view.image_path(video, frame) == root / path == ds.image_path(video, frame)
+    other = ds.frames.iloc[0]  # in the first split, not in the view
+    where = "video" if ds.is_video else "split"
+    with pytest.raises(DatasetError, match=f"no image '{other['frame']}' in {where} "
+                                           f"'{other['video']}'"):
+        view.image_path(other["video"], other["frame"])
