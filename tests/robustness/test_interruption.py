@@ -49,7 +49,11 @@ def _run_and_kill(argv: list[str], delay: float, sig: int, cwd: Path) -> int:
     if b"Traceback" in err:  # only a signal that lands while Python imports may do this
         assert err.strip().endswith(b"KeyboardInterrupt"), err.decode()
         return 130
-    return 130 if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) else proc.returncode
+    code = 130 if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) else proc.returncode
+    # Anything else (an abort, -6, as a C++ runtime does for an interrupt it cannot pass
+    # on) is shown with what the process printed.
+    assert code in (0, 130), f"exit status {code}:\n{err.decode(errors='replace')[-3000:]}"
+    return code
 
 
 def _no_temporaries(folder: Path) -> None:
