@@ -43,6 +43,9 @@ def predict_video_command(model, video, out, threshold, score_floor, device, til
     if device == "auto":
         device = "cpu"
         if str(model) not in ("baseline", "background-blobs"):
+            from vscrowd._optional import require_torch
+
+            require_torch("vscrowd predict --video with a trained model")  # Ctrl-C held
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
