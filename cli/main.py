@@ -46,11 +46,28 @@ class _App(click.Group):
                 click.echo("interrupted", err=True)
                 ctx.exit(130)
             except Exception as exc:  # internal error: a bug, not bad input
+                if _caused_by_interrupt(exc):  # e.g. Ctrl-C inside a class body
+                    click.echo("interrupted", err=True)
+                    ctx.exit(130)
                 if debug:
                     traceback.print_exc()
                 click.echo(f"internal error: {type(exc).__name__}: {exc} "
                            "(run with --debug for the traceback)", err=True)
                 ctx.exit(1)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is behind ``exc``: Python wraps one raised where it
+    runs code on a library's behalf (a Ctrl-C while matplotlib's classes are created
+    during its import ends as "RuntimeError: Error calling __set_name__ ...", seen once
+    in 120 interrupts of that import here); that is an interruption, not a bug."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @click.group(cls=_App, context_settings={"help_option_names": ["-h", "--help"]})

@@ -166,3 +166,28 @@ def test_only_rank_zero_reports(runner, data, tmp_path, monkeypatch):
     assert runner.invoke(app, argv).stdout == ""
     monkeypatch.setenv("RANK", "0")
     assert "done:" in runner.invoke(app, argv).stdout
+
+
+@pytest.mark.parametrize(("raised", "code", "says"), [
+    ("wrapped", 130, "interrupted"),  # as Python wraps a Ctrl-C inside a class body
+    ("context", 130, "interrupted"),  # raised while handling one
+    ("bug", 1, "internal error: RuntimeError"),
+])
+def test_an_error_caused_by_an_interrupt_is_an_interruption(runner, monkeypatch, raised,
+                                                            code, says):
+    from vscrowd.datasets import registry
+
+    def fail():
+        if raised == "bug":
+            raise RuntimeError("a bug")
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            if raised == "wrapped":
+                raise RuntimeError("Error calling __set_name__ on ...") from exc
+            raise RuntimeError("while unwinding")  # noqa: B904 -- the implicit context
+
+    monkeypatch.setattr(registry, "registered", fail)
+    res = runner.invoke(app, ["datasets"])
+    assert res.exit_code == code, res.output
+    assert says in res.output and "Traceback" not in res.output
