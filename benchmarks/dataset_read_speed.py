@@ -107,8 +107,8 @@ def fdst_shaped_videos(seed, splits, **kw):
     """FDST's published shape: 60 train + 40 test videos of 150 frames, 9-43 heads per
     frame (~26 on average, as published: 394,081 heads / 15,000 frames), the same
     people through a video (with people leaving, 150 frames would empty a video)."""
-    return synth_videos.plan_videos(seed, {"train": 60, "test": 40}, frames=150, heads=(9, 43),
-                     leave=False)
+    return synth_videos.plan_videos(seed, {"train": 60, "test": 40}, frames=150,
+                                    heads=(9, 43), leave=False)
 
 
 def _mat_points(path: Path, variable: str) -> list:
