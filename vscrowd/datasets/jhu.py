@@ -162,6 +162,7 @@ INFO = DatasetInfo(
     expects="<split>/gt/<id>.txt, <split>/images/<id>.jpg and <split>/image_labels.txt "
             "for train/val/test",
     facts_source="Sindagi et al., JHU-CROWD++, arXiv:2004.03597 (abstract: 4,372 images, "
-                 "1.51 million heads; Sec. 3 splits)",
+                 "1.51 million heads; Sec. 3 splits, as recalled); 1,515,005 heads as listed "
+                 "in GuoleiSun/Indiscernible-Object-Counting@506f1ab README.md Table 1",
     top_level=("train", "val", "test"),
     detect=detect, read=read_jhu, synth=synth_jhu)

@@ -69,7 +69,8 @@ INFO = DatasetInfo(
     licence="research use (see the dataset page); images from the Internet",
     expects="Train/img_<k>_ann.mat (annPoints) beside Train/img_<k>.jpg, and Test/",
     facts_source="Idrees et al., Composition Loss for Counting, Density Map Estimation "
-                 "and Localization in Dense Crowds, ECCV 2018 (Table 1); split sizes as "
-                 "asserted by Yiming-M/CLIP-EBC preprocess.py",
+                 "and Localization in Dense Crowds, ECCV 2018 (Table 1; heads as listed in "
+                 "GuoleiSun/Indiscernible-Object-Counting@506f1ab README.md Table 1); split "
+                 "sizes as asserted by Yiming-M/CLIP-EBC preprocess.py",
     top_level=("Train", "Test"),
     detect=detect, read=read_qnrf, synth=synth_qnrf)

@@ -119,8 +119,9 @@ _COMMON = dict(
            "authors, svishwa/crowdcount-mcnn)",
     licence="research use (no licence file is published with the archives)",
     facts_source="Zhang et al., Single-Image Crowd Counting via Multi-Column CNN, CVPR "
-                 "2016 (Sec. 5.1); split sizes as asserted by Yiming-M/CLIP-EBC "
-                 "preprocess.py")
+                 "2016 (Sec. 5.1); head totals as listed in GuoleiSun/Indiscernible-"
+                 "Object-Counting@506f1ab README.md Table 1; split sizes as asserted by "
+                 "Yiming-M/CLIP-EBC preprocess.py")
 INFO_A = DatasetInfo(
     name="shanghaitech_a", title="ShanghaiTech Part A", images=482, heads=241_677,
     splits={"train": 300, "test": 182}, paper_tables="VI (localization), X (counting)",
