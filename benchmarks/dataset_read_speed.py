@@ -11,6 +11,9 @@ process, per dataset:
 * vscrowd cold: ``vscrowd.open(root, cache=False)`` (tables, image sizes, labels);
 * vscrowd from the cache: ``vscrowd.open(root)`` once the cache is written.
 
+Also printed: the files other than images under the root (annotation files, split
+lists) and the cold read's time per such file.
+
 Targets: cold >= 1 M heads/s, cache <= 0.2 s.
 Run: ``python benchmarks/dataset_read_speed.py [NAME ...]``
 """
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from annotations_speed import timed  # the best-of-N timer of the annotation benchmark
 
-from vscrowd.datasets import registry, synth_images, synth_videos
+from vscrowd.datasets import cache, cached_read, registry, synth_images, synth_videos
 
 #: Images per split x IMAGES, heads per image x HEADS; video frames x FRAMES (set by
 #: --images/--heads/--frames). The defaults give the real datasets' heads per image
@@ -167,14 +170,18 @@ def measure(name: str) -> str:
     t_hit, hit = timed(lambda: registry.open(root, name), repeat=3)
     n = len(ds.heads)
     assert n == n_plain == len(hit.heads), (name, n, n_plain, len(hit.heads))
-    return (f"{name:<16}{n:>9,}{t_plain:>9.3f}{t_cold:>8.3f}{n / t_cold / 1e6:>10.2f}"
+    # Files other than images (annotations, lists, the fixture's manifest): for the
+    # per-frame-file datasets (FDST) the cost is per file more than per head.
+    files = len(cached_read.dataset_files(root, cache.default_cache_dir(root))[0])
+    return (f"{name:<16}{n:>9,}{files:>7,}{t_plain:>9.3f}{t_cold:>8.3f}"
+            f"{n / t_cold / 1e6:>10.2f}{t_cold / files * 1e6:>9.1f}"
             f"{t_plain / t_cold:>8.1f}x{t_hit:>9.3f}{t_plain / t_hit:>8.1f}x")
 
 
 def main(names) -> None:
     warnings.simplefilter("ignore")
-    print(f"{'dataset':<16}{'heads':>9}{'plain s':>9}{'cold s':>8}{'M heads/s':>10}"
-          f"{'vs plain':>9}{'cache s':>9}{'vs plain':>9}")
+    print(f"{'dataset':<16}{'heads':>9}{'files':>7}{'plain s':>9}{'cold s':>8}"
+          f"{'M heads/s':>10}{'us/file':>9}{'vs plain':>9}{'cache s':>9}{'vs plain':>9}")
     for name in names:
         print(measure(name), flush=True)
     print("targets: cold >= 1 M heads/s, cache <= 0.2 s (ratios: plain-Python time / "
