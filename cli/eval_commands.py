@@ -86,9 +86,15 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     Prints the paper's table (rows σ; AP.50 AP.75 mAP AR.50 AR.75 mAR) and MAE/RMSE.
     Exit codes: 0 success, 2 bad input, 1 internal error.
     """
+    from vscrowd._io import refuse_inputs
     from vscrowd.eval import evaluate, read_predictions
     from vscrowd.eval.vic_files import score_results_file, sniff_results_file
 
+    for out, option in ((json_out if json_out != "-" else None, "--json"),
+                        (plot_dir, "--plot-dir")):
+        if out is not None:  # checked before the work: the inputs stay as they are
+            refuse_inputs(out, preds, data, *split_file, splits_dir, labels_file,
+                          option=option)
     names = read_names(names_csv)
     files, dir_labels = split_sources(split_file, splits_dir)
     labels_file = labels_file or dir_labels

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["require_regular_file", "walk_files"]
+__all__ = ["require_regular_file", "special_kind", "walk_files"]
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ._files import special_kind
+from ._optional import interrupts_deferred
 from .errors import OutputError
 
 
@@ -52,10 +54,23 @@ def check_output_folder(path: str | Path) -> Path:
 
 
 def ensure_parent(path: str | Path) -> Path:
-    """Create the parent folder of ``path`` if needed and return ``path`` as a Path."""
+    """Create the parent folder of ``path`` if needed and return the path to write: a
+    link is written through (the file it points to is replaced, the link stays).
+
+    Raises:
+        OutputError: ``path`` is a folder, a FIFO, a device or a socket (a rename over
+            it would replace it -- ``/dev/null`` included -- with a regular file).
+    """
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     if path.is_dir():
         raise OutputError(f"{path} is a folder; expected a file path to write")
+    with contextlib.suppress(OSError):
+        kind = special_kind(os.stat(path).st_mode)
+        if kind is not None:
+            raise OutputError(f"{path} is {kind}; vscrowd writes regular files only "
+                              "(give a file path, or '-' where stdout is accepted)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -92,6 +107,21 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         fh.write(text)
 
 
+def refuse_inputs(out: str | Path, *inputs: str | Path | None,
+                  option: str = "the output") -> None:
+    """An error if writing ``out`` would replace one of the ``inputs`` (the same file,
+    however named) or write inside one of them that is a folder (a dataset root)."""
+    target = Path(os.path.realpath(out))
+    for given in inputs:
+        if given is None:
+            continue
+        src = Path(os.path.realpath(given))
+        if target == src or (src.is_dir() and src in target.parents):
+            where = "is" if target == src else "is inside"
+            raise OutputError(f"{option} {out} {where} the input {given}; write it "
+                              "elsewhere (inputs are never overwritten)")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path for writers that want a file name (pyarrow, OpenCV).
@@ -99,17 +129,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     The temporary file keeps ``path``'s suffix so format detection still works.
     """
     path = ensure_parent(path)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix,
-                                   dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {path.parent}: {exc.strerror}") from exc
-    os.close(fd)
-    try:
+        # Ctrl-C held while the temporary is created and its name kept: one arriving
+        # in between left the file behind (seen in an interrupted `synth` of the suite).
+        with interrupts_deferred():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix,
+                                           dir=path.parent)
+            except OSError as exc:
+                raise OutputError(f"cannot write to {path.parent}: {exc.strerror}") from exc
+            os.close(fd)
         yield Path(tmp)
         _finish(tmp)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise

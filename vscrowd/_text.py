@@ -13,11 +13,13 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ._files import require_regular_file
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["BOM", "decode_utf8", "is_number", "read_json", "read_small_files", "read_text",
-           "strip_bom"]
+__all__ = ["BOM", "decode_utf8", "finite_numbers", "is_number", "read_json",
+           "read_small_files", "read_text", "strip_bom"]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -161,3 +163,25 @@ def is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def finite_numbers(tokens: Sequence[str], error: type[VSCrowdError], path: str | Path,
+                   line: int) -> np.ndarray:
+    """``tokens`` as float64, each a plain ASCII number with a finite value: Python's
+    ``float`` alone also reads ``1_0`` (as 10), ``３`` (a full-width 3), ``nan`` and
+    ``inf``, which no published file means.
+
+    Raises:
+        ``error``: the first token that is not such a number (names file and line).
+
+    >>> finite_numbers(["1", "-2.5e1"], ValueError, "f", 1).tolist()
+    [1.0, -25.0]
+    """
+    bad = next((t for t in tokens if not t.isascii() or "_" in t or not is_number(t)), None)
+    if bad is None:
+        values = np.array(tokens, dtype=np.float64)
+        finite = np.isfinite(values)
+        if finite.all():
+            return values
+        bad = tokens[int(np.flatnonzero(~finite)[0])]
+    raise _error(error, f"expected a finite number, got {bad!r}", path, line)

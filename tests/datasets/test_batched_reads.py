@@ -79,7 +79,7 @@ def test_nwpu_files_read_together_equal_each_alone(tmp_path):
         "1": {"img_id": "1.jpg", "human_num": 2, "points": [[1, 2.5], [3e2, 4]],
               "boxes": [[0, 1, 2, 3], [1.5, 2, 3, 4]]},
         "2": {"points": []}, "3": {"points": [[1, 2]], "human_num": 5},  # warns
-        "4": {"points": [[True, 2]]},  # typed path: true reads as 1
+        "4": {"points": [[1, 2]], "boxes": []},  # no boxes for a point: dropped
         "5": {"points": [[1, 2]], "boxes": [[1, 2, 3, 4], [5, 6, 7, 8]]},  # boxes dropped
         "6": {"points": [[-1.5, 2]], "boxes": [[1, 2, 3, 4]], "human_num": None},
     }
@@ -92,12 +92,22 @@ def test_nwpu_files_read_together_equal_each_alone(tmp_path):
         warnings.simplefilter("always")
         ref = [nwpu.read_nwpu_json(tmp_path / f"{name}.json") for name in files]
     assert [str(w.message) for w in w_got] == [str(w.message) for w in w_ref]
-    assert len(w_ref) == 3
+    assert len(w_ref) == 4
     for (pts, boxes), (ref_pts, ref_boxes) in zip(got, ref):
         assert pts.tobytes() == ref_pts.tobytes() and pts.shape == ref_pts.shape
         assert (boxes is None) == (ref_boxes is None)
         if boxes is not None:
             assert boxes.tobytes() == ref_boxes.tobytes() and boxes.shape == ref_boxes.shape
+
+
+@pytest.mark.parametrize("value", ["true", '"1"', "null", "NaN", "1e400"])
+def test_nwpu_a_value_that_is_not_a_finite_number_is_an_error_both_ways(tmp_path, value):
+    # (NumPy alone turned true and "1" into numbers on the general path.)
+    _write(tmp_path, "1", f'{{"points": [[1, 2], [{value}, 2]]}}')
+    for read in (lambda: nwpu._read_jsons(tmp_path, ["1"]),
+                 lambda: nwpu.read_nwpu_json(tmp_path / "1.json")):
+        with pytest.raises(AnnotationFormatError, match=r"1\.json, points\[1\]"):
+            read()
 
 
 def test_nwpu_first_bad_file_is_named_after_earlier_warnings(tmp_path):

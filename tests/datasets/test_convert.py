@@ -68,3 +68,21 @@ def test_convert_dispatch(synth_ds, tmp_path, fmt):
     from vscrowd.datasets.convert import convert
 
     assert convert(synth_ds, fmt, tmp_path / f"o.{fmt}").exists()
+
+
+def test_yolo_of_an_image_dataset_uses_each_images_size(tmp_path):
+    # Its images differ in size (one "video" per split): YOLO was refused for every
+    # unmodified image dataset, naming a videos/ folder that does not exist.
+    from PIL import Image
+
+    import vscrowd
+    from vscrowd.datasets import dataset_info
+
+    root = dataset_info("nwpu").synth(tmp_path / "nwpu", seed=2)
+    ds = vscrowd.open(root, cache=False)
+    assert ds.frames.groupby("video")["width"].nunique().max() > 1  # mixed sizes
+    out = to_yolo(ds, tmp_path / "yolo")
+    for fa in ds.iter_frames():
+        w, h = Image.open(ds.image_path(fa.video, fa.frame)).size
+        rows = np.loadtxt(out / "labels" / fa.video / f"{fa.frame}.txt", ndmin=2)
+        np.testing.assert_allclose(rows[:, 1:], yolo_boxes(fa.box, w, h), atol=1e-6)

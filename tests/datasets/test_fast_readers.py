@@ -28,7 +28,7 @@ from vscrowd.errors import AnnotationFormatError
     {"img_id": "1.jpg", "human_num": 2, "points": [[1, 2.5], [3e2, 4]],
      "boxes": [[0, 1, 2, 3], [1.5, 2, 3, 4]]},
     {"points": []}, {"points": [[1, 2]], "human_num": 1.0},
-    {"points": [[1, 2]], "human_num": None}, {"points": [[True, 2]]},
+    {"points": [[1, 2]], "human_num": None}, {"points": [[-0.0, 1e-300]]},
 ])
 def test_nwpu_fast_path_equals_the_general_reader(tmp_path, doc):
     path = tmp_path / "1.json"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,17 @@ def test_breakdowns_and_bootstrap():
     assert res.distance_ap.ap.shape == (25,)
     assert "bootstrap" in res.to_dict() and "per_video" in res.to_dict()
     assert "σ" in str(res) and "| σ |" in res.format("markdown")
-    assert res.format("csv").startswith("sigma,")
+    with pytest.warns(VSCrowdWarning, match="not in it: distance, size, video"):
+        assert res.format("csv").startswith("sigma,")  # was silent about the others
+
+
+def test_csv_of_the_default_families_says_nothing():
+    preds = _p([{"video": "a", "frame": "0001", "points": [[10, 10, 0.9]]}])
+    with pytest.warns(VSCrowdWarning, match="no prediction record"):  # (two frames)
+        res = evaluate(GT, preds, sigmas=[5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert res.format("csv").startswith("sigma,")
 
 
 def test_distance_ap_hand_computed():
@@ -221,10 +232,16 @@ def test_eval_options_are_keyword_only_and_validated_when_made():
     with pytest.raises(TypeError):
         EvalOptions((5.0,), ("sigma",))  # positional values could shift silently
     for bad in ({"threads": 0}, {"sigmas": (0.0,)}, {"metrics": ("nope",)},
-                {"bootstrap": -1}, {"count_threshold": float("nan")}):
+                {"bootstrap": -1}, {"count_threshold": float("nan")},
+                # (internal errors before: an overflowing square, NumPy's seed check,
+                # SciPy's assignment of a NaN cost matrix)
+                {"sigmas": (1e300,)}, {"sigmas": (float("nan"),)}, {"seed": -1},
+                {"track_sigma": float("nan")}, {"track_sigma": 0.0},
+                {"track_sigma": float("inf")}):
         with pytest.raises(ConfigError):
             EvalOptions(**bad)
     assert EvalOptions(threads=1).threads == 1
+    assert EvalOptions(sigmas=(1e9,), track_sigma=0.5).sigmas == (1e9,)
 
 
 def test_costliest_families_start_first():

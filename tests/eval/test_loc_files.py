@@ -58,6 +58,16 @@ def test_boundary_is_inclusive(tmp_path):
     ("1 1 10 10\n", "line 1"),                 # a prediction line in a GT file
     ("1 0\n1 0\n", "line 2"),                  # id twice
     ("1 1 10 x 2 4 0\n", "line 1"),
+    # Not finite, or radii and levels the evaluation cannot use (they were read and
+    # scored: NaN gave P = R = 0 with a NumPy warning, a NaN num an internal error).
+    ("1 1 nan 5 3 4 1\n", "line 1: expected a finite number, got 'nan'"),
+    ("1 nan\n", "line 1: expected a finite number"),
+    ("1 1 10 5 3 inf 1\n", "got 'inf'"),
+    ("1 0\n2 1 10 5 -3 4 1\n", r"line 2, head 1 \(tokens 3-7\): expected sigma_s"),
+    ("1 2 10 5 3 4 1 9 9 3 0 1\n", r"head 2 \(tokens 8-12\)"),
+    ("1 1 10 5 3 4 1.5\n", "a level >= 0"),
+    ("1 1 1_0 5 3 4 1\n", "got '1_0'"),  # float() would read 10
+    ("1 1 \uff13 5 3 4 1\n", "expected a finite number"),  # a full-width 3
 ])
 def test_bad_groundtruth(tmp_path, text, where):
     with pytest.raises(AnnotationFormatError, match=where):
@@ -69,6 +79,20 @@ def test_bad_predictions(tmp_path):
         read_loc_predictions(_write(tmp_path / "p.txt", "1 1 3 4\n2 2 1 1\n"))
     with pytest.raises(PredictionFormatError, match="no images"):
         read_loc_predictions(_write(tmp_path / "p.txt", "\n"))
+    for text, says in (("1 1 nan 5\n", "finite"), ("1 1 1e12 5\n", "within"),
+                       ("1 1.5\n", "'id num'"), ("1 1 2_0 5\n", "'2_0'")):
+        with pytest.raises(PredictionFormatError, match=says):
+            read_loc_predictions(_write(tmp_path / "p.txt", text))
+
+
+def test_cli_nan_in_a_prediction_file_is_one_line(tmp_path):
+    from vscrowd.cli.main import app
+
+    gt = _write(tmp_path / "gt.txt", "1 1 10 5 3 4 1\n")
+    preds = _write(tmp_path / "p.txt", "1 1 nan 5\n")
+    res = CliRunner().invoke(app, ["eval", str(preds), "--data", str(gt)])
+    assert res.exit_code == 2 and "internal error" not in res.output
+    assert res.stderr.strip() == f"error: {preds}, line 1: expected a finite number, got 'nan'"
 
 
 def test_read_predictions_dispatches_txt_file(tmp_path):

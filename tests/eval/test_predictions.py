@@ -53,6 +53,10 @@ def _write(tmp_path, doc) -> str:
     ({"predictions": [{"video": "v", "frame": "1", "points": []},
                       {"video": "v", "frame": "1", "points": []}]},
      "duplicate record for v/1 (also predictions[0])"),
+    # A misspelt key read as a frame without heads (AP 0, no word said).
+    ({"predictions": [{"video": "v", "frame": "1", "points": []},
+                      {"video": "v", "frame": "2", "Points": [[1, 2, 0.9]]}]},
+     "predictions[1]: record has no 'points'"),
 ])
 def test_bad_files(tmp_path, doc, needle):
     with pytest.raises(PredictionFormatError) as err:
@@ -73,6 +77,15 @@ def test_mixed_point_lengths_ok():
     assert p.score.tolist() == [1.0, 0.5]
 
 
+def test_jsonl_record_without_points(tmp_path):
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"video": "v", "frame": "1", "points": []}\n'
+                 '{"video": "v", "frame": "2", "pts": [[1, 2]]}\n')
+    with pytest.raises(PredictionFormatError, match="record has no 'points'") as err:
+        read_predictions(p)
+    assert err.value.line == 2
+
+
 def test_jsonl_bad_line(tmp_path):
     p = tmp_path / "p.jsonl"
     p.write_text('{"video": "v", "frame": "1", "points": []}\n{oops\n')
@@ -86,6 +99,17 @@ def test_txt_folder_bad_line(tmp_path):
     d.mkdir()
     (d / "test_001.txt").write_text("0001 1 2 0.5 3\n")
     with pytest.raises(PredictionFormatError, match="triples"):
+        read_predictions(d)
+
+
+@pytest.mark.parametrize("token", ["1_0", "\uff13", "nan", "-inf", "0x10"])
+def test_txt_folder_numbers_follow_the_text_rules(tmp_path, token):
+    # float() reads 1_0 as 10 and a full-width 3 as 3: they were scored as such.
+    d = tmp_path / "preds"
+    d.mkdir()
+    (d / "test_001.txt").write_text(f"0001 1 2 0.5 {token} 4 0.9\n", encoding="utf-8")
+    with pytest.raises(PredictionFormatError, match=f"line 1: expected a finite number, "
+                                                    f"got '{token}'"):
         read_predictions(d)
 
 

@@ -116,6 +116,23 @@ def test_published_results_readers_round_trip(tmp_path):
         read_drnet_counts(tmp_path / "15_SENSE_cnt.py.npy", ["a", "b", "c"])
 
 
+@pytest.mark.parametrize("entry, says", [
+    ('{"video_num": NaN, "frame_num": 4}', "finite video_num"),  # was "MAE": NaN out
+    ('{"video_num": Infinity}', "finite video_num"),
+    ('{"video_num": -1}', "finite video_num"),
+    ('{"video_num": 3, "frame_num": -6}', "frame_num >= 0"),
+    ('{"video_num": 3, "frame_num": 2.5}', "whole frame_num"),
+])
+def test_cgnet_results_numbers_are_checked(tmp_path, entry, says):
+    from vscrowd.eval.vic import read_cgnet_results
+
+    path = tmp_path / "video_results_test.json"
+    path.write_text('{"v1": ' + entry + "}")
+    with pytest.raises(PredictionFormatError, match=says) as err:
+        read_cgnet_results(path)
+    assert err.value.field == "v1"
+
+
 def _drnet_reference(names, pred, gt, time, labels):
     """DRNet's test_SENSE.py / compute_metrics_all_scenes, transcribed loop for loop
     (group membership by ``scene_l[i] == value``, WRAE with DRNet's 1e-10)."""

@@ -111,6 +111,25 @@ def test_report_folder_rules(run, tmp_path):
     assert (foreign / "notes.txt").read_text() == "keep"
 
 
+def test_overwrite_never_deletes_a_file_added_to_a_report(run, tmp_path):
+    base, _root = run
+    out = report_from_files(base / "r.json", tmp_path / "rep").parent
+    (out / "notes.txt").write_text("mine")
+    (out / "sub").mkdir()
+    (out / "sub" / "a.txt").write_text("mine too")
+    with pytest.raises(OutputError, match="did not write .*notes.txt"):
+        report_from_files(base / "r.json", out, overwrite=True)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "sub" / "a.txt").read_text() == "mine too"
+    (out / "notes.txt").unlink()
+    (out / "sub" / "a.txt").unlink()
+    (out / "sub").rmdir()
+    report_from_files(base / "r.json", out, overwrite=True)  # only its own: replaced
+    (out / ".vscrowd-report").write_text("written by vscrowd report\n")  # no list: older
+    with pytest.raises(OutputError, match="did not write"):
+        report_from_files(base / "r.json", out, overwrite=True)
+
+
 def test_a_failed_report_keeps_the_previous_one(run, tmp_path, monkeypatch):
     base, _root = run
     out = report_from_files(base / "r.json", tmp_path / "rep")

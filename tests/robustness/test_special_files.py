@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from click.testing import CliRunner
 from vscrowd.cli.main import app
 
 from vscrowd import synthesize
+from vscrowd.datasets import dataset_info
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
 
@@ -98,3 +101,62 @@ def test_a_checksum_file_that_is_a_device_is_refused(tmp_path):
     (tmp_path / "S" / "SHA256SUMS").symlink_to("/dev/zero")
     _refused(["download", tmp_path / "R", "--from", tmp_path / "S", "--follow-links"],
              "SHA256SUMS", "character device")
+
+
+class _Hung(BaseException):
+    """Not an OSError (a reader's ``except OSError`` would take a TimeoutError for an
+    unreadable file and go on to the next blocking open)."""
+
+
+@contextmanager
+def _within(seconds: int):
+    """A blocking open inside the block fails the test instead of hanging the suite
+    (the alarm's exception interrupts the system call)."""
+    def expire(signum, frame):
+        raise _Hung(f"still blocked after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("reg")
+    return {n: dataset_info(n).synth(base / n, seed=4) for n in ("nwpu", "qnrf")}
+
+
+def _with_fifo(src: Path, tmp_path: Path, name: str) -> tuple[Path, Path]:
+    root = Path(shutil.copytree(src, tmp_path / "root"))
+    fifo = sorted(root.glob(name))[0]
+    fifo.unlink()
+    os.mkfifo(fifo)
+    return root, fifo
+
+
+def test_an_image_that_is_a_fifo_is_a_missing_image(registered, tmp_path):
+    # Its header was read with a blocking open: the whole dataset hung on it.
+    root, fifo = _with_fifo(registered["nwpu"], tmp_path, "images/*.jpg")
+    with _within(20):
+        res = CliRunner().invoke(app, ["stats", str(root), "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert "missing" in res.stderr and f"{fifo.stem}" in res.stderr
+
+
+def test_a_mat_file_that_is_a_fifo_is_refused(registered, tmp_path):
+    root, _ = _with_fifo(registered["qnrf"], tmp_path, "Train/*_ann.mat")
+    with _within(20):
+        _refused(["stats", root, "--no-cache"], "_ann.mat", "expected a MATLAB file",
+                 "FIFO")
+
+
+def test_a_fresh_fifo_is_not_read_for_the_cache_key(registered, tmp_path):
+    # Files changed in the last 3 s are hashed by content for the cache key: a FIFO
+    # among them blocked the key before the reader could name it.
+    root, _ = _with_fifo(registered["nwpu"], tmp_path, "jsons/*.json")
+    with _within(20):
+        _refused(["stats", root], ".json", "FIFO")

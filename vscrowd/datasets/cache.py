@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import time
 import warnings
@@ -82,7 +83,9 @@ def cache_key(files: Sequence[str | os.PathLike], *, strict: bool, tag: str = ""
             name = path[skip:] if skip else os.path.basename(path)
             records.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
                            f"{st.st_ino}\n")
-            if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
+            # (A recent FIFO or device is not read: it would block or never end; the
+            # reader names it.)
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= since and stat.S_ISREG(st.st_mode):
                 records.append(hashlib.sha1(Path(path).read_bytes()).hexdigest())
         except OSError as exc:
             raise AnnotationFormatError(f"cannot read file ({exc.strerror or exc}; a broken "

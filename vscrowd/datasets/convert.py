@@ -84,37 +84,55 @@ def yolo_boxes(boxes: np.ndarray, width: float, height: float) -> np.ndarray:
 def to_yolo(ds: VSCrowd, out: str | Path) -> Path:
     """Write YOLO labels: ``OUT/labels/<video>/<FrameID>.txt``, lines ``0 cx cy w h``.
 
-    Frames without heads get an empty file (YOLO's background convention).
+    Frames without heads get an empty file (YOLO's background convention). Coordinates
+    are normalised by each frame's own size where the dataset has one (an image dataset:
+    one per image), else by its video's (a VSCrowd video: one camera).
 
     Raises:
         DatasetError: A frame whose image size is unknown (image missing).
     """
     out = Path(out)
-    unknown = ds.videos.loc[ds.videos["width"].isna(), "video"].tolist()
+    sizes = _frame_sizes(ds)
+    unknown = [key for key, size in sizes.items() if size is None]
     if unknown:  # checked before anything is written
-        raise DatasetError(f"image size unknown for {len(unknown)} video(s), e.g. "
-                           f"{unknown[0]} (no readable frame under "
-                           f"{ds.root / 'videos' / unknown[0]}); YOLO labels need it to "
+        video, frame = unknown[0]
+        raise DatasetError(f"image size unknown for {len(unknown)} frame(s), e.g. "
+                           f"{video}/{frame} (no readable image at "
+                           f"{ds.image_path(video, frame)}); YOLO labels need it to "
                            "normalize coordinates")
-    sizes = ds.videos.set_index("video")[["width", "height"]]
     empty = []
     for fa in ds.iter_frames():
-        width, height = sizes.loc[fa.video]
+        width, height = sizes[fa.video, fa.frame]
         image = ds.image_path(fa.video, fa.frame)
         if not image.is_file() or image.stat().st_size == 0:  # a stat, no decode
-            empty.append(f"{fa.video}/{fa.frame}")
+            empty.append((fa.video, fa.frame))
         yb = yolo_boxes(fa.box, float(width), float(height))
         lines = [f"0 {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}" for cx, cy, w, h in yb]
         atomic_write_text(out / "labels" / fa.video / f"{fa.frame}.txt",
                           "\n".join(lines) + ("\n" if lines else ""))
     atomic_write_text(out / "data.yaml", "names: ['head']\nnc: 1\n")
     if empty:
+        width, height = sizes[empty[0]]
         warnings.warn(f"{len(empty)} frame image(s) missing or empty (0 bytes), e.g. "
-                      f"{empty[0]}: their labels assume the video's size "
-                      f"{int(sizes.loc[empty[0].split('/')[0], 'width'])}x"
-                      f"{int(sizes.loc[empty[0].split('/')[0], 'height'])}; YOLO will not "
-                      "find these images", VSCrowdWarning, stacklevel=2)
+                      f"{empty[0][0]}/{empty[0][1]}: their labels assume the video's size "
+                      f"{int(width)}x{int(height)}; YOLO will not find these images",
+                      VSCrowdWarning, stacklevel=2)
     return out
+
+
+def _frame_sizes(ds: VSCrowd) -> dict[tuple[str, str], tuple[float, float] | None]:
+    """``(video, frame) -> (width, height)``: the frame's own size where known, else its
+    video's; None where neither is."""
+    fr = ds.frames
+    by_video = ds.videos.set_index(ds.videos["video"].astype(str))
+    video = fr["video"].astype(str)
+    cols = []
+    for col in ("width", "height"):
+        own = fr[col].astype("Float64") if col in fr else pd.Series(pd.NA, index=fr.index,
+                                                                    dtype="Float64")
+        cols.append(own.fillna(video.map(by_video[col].astype("Float64"))).tolist())
+    return {(v, str(f)): None if pd.isna(w) or pd.isna(h) else (w, h)
+            for v, f, w, h in zip(video.tolist(), fr["frame"].tolist(), *cols)}
 
 
 def to_parquet(ds: VSCrowd, out: str | Path) -> Path:

@@ -36,6 +36,7 @@ from .image_dataset import FrameColumns, image_size
 from .info import DatasetInfo
 from .synth_images import prepare_out, write_image, write_manifest
 from .synth_videos import as_images, plan_videos
+from .values import nonfinite_row
 from .video_dataset import VideoDataset
 
 __all__ = ["INFO", "read_fdst", "read_fdst_json", "synth_fdst"]
@@ -83,9 +84,18 @@ def read_fdst_json(path: Path) -> np.ndarray:
     """
     rects = _rects(fastjson.decode(_DECODER, read_bytes(path, AnnotationFormatError,
                                                         "FDST annotation")))
-    if rects is not None:
-        return _boxes(rects)
-    return _read_general(path)  # anything unusual: the checks below name the problem
+    boxes = _boxes(rects) if rects is not None else _read_general(path)
+    _check_finite(path, boxes)
+    return boxes
+
+
+def _check_finite(path: Path, boxes: np.ndarray) -> None:
+    """An error naming the first region with a NaN or an infinity (``1e400``)."""
+    row = nonfinite_row(boxes)
+    if row is not None:
+        raise AnnotationFormatError(f"expected finite numbers, got the box "
+                                    f"{boxes[row].tolist()} (x, y, x + width, y + height)",
+                                    path=path, field=f"regions[{row}].shape_attributes")
 
 
 def _rects(doc: dict[str, _Entry] | None) -> list[_Rect] | None:
@@ -156,7 +166,12 @@ def _read_video(here: Path, names: list[str]) -> tuple[np.ndarray, list[int]]:
             return np.concatenate(boxes), [len(b) for b in boxes]
         rects += got
         counts.append(len(got))
-    return _boxes(rects), counts
+    boxes = _boxes(rects)
+    if nonfinite_row(boxes) is not None:  # one check per video; the file found after
+        at = np.cumsum([0, *counts])
+        for name, lo, hi in zip(names, at[:-1], at[1:]):
+            _check_finite(here / name, boxes[lo:hi])
+    return boxes, counts
 
 
 def _frame_sizes(here: Path, stems: list[str], has_image: list[bool]

@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import DatasetError, MissingImagesWarning, VSCrowdWarning
 from .annotations import Annotations
 from .layout import image_size  # re-exported: the readers' image sizes
+from .values import MAX_SIDE, nonfinite_row, valid_side
 from .vscrowd import VSCrowd
 
 __all__ = ["FrameColumns", "ImageDataset", "ImageRecord", "image_size", "label_columns"]
@@ -238,6 +239,7 @@ def _tables(root: Path, c: FrameColumns) -> tuple[Annotations, list[tuple[str, s
         if size is None and not (root / path).is_file():
             missing.append((video, image))
         sizes.append(size or (pd.NA, pd.NA))
+    _check_values(c.path, counts, xy, box, sizes, videos)
     gone = set(missing)
     frames = pd.DataFrame({
         "video": video_cat,
@@ -271,6 +273,29 @@ def _tables(root: Path, c: FrameColumns) -> tuple[Annotations, list[tuple[str, s
     for key, values in c.head_labels.items():
         heads[key] = values
     return Annotations(heads, frames), missing
+
+
+def _check_values(paths: Sequence[str], counts: np.ndarray, xy: np.ndarray,
+                  box: np.ndarray, sizes: list, videos: list[str]) -> None:
+    """Finite heads and sizes the Int32 columns hold, whatever the reader checked (each
+    reader names its own file first; this names the image).
+
+    Raises:
+        DatasetError: a head with a NaN or an infinity, or a width or height outside
+            1..2**31 - 1 (names the image and the head).
+    """
+    row = nonfinite_row(np.column_stack([xy, box]))
+    if row is not None:
+        ends = np.cumsum(counts)
+        frame = int(np.searchsorted(ends, row, side="right"))
+        head = row - int(ends[frame] - counts[frame]) + 1
+        raise DatasetError(f"{paths[frame]}: head {head} (of {videos[frame]!r}) has a "
+                           f"coordinate that is not a finite number: point "
+                           f"{xy[row].tolist()}, box {box[row].tolist()}")
+    for path, size in zip(paths, sizes):
+        if size[0] is not pd.NA and not (valid_side(size[0]) and valid_side(size[1])):
+            raise DatasetError(f"{path}: the frame size {size[0]} x {size[1]} is not from 1 "
+                               f"to {MAX_SIDE:,} pixels a side")
 
 
 def _cumcount(codes: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from ._annotation_text import number_rows, number_rows_many
 from .image_dataset import FrameColumns, ImageDataset, label_columns
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_image, write_manifest
+from .values import nonfinite_row
 
 __all__ = ["INFO", "read_jhu", "read_jhu_gt", "synth_jhu"]
 
@@ -45,7 +46,7 @@ def read_jhu_gt(path: Path) -> np.ndarray:
     """
     fast = number_rows(read_bytes(path, AnnotationFormatError, "JHU-Crowd++ annotation"), 6)
     if fast is not None:
-        return fast
+        return _finite(fast, path)
     text = read_text(path, AnnotationFormatError, "JHU-Crowd++ annotation")
     rows = []
     for no, line in enumerate(text.splitlines(), start=1):
@@ -60,7 +61,19 @@ def read_jhu_gt(path: Path) -> np.ndarray:
         except ValueError:
             raise AnnotationFormatError(f"expected numbers, got {line.strip()!r}",
                                         path=path, line=no) from None
-    return np.array(rows, np.float64).reshape(-1, 6)
+    return _finite(np.array(rows, np.float64).reshape(-1, 6), path)
+
+
+def _finite(rows: np.ndarray, path: Path) -> np.ndarray:
+    """``rows``, or an error naming the line of the first one with a NaN or an
+    infinity (``nan``, ``inf``, ``1e400``)."""
+    bad = nonfinite_row(rows)
+    if bad is None:
+        return rows
+    text = read_text(path, AnnotationFormatError, "JHU-Crowd++ annotation")
+    nos = [no for no, line in enumerate(text.splitlines(), start=1) if line.split()]
+    raise AnnotationFormatError(f"expected finite numbers, got {rows[bad].tolist()}",
+                                path=path, line=nos[bad] if bad < len(nos) else None)
 
 
 def _read_gts(gt_dir: Path, images: list[str]) -> list[np.ndarray]:
@@ -73,7 +86,7 @@ def _read_gts(gt_dir: Path, images: list[str]) -> list[np.ndarray]:
              else read_bytes(gt_dir / name, AnnotationFormatError, "JHU-Crowd++ annotation")
              for data, name in zip(read_small_files(gt_dir, names), names)]
     fast = number_rows_many(datas, 6)
-    return [rows if rows is not None else read_jhu_gt(gt_dir / name)
+    return [_finite(rows, gt_dir / name) if rows is not None else read_jhu_gt(gt_dir / name)
             for rows, name in zip(fast, names)]
 
 
@@ -84,6 +97,9 @@ def _labels(path: Path) -> dict[str, dict]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split(",")]
+        if parts[0] in out:  # a second row would silently replace the first one's labels
+            raise AnnotationFormatError(f"image {parts[0]} is listed twice", path=path,
+                                        line=no)
         try:
             name, count, scene, weather, distractor = parts
             out[name] = {"count": int(count), "scene": scene,

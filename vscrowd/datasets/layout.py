@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ def image_size(path: str | Path) -> tuple[int, int] | None:
         reads.append(os.fspath(path))
     size = _header_size(path, (_sof_size, _ihdr_size))
     if size is not None:
-        return size
+        return size if size is not _NOT_A_FILE else None
     from PIL import Image  # Pillow ships with matplotlib; reads headers lazily
 
     try:
@@ -100,26 +101,38 @@ def jpeg_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from a JPEG's start-of-frame segment, or None for anything else
     (then Pillow decides). Walking the segment headers costs a few microseconds; opening
     the file with Pillow about 80 (a dataset of thousands of images reads each one)."""
-    return _header_size(path, (_sof_size,))
+    return _known(_header_size(path, (_sof_size,)))
 
 
 def png_size(path: str | Path) -> tuple[int, int] | None:
     """(width, height) from a PNG's ``IHDR`` chunk, or None for anything else (then
     Pillow decides): UCSD's frames are PNG."""
-    return _header_size(path, (_ihdr_size,))
+    return _known(_header_size(path, (_ihdr_size,)))
+
+
+#: What :func:`_header_size` gives for a path that is not a regular file (missing, a
+#: folder, a FIFO): nothing for Pillow to try either (opening a FIFO would block).
+_NOT_A_FILE = (0, 0)
+
+
+def _known(size: tuple[int, int] | None) -> tuple[int, int] | None:
+    return None if size is _NOT_A_FILE else size
 
 
 def _header_size(path: str | Path, readers: tuple[_HeaderReader, ...]
                  ) -> tuple[int, int] | None:
-    """The first size one of ``readers`` finds in the file. The file is read with plain
-    descriptor calls, its first 4 KB at once (where the frame header of a camera or web
-    JPEG usually is, and a PNG's always) and further on only if a JPEG segment reaches
-    past them: no file object, no seek per segment."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
+    """The first size one of ``readers`` finds in the file (:data:`_NOT_A_FILE` if it is
+    not a regular file). The file is read with plain descriptor calls, its first 4 KB at
+    once (where the frame header of a camera or web JPEG usually is, and a PNG's always)
+    and further on only if a JPEG segment reaches past them: no file object, no seek per
+    segment."""
+    try:  # non-blocking: a FIFO opens at once (and is then refused by its mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
-        return None
+        return _NOT_A_FILE
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return _NOT_A_FILE
         head = os.read(fd, 4096)
         for read in readers:
             size = read(fd, head)

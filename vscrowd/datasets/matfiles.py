@@ -9,14 +9,18 @@ No file runs code: SciPy reads MATLAB data only (no MATLAB objects or functions)
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._files import require_regular_file
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
+from .values import nonfinite_row
 
 __all__ = ["is_hdf5_mat", "load_mat_variable", "load_mat_variables", "read_mat_array",
            "read_mat_mask", "read_mat_points", "read_struct_cells"]
@@ -26,10 +30,16 @@ _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 def is_hdf5_mat(path: Path) -> bool:
     """Whether ``path`` is a MATLAB v7.3 (HDF5) file: its HDF5 signature sits at byte
-    512, after MATLAB's 512-byte text header."""
-    with open(path, "rb") as fh:
-        fh.seek(512)
-        return fh.read(8) == _HDF5_MAGIC
+    512, after MATLAB's 512-byte text header. Not a regular file (a FIFO, a device): no,
+    without blocking on it (the reader then names what it is)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        os.lseek(fd, 512, os.SEEK_SET)
+        return os.read(fd, 8) == _HDF5_MAGIC
+    finally:
+        os.close(fd)
 
 
 def read_mat_points(path: str | Path, variable: str, nested: bool = False,
@@ -79,7 +89,7 @@ def read_mat_array(path: str | Path, variable: str, columns: int) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != columns or arr.dtype.kind not in "iuf":
         raise AnnotationFormatError(f"expected an (n, {columns}) numeric matrix, got "
                                     f"{arr.dtype} {arr.shape}", path=path, field=variable)
-    return arr.astype(np.float64)
+    return _finite(arr.astype(np.float64), path, variable)
 
 
 def read_struct_cells(path: str | Path, variable: str, field: str,
@@ -112,7 +122,7 @@ def read_struct_cells(path: str | Path, variable: str, field: str,
             want = " or ".join(f"(n, {w})" for w in widths)
             raise AnnotationFormatError(f"expected an {want} numeric array, got {loc.dtype} "
                                         f"{loc.shape}", path=path, field=where)
-        out.append(loc[:, :2].astype(np.float64))
+        out.append(_finite(loc[:, :2].astype(np.float64), path, where))
     return out
 
 
@@ -218,6 +228,8 @@ def _loadmat(path: Path, variables: tuple[str, ...]) -> dict[str, Any]:
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
+    # Checked first: loadmat would wait forever on a FIFO and read /dev/zero without end.
+    require_regular_file(path, AnnotationFormatError, "MATLAB file")
     try:
         mat = loadmat(path, variable_names=list(variables))
     except (OSError, ValueError, TypeError, NotImplementedError, MatReadError) as exc:
@@ -248,7 +260,17 @@ def _as_points(value, path: Path, variable: str) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] < 2 or arr.dtype.kind not in "iuf":
         raise AnnotationFormatError(f"expected an (n, 2) numeric array, got {arr.dtype} "
                                     f"{arr.shape}", path=path, field=variable)
-    return arr[:, :2].astype(np.float64)
+    return _finite(arr[:, :2].astype(np.float64), path, variable)
+
+
+def _finite(arr: np.ndarray, path: Path, where: str) -> np.ndarray:
+    """``arr``, or an error naming the first row with a NaN or an infinity (in MATLAB's
+    1-based row numbering)."""
+    row = nonfinite_row(arr)
+    if row is not None:
+        raise AnnotationFormatError(f"expected finite numbers, got {arr[row].tolist()} in "
+                                    f"row {row + 1}", path=path, field=where)
+    return arr
 
 
 def _read_hdf5(path: Path, variable: str, nested: bool) -> np.ndarray:

@@ -28,6 +28,7 @@ from . import fastjson
 from .image_dataset import FrameColumns, ImageDataset, label_columns
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_image, write_manifest
+from .values import nonfinite_row
 
 __all__ = ["INFO", "read_nwpu", "read_nwpu_json", "synth_nwpu"]
 
@@ -38,7 +39,15 @@ def detect(root: Path) -> bool:
     return (root / "jsons").is_dir() and any((root / f"{s}.txt").is_file() for s in SPLITS)
 
 
-def _split_ids(path: Path) -> list[tuple[str, list[str]]]:
+def _split_ids(path: Path, seen: dict[str, tuple[Path, int]]
+               ) -> list[tuple[str, list[str]]]:
+    """The rows ``(image id, other columns)`` of a split list; ``seen``: where each id
+    was listed so far (this list and the ones read before), updated.
+
+    Raises:
+        AnnotationFormatError: a line not starting with an id, or an id listed twice
+            (in this list or another: it would be scored twice; names both lines).
+    """
     rows = []
     for no, line in enumerate(read_text(path, AnnotationFormatError, "split list")
                               .splitlines(), start=1):
@@ -46,6 +55,11 @@ def _split_ids(path: Path) -> list[tuple[str, list[str]]]:
         if toks:
             if not toks[0].isdigit():
                 raise AnnotationFormatError(f"expected an image id first, got {toks[0]!r}",
+                                            path=path, line=no)
+            first = seen.setdefault(toks[0], (path, no))
+            if first != (path, no):
+                raise AnnotationFormatError(f"image {toks[0]} is listed twice (first on "
+                                            f"line {first[1]} of {first[0].name})",
                                             path=path, line=no)
             rows.append((toks[0], toks[1:]))
     return rows
@@ -82,7 +96,17 @@ def read_nwpu_json(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 def _checked(path: Path, pts: np.ndarray, boxes: np.ndarray | None, human
              ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(pts, boxes)``, warning of a ``human_num`` that is not the point count and
-    dropping boxes that are not one per point (with a warning)."""
+    dropping boxes that are not one per point (with a warning).
+
+    Raises:
+        AnnotationFormatError: a NaN or an infinity (``1e400``) in ``points`` or
+            ``boxes`` (names the entry).
+    """
+    for key, arr in (("points", pts), ("boxes", boxes)):
+        row = None if arr is None else nonfinite_row(arr)
+        if row is not None:
+            raise AnnotationFormatError(f"expected finite numbers, got {arr[row].tolist()}",
+                                        path=path, field=f"{key}[{row}]")
     if human is not UNSET and human != len(pts):
         warnings.warn(f"{path}: human_num {human} != {len(pts)} points "
                       "(the points are kept)", VSCrowdWarning, stacklevel=3)
@@ -132,15 +156,22 @@ def _read_general(path: Path) -> tuple[np.ndarray, np.ndarray | None, object]:
 
 
 def _array(value, width: int, path: Path, key: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, np.float64).reshape(-1, width)
-    except (ValueError, TypeError):
-        raise AnnotationFormatError(f"expected a list of {width}-number lists", path=path,
-                                    field=key) from None
-    if len(value) and np.asarray(value, dtype=object).shape[-1:] != (width,):
+    """``(n, width)`` float64 of a JSON list of ``width``-number lists. JSON numbers
+    only, as the typed decode takes them: NumPy alone would also turn ``"1e3"`` and
+    ``true`` into numbers."""
+    if not isinstance(value, list):
         raise AnnotationFormatError(f"expected a list of {width}-number lists", path=path,
                                     field=key)
-    return arr
+    for i, item in enumerate(value):
+        if not isinstance(item, list) or len(item) != width or not all(
+                type(v) in (int, float) for v in item):
+            raise AnnotationFormatError(f"expected a list of {width} numbers, got "
+                                        f"{item!r}"[:120], path=path, field=f"{key}[{i}]")
+    try:
+        return np.asarray(value, np.float64).reshape(-1, width)
+    except OverflowError:  # an integer past float64's range (1e400 as digits)
+        raise AnnotationFormatError("expected finite numbers, got an integer too large "
+                                    "for a float", path=path, field=key) from None
 
 
 def _file_names(folder: Path) -> set[str]:
@@ -175,11 +206,12 @@ def read_nwpu(root: str | Path) -> ImageDataset:
     """The annotated splits (train, val) of an NWPU-Crowd root."""
     root = Path(root)
     col: dict[str, list] = {k: [] for k in ("split", "image", "labels", "xy", "box")}
+    seen: dict[str, tuple[Path, int]] = {}
     for split in SPLITS:
         lst = root / f"{split}.txt"
         if not lst.is_file():
             continue
-        rows = _split_ids(lst)
+        rows = _split_ids(lst, seen)
         images = [image for image, _ in rows]
         for pts, boxes in _read_jsons(root / "jsons", images):
             col["xy"].append(pts)

@@ -24,6 +24,7 @@ from .._text import decode_utf8, read_bytes
 from ..errors import AnnotationFormatError
 from ._annotation_text import Parsed, checked, fail, head_table, parse, plain_ascii
 from .annotations import Annotations, tables_from_parsed
+from .values import MAX_SIDE, valid_side
 
 __all__ = ["LabelLines", "format_sensecrowd_labels", "read_sensecrowd_labels",
            "read_sensecrowd_many", "read_sensecrowd_video"]
@@ -142,7 +143,10 @@ def _lines(data: bytes) -> LabelLines | None:
         dot = name.rfind(b".")  # Path(name).stem: the last suffix off, if it has one
         x.stems.append(name[:dot] if 0 < dot < len(name) - 1 else name)
         x.files.append(name.decode("ascii"))
-        x.sizes.append((int(tok[1]), int(tok[2])))
+        size = int(tok[1]), int(tok[2])
+        if not (valid_side(size[0]) and valid_side(size[1])):
+            return None  # the token reader names it
+        x.sizes.append(size)
         x.line_nos.append(no)
         x.rests.append(tok[3] if len(tok) == 4 else b"")
     return x if x.stems else None
@@ -172,6 +176,9 @@ def _read_slow(text: str, path: Path, video: str | None, strict: bool
         except ValueError:
             fail(path, no, f"expected integer width and height, got {tok[1]!r} {tok[2]!r}",
                   field="tokens 2-3")
+        if not (valid_side(w) and valid_side(h)):
+            fail(path, no, f"expected a width and height from 1 to {MAX_SIDE:,} pixels, "
+                  f"got {tok[1]} {tok[2]}", field="tokens 2-3")
         if any(c in tok[0] for c in "/\\") or tok[0] in (".", ".."):
             fail(path, no, f"expected a frame file name, got {tok[0]!r}", field="token 1")
         rest = tok[3:]

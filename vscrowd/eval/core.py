@@ -22,6 +22,7 @@ from .context import Aligned, Context, aligned
 from .families import DEFAULT_METRICS, DEFAULT_SIGMAS, FAMILIES, METRICS, Metric
 from .families.distance import DEFAULT_RADII
 from .groundtruth import GroundTruth
+from .predictions import MAX_COORDINATE
 from .results import EvaluationResult
 
 __all__ = ["EvalOptions", "score", "start_order"]
@@ -54,9 +55,15 @@ class EvalOptions:
         """``self``, or a ConfigError naming the bad option."""
         if not isinstance(self.threads, int) or self.threads < 1:
             raise ConfigError(f"expected threads >= 1, got {self.threads!r}")
-        for s in self.sigmas:
-            if not 0 < s < float("inf"):
-                raise ConfigError(f"expected a finite sigma > 0, got {s}")
+        # Past MAX_COORDINATE a sigma matches any pair already (and its square
+        # overflowed: 1e300 was an internal error).
+        for name, values in (("sigma", self.sigmas), ("track sigma", (self.track_sigma,))):
+            for s in values:
+                if not 0 < s <= MAX_COORDINATE:
+                    raise ConfigError(f"expected a {name} > 0 and <= {MAX_COORDINATE:g} "
+                                      f"px, got {s}")
+        if self.seed < 0:
+            raise ConfigError(f"expected a bootstrap seed >= 0, got {self.seed}")
         if not np.isfinite(self.count_threshold):
             raise ConfigError(f"expected a finite count threshold, got {self.count_threshold}")
         for m in self.metrics:  # the registry itself: a family added to it is known

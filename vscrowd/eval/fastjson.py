@@ -30,7 +30,7 @@ class _Record(msgspec.Struct):
     frame: str | int
     # Kept as raw JSON and decoded in chunks: the Python objects of one chunk of
     # points exist at a time, not those of the whole file.
-    points: msgspec.Raw = msgspec.Raw(b"[]")
+    points: msgspec.Raw  # required: a record without it is the general reader's error
 
 
 class _Document(msgspec.Struct):

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._text import is_number, read_text
+from .._text import finite_numbers, read_text
 from ..errors import AnnotationFormatError, PredictionFormatError
 from .groundtruth import GroundTruth
-from .predictions import Predictions
+from .predictions import MAX_COORDINATE, Predictions
 
 __all__ = ["is_loc_predictions", "read_loc_groundtruth", "read_loc_predictions"]
 
@@ -27,22 +27,19 @@ __all__ = ["is_loc_predictions", "read_loc_groundtruth", "read_loc_predictions"]
 IMAGE_VIDEO = ""
 
 
-def _parse(path: Path, per_head: int, error: type, what: str
+def _parse(path: Path, per_head: int, error: type, what: str, check
            ) -> tuple[list[str], list[np.ndarray]]:
-    """(image ids, ``(num, per_head)`` int64 arrays) of the lines of a localization file,
-    with errors naming file, line and field."""
+    """(image ids, ``(num, per_head)`` float64 arrays) of the lines of a localization
+    file, with errors naming file, line and field; ``check(heads) -> (head, message) |
+    None`` judges each line's heads."""
     ids, rows, seen = [], [], {}
     text = read_text(path, error, what)
     for no, line in enumerate(text.splitlines(), start=1):
         toks = line.split()
         if not toks:
             continue
-        try:
-            vals = np.array(toks, dtype=np.float64)
-        except ValueError:
-            bad = next(t for t in toks if not is_number(t))
-            raise error(f"expected a number, got {bad!r}", path=path, line=no) from None
-        if len(vals) < 2 or vals[1] != int(vals[1]) or vals[1] < 0:
+        vals = finite_numbers(toks, error, path, no)
+        if len(vals) < 2 or vals[1] != np.floor(vals[1]) or vals[1] < 0:
             raise error("expected 'id num' then the points, got "
                         f"{' '.join(toks[:2])!r}", path=path, line=no)
         num = int(vals[1])
@@ -54,11 +51,39 @@ def _parse(path: Path, per_head: int, error: type, what: str
             raise error(f"image id {toks[0]} listed twice (first on line {seen[toks[0]]})",
                         path=path, line=no)
         seen[toks[0]] = no
+        heads = vals[2:].reshape(num, per_head)
+        bad = check(heads)
+        if bad is not None:
+            raise error(bad[1], path=path, line=no,
+                        field=f"head {bad[0] + 1} (tokens {3 + bad[0] * per_head}-"
+                              f"{2 + (bad[0] + 1) * per_head})")
         ids.append(toks[0])
-        rows.append(vals[2:].reshape(num, per_head))
+        rows.append(heads)
     if not ids:
         raise error(f"no images in the {what}", path=path)
     return ids, rows
+
+
+def _gt_heads(heads: np.ndarray) -> tuple[int, str] | None:
+    """The first head whose radii are not positive or whose level is not a whole
+    number >= 0 (the official file: radii 1-1,106 px, levels 0-5)."""
+    radius, level = heads[:, 2:4], heads[:, 4]
+    bad = (radius <= 0).any(1) | (level < 0) | (level != np.floor(level))
+    if not bad.any():
+        return None
+    k = int(np.flatnonzero(bad)[0])
+    return k, (f"expected sigma_s, sigma_l > 0 and a level >= 0, got "
+               f"{heads[k, 2:].tolist()}")
+
+
+def _pred_points(points: np.ndarray) -> tuple[int, str] | None:
+    """The first point beyond ±MAX_COORDINATE px (as JSON prediction files)."""
+    far = (np.abs(points) > MAX_COORDINATE).any(1)
+    if not far.any():
+        return None
+    k = int(np.flatnonzero(far)[0])
+    return k, (f"expected coordinates within ±{MAX_COORDINATE:g} px, got "
+               f"{points[k].tolist()}")
 
 
 def _frames(ids: list[str]) -> pd.DataFrame:
@@ -77,7 +102,8 @@ def read_loc_groundtruth(path: str | Path) -> GroundTruth:
         AnnotationFormatError: a line that is not ``id num (x y σ_s σ_l level)*``.
     """
     path = Path(path)
-    ids, rows = _parse(path, 5, AnnotationFormatError, "localization ground truth")
+    ids, rows = _parse(path, 5, AnnotationFormatError, "localization ground truth",
+                       _gt_heads)
     counts = [len(r) for r in rows]
     heads = np.concatenate(rows) if rows else np.empty((0, 5))
     xy = heads[:, :2]
@@ -93,7 +119,8 @@ def read_loc_predictions(path: str | Path) -> Predictions:
         PredictionFormatError: a line that is not ``id num (x y)*``.
     """
     path = Path(path)
-    ids, rows = _parse(path, 2, PredictionFormatError, "localization prediction file")
+    ids, rows = _parse(path, 2, PredictionFormatError, "localization prediction file",
+                       _pred_points)
     counts = [len(r) for r in rows]
     xy = np.concatenate(rows) if rows else np.empty((0, 2))
     return Predictions.from_arrays(_frames(ids)[["video", "frame"]],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._files import require_regular_file
 from .._io import atomic_open, ensure_parent
-from .._text import decode_utf8, is_number, read_bytes, strip_bom
+from .._text import decode_utf8, finite_numbers, read_bytes, strip_bom
 from ..errors import OutputError, PredictionFormatError
 from .fastjson import decode_common
 from .predictions import Predictions, RecordBuilder
@@ -127,12 +127,7 @@ def _read_txt_folder(path: Path) -> Predictions:
                 raise PredictionFormatError(
                     f"expected triples 'x y score' after the FrameID, got {len(vals)} values",
                     path=f, line=no)
-            try:
-                arr = np.array(vals, dtype=np.float64).reshape(-1, 3)
-            except ValueError:
-                bad = next(v for v in vals if not is_number(v))
-                raise PredictionFormatError(f"expected a number, got {bad!r}", path=f,
-                                            line=no) from None
+            arr = finite_numbers(vals, PredictionFormatError, f, no).reshape(-1, 3)
             builder.add({"video": f.stem, "frame": toks[0], "points": arr}, no)
         preds.append(builder.build())
     return _concat(preds, source=str(path))

@@ -174,7 +174,9 @@ class RecordBuilder:
         if (video, frame) in self._seen:
             fail(f"duplicate record for {video}/{frame} (also "
                  f"{self._where(self._seen[video, frame])})")
-        pts = _points_array(rec.get("points", []), fail)
+        if "points" not in rec:  # a misspelt key ("Points") was a frame without heads
+            fail("record has no 'points' (write \"points\": [] for a frame without heads)")
+        pts = _points_array(rec["points"], fail)
         if len(pts):
             has = bool(np.isfinite(pts[0, 3]))
             first = self._tracked.setdefault(video, (has, i))

@@ -6,6 +6,7 @@ registry."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, VSCrowdWarning
 from .families import FAMILIES
 from .families.count import CountingResult
 from .families.sigma import LocalizationResult, summary_table
@@ -134,6 +135,11 @@ class EvaluationResult:
                                   "predictions with track IDs, or a results file")
             return format_drnet(v.groups())
         if fmt == "csv":
+            left = [name for name in self.results if name not in CSV_FAMILIES]
+            if left:  # said, not dropped silently (one CSV holds one table's columns)
+                warnings.warn(f"--format csv holds the sigma table and the counting row "
+                              f"only; not in it: {', '.join(left)} (use --json or "
+                              "--format table)", VSCrowdWarning, stacklevel=2)
             return _csv_summary(self.to_pandas(), self.counting)
         if fmt not in ("table", "markdown"):
             raise ValueError(f"expected format table, markdown or csv, got {fmt!r}")
@@ -158,6 +164,10 @@ class EvaluationResult:
         from .pr_curves import plot_pr_curves
 
         return plot_pr_curves(self.localization, out_dir, fmt=fmt)
+
+
+#: The families ``format("csv")`` writes: the σ table, then the counting row.
+CSV_FAMILIES = ("sigma", "count")
 
 
 def _csv_summary(loc: pd.DataFrame, counting: CountingResult | None) -> str:

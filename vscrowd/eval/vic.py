@@ -197,10 +197,17 @@ def read_cgnet_results(path: str | Path) -> dict[str, VideoCount]:
     out = {}
     for video, info in doc.items():
         num = info.get("video_num") if isinstance(info, dict) else None
-        if isinstance(num, bool) or not isinstance(num, (int, float)) or num < 0:
-            raise PredictionFormatError(f"expected a non-negative video_num, got {num!r}",
+        # not (num >= 0): NaN too (json reads NaN; it reached the results as "MAE": NaN)
+        if isinstance(num, bool) or not isinstance(num, (int, float)) or not num >= 0 \
+                or num == float("inf"):
+            raise PredictionFormatError(f"expected a finite video_num >= 0, got {num!r}",
                                         path=path, field=video)
-        out[video] = VideoCount(float(num), int(info.get("frame_num", 0) or 0))
+        frames = info.get("frame_num", 0)
+        whole = isinstance(frames, int) or (isinstance(frames, float) and frames.is_integer())
+        if frames is not None and (isinstance(frames, bool) or not whole or frames < 0):
+            raise PredictionFormatError(f"expected a whole frame_num >= 0, got {frames!r}",
+                                        path=path, field=video)
+        out[video] = VideoCount(float(num), int(frames or 0))
     return out
 
 

@@ -1,6 +1,7 @@
 """The report folder: written whole into a temporary sibling, then renamed into place,
 so a reader never sees half a report; an existing folder is replaced only with
-``overwrite`` and only when vscrowd wrote it (a marker file says so)."""
+``overwrite`` and only when vscrowd wrote everything in it (the marker file lists what
+it wrote: a file added to a report since is never deleted, the folder is refused)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def _check(out: Path, overwrite: bool, data_root: Path | None) -> None:
         if any(out.iterdir()) and not (out / MARKER).is_file():
             raise OutputError(f"{out} holds files vscrowd did not write (no {MARKER}); "
                               "choose another --out")
+        if overwrite and (out / MARKER).is_file():
+            foreign = _not_written(out)
+            if foreign:
+                raise OutputError(f"{out} holds files vscrowd did not write (e.g. "
+                                  f"{foreign[0]}); move them out or choose another --out")
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, as sorted POSIX paths relative to it."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def _not_written(out: Path) -> list[str]:
+    """The entries of report folder ``out`` that its marker does not list (all of them
+    for a marker without a list: a report of an earlier version)."""
+    try:
+        listed = set((out / MARKER).read_text(encoding="utf-8").splitlines()[1:])
+    except (OSError, UnicodeDecodeError):
+        listed = set()
+    return [e for e in _entries(out) if e != MARKER and e not in listed]
 
 
 @contextlib.contextmanager
@@ -57,7 +78,9 @@ def report_folder(out: str | Path, overwrite: bool = False,
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         yield tmp
-        (tmp / MARKER).write_text("written by vscrowd report\n", encoding="utf-8")
+        # The marker lists what was written: only those may be replaced later.
+        (tmp / MARKER).write_text("\n".join(["written by vscrowd report", *_entries(tmp)])
+                                  + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         old = None
         if out.exists():
