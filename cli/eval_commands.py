@@ -37,7 +37,8 @@ from .common import (
 @click.option("--split-file", multiple=True, type=click.Path(path_type=Path),
               help="Split list file(s) (SenseCrowd style); the split is the file stem.")
 @SPLITS_OPTION
-@click.option("--labels", "labels_file", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path, dir_okay=False,
+                                                         exists=True),
               default=None, help="Scene labels (scene_label.txt, either naming) for the "
                                  "video-counting breakdowns.")
 @click.option("--sigma", "sigmas", multiple=True, type=float,

@@ -162,9 +162,14 @@ def test_eval_of_the_ground_truth_is_perfect(roots, name):
     boxed = name in ("nwpu", "jhu")
     r = evaluate(gt, pr, metrics=("sigma", "count", "box") if boxed else ("sigma", "count"))
     assert r.sigma(5).mar == pytest.approx(1.0) and r.counting.mae == 0
-    if not boxed:  # points only: the box family refuses rather than score zero-size boxes
-        with pytest.raises(ConfigError, match="points only"):
-            evaluate(gt, pr, metrics=("box",))
+    if not boxed:  # points only: the box and size families refuse rather than score
+        # zero-size boxes (size put every head in its smallest bucket)
+        for family in ("box", "size"):
+            with pytest.raises(ConfigError, match=f"--metric {family} needs .*points only"):
+                evaluate(gt, pr, metrics=(family,))
+    else:
+        sizes = evaluate(gt, pr, sigmas=(5,), metrics=("size",)).size_recall[0].table
+        assert sizes["gt_points"].sum() == len(gt)
     assert ds.select(split=split).image_path(gt.frames["video"][0],
                                              gt.frames["frame"][0]).is_file()
 

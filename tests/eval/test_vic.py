@@ -116,6 +116,17 @@ def test_published_results_readers_round_trip(tmp_path):
         read_drnet_counts(tmp_path / "15_SENSE_cnt.py.npy", ["a", "b", "c"])
 
 
+@pytest.mark.parametrize("array", [np.array([["1", "2"], ["3", "4"]]),
+                                   np.array([[True, False], [True, True]])])
+def test_drnet_array_of_strings_or_booleans_is_refused(tmp_path, array):
+    # A string array reached np.isfinite: an internal error (TypeError).
+    from vscrowd.eval.vic import load_drnet_array
+
+    np.save(tmp_path / "a.npy", array)
+    with pytest.raises(PredictionFormatError, match="expected numbers, got an array of"):
+        load_drnet_array(tmp_path / "a.npy", ["x", "y"])
+
+
 @pytest.mark.parametrize("entry, says", [
     ('{"video_num": NaN, "frame_num": 4}', "finite video_num"),  # was "MAE": NaN out
     ('{"video_num": Infinity}', "finite video_num"),

@@ -66,9 +66,12 @@ def _frame_rows(gt: GroundTruth, preds: Predictions, ignore_unknown: bool) -> np
     dup = pd.Series(known).duplicated().to_numpy()
     if dup.any():
         i = int(known[dup][0])
+        a, b = np.flatnonzero(row == i)[:2].tolist()
+        names = [f"{preds.frames['video'].iat[k]}/{preds.frames['frame'].iat[k]}"
+                 for k in (a, b)]
         raise PredictionFormatError(
-            f"two records map to frame {gt.frames['video'].iat[i]}/"
-            f"{gt.frames['frame'].iat[i]} (e.g. '1' and '0001')", path=preds.source)
+            f"two records, {names[0]!r} and {names[1]!r}, map to frame "
+            f"{gt.frames['video'].iat[i]}/{gt.frames['frame'].iat[i]}", path=preds.source)
     return row
 
 

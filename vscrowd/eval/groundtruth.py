@@ -59,6 +59,14 @@ class GroundTruth(Points):
     head_ids = renamed_attribute("head_ids", "track_id")
 
     @property
+    def has_box_sizes(self) -> bool:
+        """Whether any head box has a width and a height (the point-only datasets --
+        ShanghaiTech, UCF-QNRF, Venice, Mall, UCSD -- carry zero-size boxes at the
+        point): what the box and size families measure."""
+        b = self.box
+        return bool(np.any((b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])))
+
+    @property
     def videos(self) -> np.ndarray:
         """``(F,)`` video name of each frame."""
         return self.frames["video"].to_numpy()

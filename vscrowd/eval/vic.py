@@ -238,6 +238,9 @@ def load_drnet_array(path: str | Path, videos: Sequence[str] | None = None) -> n
             arr = np.load(fh, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
         raise PredictionFormatError(f"not a NumPy array file ({exc})", path=path) from exc
+    if arr.dtype.kind not in "iuf":  # strings or booleans: not counts
+        raise PredictionFormatError(f"expected numbers, got an array of {arr.dtype}",
+                                    path=path)
     want = f"({len(videos)}, 2)" if videos is not None else "(n, 2)"
     if arr.ndim != 2 or arr.shape[1] != 2 or (videos is not None and len(arr) != len(videos)):
         raise PredictionFormatError(f"expected a {want} [pred, gt] array, got {arr.shape}"

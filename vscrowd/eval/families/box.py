@@ -136,7 +136,7 @@ def compute(ctx: Context) -> tuple[BoxThresholdResult, ...]:
     """P/R/F1 at σ_s and σ_l: the radii the file gives (NWPU ``val_gt_loc.txt``), else
     the head-shoulder boxes'."""
     gt, al = ctx.gt, ctx.al
-    if gt.radius is None and len(gt) and not _any_sized(gt.box):
+    if gt.radius is None and len(gt) and not gt.has_box_sizes:
         # Every radius would be 0: a score of nothing but misses, not a measurement.
         raise ConfigError("--metric box needs head boxes or per-head radii (NWPU's "
                           "val_gt_loc.txt), but this ground truth has points only "
@@ -151,12 +151,6 @@ def compute(ctx: Context) -> tuple[BoxThresholdResult, ...]:
                 for name, sig in (("sigma_s", sig_s), ("sigma_l", sig_l)))
     ctx.step("box")
     return out
-
-
-def _any_sized(boxes: np.ndarray) -> bool:
-    """Whether any head box has a width and a height (point-only datasets carry
-    zero-size boxes at the point)."""
-    return bool(np.any((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])))
 
 
 FAMILY = MetricFamily(

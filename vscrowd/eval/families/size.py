@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...errors import ConfigError
 from ..text import pct, render
 from .base import MetricFamily
 
@@ -65,10 +66,22 @@ def _lines(sizes: tuple[SizeRecallResult, ...], fmt: str) -> list[str]:
     return lines
 
 
+def compute(ctx) -> tuple[SizeRecallResult, ...]:
+    """:func:`size_recall` at each σ.
+
+    Raises:
+        ConfigError: the ground truth has points only (every head would be "small").
+    """
+    if len(ctx.gt) and not ctx.gt.has_box_sizes:
+        raise ConfigError("--metric size needs head boxes, but this ground truth has "
+                          "points only (ShanghaiTech, UCF-QNRF, Venice, Mall, UCSD): "
+                          "every head would be of size 0")
+    return tuple(size_recall(ctx.gt.box, ctx.matches[s][1], s, ctx.options.size_edges)
+                 for s in ctx.options.sigmas)
+
+
 FAMILY = MetricFamily(
     name="size", summary="recall by head-size bucket at each σ (size = sqrt(box area))",
-    compute=lambda ctx: tuple(size_recall(ctx.gt.box, ctx.matches[s][1], s,
-                                          ctx.options.size_edges)
-                              for s in ctx.options.sigmas),
+    compute=compute,
     to_dict=lambda r: {"size_recall": [s.to_dict() for s in r]} if r else {},
     lines=_lines, options=("sigmas", "size_edges"), heads=True)
