@@ -11,6 +11,8 @@ import zlib
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from vscrowd.cli.main import app
 
@@ -108,3 +110,57 @@ def test_cli_show_names_the_lying_frame(tmp_path):
                                    "--frame", fa.frame, "--out", str(tmp_path / "o.png")])
     assert res.exit_code == 2 and "50000 x 40000" in res.output, res.output
     assert "Traceback" not in res.output and not (tmp_path / "o.png").exists()
+
+
+def _variants(tmp_path):
+    """Complete JPEGs of several structures: baseline, progressive (several scans with
+    tables between them), restart markers, and a trailer after the end-of-image."""
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(0, 255, (40, 56, 3), np.uint8))
+    out = {}
+    for name, kw in (("baseline", {}), ("progressive", {"progressive": True}),
+                     ("optimized", {"optimize": True, "quality": 95})):
+        img.save(tmp_path / f"{name}.jpg", **kw)
+        out[name] = tmp_path / f"{name}.jpg"
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "restart.jpg"), np.asarray(img)[:, :, ::-1],
+                [cv2.IMWRITE_JPEG_RST_INTERVAL, 2])
+    out["restart"] = tmp_path / "restart.jpg"
+    trailer = tmp_path / "trailer.jpg"
+    trailer.write_bytes(out["baseline"].read_bytes() + b"\xff\xda\x00\x10junk\xff\x00" * 9)
+    out["trailer"] = trailer
+    return out
+
+
+def test_complete_jpegs_of_every_structure_read(tmp_path):
+    for name, path in _variants(tmp_path).items():
+        assert read_image(path).shape == (40, 56, 3), name
+
+
+def test_a_truncated_jpeg_is_an_error_not_a_grey_frame(tmp_path):
+    # libjpeg decoded it anyway (the rest grey) and printed a warning: the frame was
+    # used as if whole.
+    for name, path in _variants(tmp_path).items():
+        if name == "trailer":
+            continue
+        data = path.read_bytes()
+        end = data.rindex(b"\xff\xd9") + 2
+        for cut in sorted({end // 3, end // 2, end - 40, end - 2, end - 1}):
+            path.write_bytes(data[:cut])
+            if image_size(path) is None:
+                continue  # cut inside the header: unreadable as before
+            with pytest.raises(DatasetError, match="end-of-image marker"):
+                read_image(path)
+        path.write_bytes(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 0.999))
+def test_any_cut_after_the_header_is_found(tmp_path_factory, fraction):
+    from vscrowd.datasets.image_file import _jpeg_ends
+
+    data = _variants(tmp_path_factory.mktemp("cut"))["progressive"].read_bytes()
+    end = data.rindex(b"\xff\xd9") + 2
+    assert _jpeg_ends(data) and _jpeg_ends(data + b"\x00trailer\xff\xd8")
+    assert not _jpeg_ends(data[:max(2, int(end * fraction))])
