@@ -80,6 +80,10 @@ def test_unknown_split_and_missing_data(runner, data, preds, tmp_path):
     assert res.exit_code == 2 and "expected a split" in res.output
     res = runner.invoke(app, ["eval", str(preds), "--data", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no annotations folder" in res.output
+    # A scene-label file that does not exist was ignored without a word.
+    res = runner.invoke(app, ["eval", str(preds), "--data", str(data), "--labels",
+                              str(tmp_path / "scene_label.txt")])
+    assert res.exit_code == 2 and "scene_label.txt" in res.output and "exist" in res.output
 
 
 def test_stats_plot_show_convert(runner, data, preds, tmp_path):
