@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 import warnings
 
 import numpy as np
@@ -283,3 +284,37 @@ def test_threads_go_to_families_or_to_blocks(monkeypatch, metrics, threads, bloc
                                        "points": [[5.0, 6.0, 0.9]]}])
     evaluate(gt, preds, metrics=metrics, threads=threads)
     assert seen == [blocks_on]
+
+
+def test_an_abandoned_evaluation_stops_its_bootstrap():
+    # Ctrl-C with --threads 2: the waiting thread raised, but the pool's exit waited
+    # for the bootstrap (minutes for a large --bootstrap) before the process could end.
+    import vscrowd.eval.core as core
+
+    preds = _p([{"video": "a", "frame": "0001", "points": [[10, 10, 0.9]]},
+                {"video": "a", "frame": "0002", "points": [[10, 11, 0.8]]},
+                {"video": "b", "frame": "0001", "points": [[5, 5, 0.7]]}])
+    seen = {}
+    real = core.FAMILIES["bootstrap"].compute
+
+    def watch(ctx):
+        seen["ctx"] = ctx
+        return real(ctx)
+
+    def interrupted(ctx):
+        while "ctx" not in seen:  # the bootstrap has started
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    import dataclasses
+
+    families = dict(core.FAMILIES)
+    families["bootstrap"] = dataclasses.replace(core.FAMILIES["bootstrap"], compute=watch)
+    families["count"] = dataclasses.replace(core.FAMILIES["count"], compute=interrupted)
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "FAMILIES", families)
+        evaluate(GT, preds, sigmas=[5], bootstrap=3_000_000, threads=2)
+    assert seen["ctx"].cancelled.is_set()
+    assert time.perf_counter() - start < 30  # three million resamples: minutes
+

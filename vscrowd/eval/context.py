@@ -162,6 +162,9 @@ class Context:
         scene_labels: SenseCrowd scene labels per video (VIC breakdowns), or None.
         source: The prediction file (named in errors), or None.
         step: Called with a short label after each stage.
+        cancelled: Set when the evaluation is abandoned (Ctrl-C in the thread waiting
+            for the families): a long family loop (bootstrap) checks it and stops, so
+            the pool it runs in can close at once.
         block_threads: The threads a family's blocks run on: ``options.threads``, but
             1 when several costly families (``MetricFamily.cost``) run side by side on
             those threads -- pools inside pools oversubscribe the cores (all families
@@ -190,6 +193,7 @@ class Context:
                 step(label)
 
         self.step = one_at_a_time
+        self.cancelled = threading.Event()
         self._results: dict[str, Any] = {}
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}

@@ -115,7 +115,15 @@ def _results(ctx: Context, selected: list, threads: int) -> dict:
         return {f.name: ctx.result(f.name) for f in selected}
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vscrowd-family") as pool:
         futures = {f.name: pool.submit(ctx.result, f.name) for f in start_order(selected)}
-        return {f.name: futures[f.name].result() for f in selected}
+        try:
+            return {f.name: futures[f.name].result() for f in selected}
+        except BaseException:
+            # Ctrl-C lands here, in the waiting thread; the pool's exit then waits for
+            # the families still running: they stop at their next check of this.
+            ctx.cancelled.set()
+            for f in futures.values():
+                f.cancel()
+            raise
 
 
 def start_order(selected: Sequence[Any]) -> list[Any]:

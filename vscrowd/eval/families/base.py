@@ -3,6 +3,7 @@ one and the registry, :mod:`vscrowd.eval.families`, lists it)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,6 +35,7 @@ class Context(Protocol):
     video_of_frame: tuple[np.ndarray, Any]
     frame_blocks: list[tuple[np.ndarray | slice, np.ndarray | slice]]
     block_threads: int
+    cancelled: threading.Event  # set when the evaluation is abandoned (Ctrl-C)
 
     def step(self, label: str) -> None: ...
 

@@ -4,6 +4,7 @@ from resampling whole videos (``--bootstrap N``: N resamples)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,14 @@ __all__ = ["FAMILY", "bootstrap_over_videos"]
 
 
 def bootstrap_over_videos(video_of_frame, gt_frame, al, matches, localization, n: int,
-                          seed: int) -> pd.DataFrame:
+                          seed: int, stop: Callable[[], bool] | None = None
+                          ) -> pd.DataFrame:
     """95% percentile intervals of mAP and mAR from resampling whole videos.
 
     A resample draws videos with replacement; a video drawn k times contributes its
     predictions and heads with weight k (its copies sit next to each other in the
-    pooled ranking), which avoids materialising the copies.
+    pooled ranking), which avoids materialising the copies. ``stop() -> True`` (checked
+    before each resample): the evaluation was abandoned, give up (an empty table).
     """
     codes, names = video_of_frame
     n_videos = len(names)
@@ -35,6 +38,8 @@ def bootstrap_over_videos(video_of_frame, gt_frame, al, matches, localization, n
         matched = np.take(dt_matched, al.order, axis=1)
         maps, mars = [], []
         for w in weights:
+            if stop is not None and stop():
+                return pd.DataFrame()
             n_gt = float(w @ gt_per_video)
             if n_gt == 0:
                 continue
@@ -51,7 +56,8 @@ def bootstrap_over_videos(video_of_frame, gt_frame, al, matches, localization, n
 def compute(ctx: Context) -> pd.DataFrame:
     o = ctx.options
     out = bootstrap_over_videos(ctx.video_of_frame, ctx.gt.frame_index, ctx.al, ctx.matches,
-                                ctx.result("sigma"), o.bootstrap, o.seed)
+                                ctx.result("sigma"), o.bootstrap, o.seed,
+                                stop=ctx.cancelled.is_set)
     ctx.step("bootstrap")
     return out
 
