@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .errors import LocatedError, VSCrowdError
 
-__all__ = ["require_regular_file", "special_kind", "walk_files"]
+__all__ = ["open_regular", "require_regular_file", "special_kind", "walk_files"]
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -63,6 +63,25 @@ def require_regular_file(path: str | Path, error: type[VSCrowdError],
     if kind is not None:
         raise _error(error, f"expected a {what}, got {kind}", path)
     return path
+
+
+def open_regular(path: str | Path) -> int | None:
+    """A read-only descriptor of ``path`` if it is a regular file (or a link to one),
+    else None (the descriptor closed). Opened non-blocking, so a FIFO is judged at once
+    instead of waiting for a writer; the caller closes the descriptor.
+
+    Raises:
+        OSError: ``path`` cannot be opened (missing, not permitted).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -284,8 +284,10 @@ def _check_values(paths: Sequence[str], counts: np.ndarray, xy: np.ndarray,
         DatasetError: a head with a NaN or an infinity, or a width or height outside
             1..2**31 - 1 (names the image and the head).
     """
-    row = nonfinite_row(np.column_stack([xy, box]))
-    if row is not None:
+    # Each array on its own: stacking them copied every head (FDST: 414,000) per open.
+    rows = [r for r in (nonfinite_row(xy), nonfinite_row(box)) if r is not None]
+    if rows:
+        row = min(rows)
         ends = np.cumsum(counts)
         frame = int(np.searchsorted(ends, row, side="right"))
         head = row - int(ends[frame] - counts[frame]) + 1

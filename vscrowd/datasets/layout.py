@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import os
-import stat
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from .._files import open_regular
 from ..errors import DatasetError
 from .splits import split_from_name
 
@@ -126,13 +126,13 @@ def _header_size(path: str | Path, readers: tuple[_HeaderReader, ...]
     once (where the frame header of a camera or web JPEG usually is, and a PNG's always)
     and further on only if a JPEG segment reaches past them: no file object, no seek per
     segment."""
-    try:  # non-blocking: a FIFO opens at once (and is then refused by its mode)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        fd = open_regular(path)
     except OSError:
         return _NOT_A_FILE
+    if fd is None:
+        return _NOT_A_FILE
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return _NOT_A_FILE
         head = os.read(fd, 4096)
         for read in readers:
             size = read(fd, head)

@@ -10,14 +10,13 @@ No file runs code: SciPy reads MATLAB data only (no MATLAB objects or functions)
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._files import require_regular_file
+from .._files import open_regular, require_regular_file
 from .._optional import optional_module
 from ..errors import AnnotationFormatError
 from .values import nonfinite_row
@@ -32,10 +31,10 @@ def is_hdf5_mat(path: Path) -> bool:
     """Whether ``path`` is a MATLAB v7.3 (HDF5) file: its HDF5 signature sits at byte
     512, after MATLAB's 512-byte text header. Not a regular file (a FIFO, a device): no,
     without blocking on it (the reader then names what it is)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    fd = open_regular(path)
+    if fd is None:
+        return False
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
         os.lseek(fd, 512, os.SEEK_SET)
         return os.read(fd, 8) == _HDF5_MAGIC
     finally:
