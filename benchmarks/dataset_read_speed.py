@@ -9,7 +9,10 @@ process, per dataset:
 * the plain-Python reference: ``json.load`` / ``str.split`` + ``float`` / ``loadmat``
   per file, points kept as Python lists (what a straightforward loader does);
 * vscrowd cold: ``vscrowd.open(root, cache=False)`` (tables, image sizes, labels);
-* vscrowd from the cache: ``vscrowd.open(root)`` once the cache is written.
+* vscrowd from the cache: ``vscrowd.open(root)`` once the cache is written;
+* vscrowd cold in this process alone (``VSCROWD_WORKERS=1``): FDST and NWPU-Crowd read
+  their files in forked worker processes where there are CPUs for it
+  (vscrowd._parallel); the column shows what that brings.
 
 Also printed: the files other than images under the root (annotation files, split
 lists) and the cold read's time per such file.
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from annotations_speed import timed  # the best-of-N timer of the annotation benchmark
 
+from vscrowd._parallel import worker_count
 from vscrowd.datasets import cache, cached_read, registry, synth_images, synth_videos
 
 #: Images per split x IMAGES, heads per image x HEADS; video frames x FRAMES (set by
@@ -168,6 +172,8 @@ def measure(name: str) -> str:
     t_cold, ds = timed(lambda: registry.open(root, name, cache=False), repeat=2)
     registry.open(root, name)  # writes the cache entry
     t_hit, hit = timed(lambda: registry.open(root, name), repeat=3)
+    with one_process():
+        t_one, _ = timed(lambda: registry.open(root, name, cache=False), repeat=2)
     n = len(ds.heads)
     assert n == n_plain == len(hit.heads), (name, n, n_plain, len(hit.heads))
     # Files other than images (annotations, lists, the fixture's manifest): for the
@@ -175,17 +181,34 @@ def measure(name: str) -> str:
     files = len(cached_read.dataset_files(root, cache.default_cache_dir(root))[0])
     return (f"{name:<16}{n:>9,}{files:>7,}{t_plain:>9.3f}{t_cold:>8.3f}"
             f"{n / t_cold / 1e6:>10.2f}{t_cold / files * 1e6:>9.1f}"
-            f"{t_plain / t_cold:>8.1f}x{t_hit:>9.3f}{t_plain / t_hit:>8.1f}x")
+            f"{t_plain / t_cold:>8.1f}x{t_hit:>9.3f}{t_plain / t_hit:>8.1f}x"
+            f"{t_one:>9.3f}")
+
+
+@contextmanager
+def one_process():
+    """Reads in this process only (no worker processes) while in the block."""
+    old = os.environ.get("VSCROWD_WORKERS")
+    os.environ["VSCROWD_WORKERS"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["VSCROWD_WORKERS"]
+        else:
+            os.environ["VSCROWD_WORKERS"] = old
 
 
 def main(names) -> None:
     warnings.simplefilter("ignore")
     print(f"{'dataset':<16}{'heads':>9}{'files':>7}{'plain s':>9}{'cold s':>8}"
-          f"{'M heads/s':>10}{'us/file':>9}{'vs plain':>9}{'cache s':>9}{'vs plain':>9}")
+          f"{'M heads/s':>10}{'us/file':>9}{'vs plain':>9}{'cache s':>9}{'vs plain':>9}"
+          f"{'1 proc s':>9}")
     for name in names:
         print(measure(name), flush=True)
     print("targets: cold >= 1 M heads/s, cache <= 0.2 s (ratios: plain-Python time / "
-          "vscrowd time, same process)")
+          "vscrowd time, same process); 1 proc: cold without worker processes "
+          f"(here up to {worker_count(1 << 30, 1)} processes)")
 
 
 if __name__ == "__main__":

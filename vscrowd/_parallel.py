@@ -1,0 +1,180 @@
+"""A function over many independent items, in forked worker processes where that is
+safe and worth it (Linux, several CPUs, only the main thread running, many items).
+
+Why processes: the per-frame-file datasets (FDST: 15,000 JSON files of ~26 heads) are
+read in pure Python at ~25-50 us a file -- system calls, msgspec's decode and the
+rectangles into arrays -- and the decode holds the GIL, so threads do not overlap it.
+Why ``fork``: a child starts in about a millisecond with everything imported; a spawned
+interpreter would import numpy again (~0.2 s, the time of the whole read). The standard
+library's pools were not used: ``multiprocessing.Pool`` starts helper threads in the
+parent and is known to hang on Ctrl-C, and neither lets a failed item be redone here.
+
+What the caller sees is what a plain ``[fn(x) for x in items]`` gives: the results in
+item order, and every error and warning raised in the calling process. A child only
+returns the results of calls that neither raised nor warned; the parent redoes the
+others itself (the same call, so the same message, in item order), and redoes all of a
+child's items if the child dies. A child ignores nothing: Ctrl-C or SIGTERM end it at
+once (default action) and the parent, interrupted too, kills and reaps what is left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from .errors import ConfigError
+
+__all__ = ["fork_map", "worker_count"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Most processes used, parent included: past a few, the parent's share (listing,
+#: tables) and the pipes dominate, and a library should not take a whole server.
+MAX_WORKERS = 4
+
+
+def worker_count(n_items: int, min_items: int) -> int:
+    """Processes :func:`fork_map` would use for ``n_items``: 1 (no fork) unless on Linux
+    with several usable CPUs, only the main thread running, and ``min_items`` items
+    for each process; at most ``VSCROWD_WORKERS`` (``1``: never fork) and
+    :data:`MAX_WORKERS`.
+
+    Raises:
+        ConfigError: ``VSCROWD_WORKERS`` is set but not a whole number >= 1.
+    """
+    cap = _env_cap()
+    # Outside Linux, fork without exec is unsafe (macOS) or missing (Windows).
+    if cap == 1 or not sys.platform.startswith("linux") or _threads_running():
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may run on
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, cap, n_items // max(min_items, 1)))
+
+
+def _threads_running() -> bool:
+    """Whether a Python thread besides the main one runs (or this is not the main one):
+    a fork would copy a lock such a thread may hold, with no one to release it in the
+    child. (So a daemon thread left by a library -- tqdm's monitor -- means no fork.)"""
+    return threading.active_count() != 1 \
+        or threading.current_thread() is not threading.main_thread()
+
+
+def _env_cap() -> int:
+    value = os.environ.get("VSCROWD_WORKERS", "").strip()
+    if not value:
+        return MAX_WORKERS
+    if not (value.isascii() and value.isdigit() and int(value) >= 1):
+        raise ConfigError(f"VSCROWD_WORKERS must be a whole number >= 1 (1: read in this "
+                          f"process only), got {value[:40]!r}")
+    return min(int(value), MAX_WORKERS)
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int) -> list[R]:
+    """``[fn(x) for x in items]``, split into contiguous chunks over
+    :func:`worker_count` processes (the parent takes the first chunk).
+
+    ``fn`` must only read (its side effects in a child are lost) and return picklable
+    results; ``min_items`` is the fewest items worth a process (a fork and a pipe cost
+    about a millisecond).
+    """
+    n = worker_count(len(items), min_items)
+    if n == 1:
+        return [fn(x) for x in items]
+    step = -(-len(items) // n)
+    chunks = [items[i:i + step] for i in range(0, len(items), step)]
+    children: list[_Child] = []
+    try:
+        for chunk in chunks[1:]:
+            children.append(_Child.start(fn, chunk))
+        out = [fn(x) for x in chunks[0]]
+        for child, chunk in zip(children, chunks[1:]):
+            got = child.results(len(chunk))
+            out += [r if ok else fn(x) for x, (ok, r) in zip(chunk, got)]
+        return out
+    finally:
+        for child in children:
+            child.reap()
+
+
+def _attempt(fn: Callable[[T], R], item: T) -> tuple[bool, R | None]:
+    """``(True, fn(item))``, or ``(False, None)`` where the call raised or warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn(item)
+        except Exception:
+            return False, None
+    return (False, None) if caught else (True, result)
+
+
+class _Child:
+    """One forked worker: its process id and the read end of its result pipe."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd, self.done = pid, fd, False
+
+    @classmethod
+    def start(cls, fn: Callable[[T], R], chunk: Sequence[T]) -> _Child:
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            if stream is not None:
+                stream.flush()
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns of any thread at a fork; the check above leaves only
+            # native pools (OpenBLAS, Arrow) that are idle and that the child never uses.
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.close(read_end)
+                data = pickle.dumps([_attempt(fn, x) for x in chunk],
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+                with open(write_end, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return cls(pid, read_end)
+
+    def results(self, n: int) -> list[tuple[bool, object]]:
+        """The child's ``(ok, result)`` per item; all ``(False, None)`` (redo) if it
+        died or sent something else."""
+        fd, self.fd = self.fd, -1  # closed by the file object from here on
+        with open(fd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.done = True
+        redo = [(False, None)] * n
+        if os.waitstatus_to_exitcode(status) != 0:
+            return redo
+        try:  # bytes our own child pickled, through a pipe only it and we hold
+            got = pickle.loads(data)
+        except Exception:
+            return redo
+        return got if isinstance(got, list) and len(got) == n else redo
+
+    def reap(self) -> None:
+        """Kill and wait for the child if :meth:`results` did not (the parent was
+        interrupted or raised): no process or zombie is left behind."""
+        if self.done:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.done = True
+        if self.fd >= 0:
+            os.close(self.fd)
