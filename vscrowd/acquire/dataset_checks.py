@@ -1,8 +1,9 @@
 """``verify_dataset(root)``: is this copy of a registered dataset complete and
 self-consistent? Counts (images or frames per split, heads) are checked against the
 published facts of the registry (or, for a synthetic root, its ``synth.json``); every
-annotated image must exist with a readable header, no image is listed twice, and
-points outside their image are counted.
+annotated image must exist with a readable header of a size ``read_image`` decodes (each
+image's own header: the video readers take one per video for the tables), no image is
+listed twice, and points outside their image are counted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .._text import read_text
+from ..datasets.image_file import pixel_limit
+from ..datasets.layout import image_size
 from ..datasets.registry import dataset_info, detect
 from ..errors import DatasetError, MissingImagesWarning
 from .verify import Check, Reference, VerifyReport, resolve_reference
@@ -73,12 +76,36 @@ def verify_dataset(root: str | Path, dataset: str | None = None, *,
     if images:
         checks.append(Check("images present", not missing, f"{len(fr):,}",
                             f"{len(fr) - len(missing):,}", tuple(missing[:3])))
+        checks += _headers(root, fr)
     dup = fr.duplicated(["video", "frame"])
     checks.append(Check("images listed once", not dup.any(), "0 duplicates",
                         f"{int(dup.sum())} duplicates",
                         tuple(fr.loc[dup, "frame"].astype(str)[:3])))
     checks.append(_inside(ds))
     return VerifyReport(root, f"{info.title}: {ref}", tuple(checks))
+
+
+def _headers(root: Path, fr) -> list[Check]:
+    """Each present image's own header: readable (a zero-byte or foreign file is not),
+    and of a size :func:`~vscrowd.datasets.image_file.read_image` decodes (a header
+    claiming 65,000 x 65,000 pixels is a corrupt or hostile file). Headers only, a few
+    microseconds each: decoding every image would take minutes."""
+    limit = pixel_limit()
+    unreadable, too_big = [], []
+    for rel in fr.loc[fr["has_image"].astype(bool), "path"].astype(str):
+        try:
+            size = image_size(root / rel)
+        except DatasetError:  # a header Pillow refuses as a decompression bomb
+            too_big.append(f"{rel}: refused by Pillow as a decompression bomb")
+            continue
+        if size is None:
+            unreadable.append(rel)
+        elif size[0] * size[1] > limit:
+            too_big.append(f"{rel}: {size[0]}x{size[1]}")
+    return [Check("every image header is readable", not unreadable, "0 unreadable",
+                  f"{len(unreadable):,} unreadable", tuple(unreadable[:3])),
+            Check(f"images at most {limit:,} pixels", not too_big, "all",
+                  f"{len(too_big):,} larger", tuple(too_big[:3]))]
 
 
 def _count(name: str, expected: int | None, found: int) -> Check:

@@ -22,14 +22,16 @@ from .._files import require_regular_file
 from ..errors import DatasetError
 from .layout import image_size
 
-__all__ = ["MAX_PIXELS", "read_image"]
+__all__ = ["MAX_PIXELS", "pixel_limit", "read_image"]
 
 #: The largest image decoded: 250 megapixels (750 MB as BGR), far above UCF-QNRF's
 #: largest (6,666 x 9,999, 67 MP) and NWPU-Crowd's; ``VSCROWD_MAX_PIXELS`` raises it.
 MAX_PIXELS = 250_000_000
 
 
-def _limit() -> int:
+def pixel_limit() -> int:
+    """The most pixels :func:`read_image` decodes: ``VSCROWD_MAX_PIXELS`` if set to a
+    whole number, else :data:`MAX_PIXELS`."""
     value = os.environ.get("VSCROWD_MAX_PIXELS", "")
     return int(value) if value.isdigit() else MAX_PIXELS
 
@@ -48,9 +50,10 @@ def read_image(path: str | Path, *, gray: bool = False) -> np.ndarray:
     if size is None:
         raise DatasetError(f"frame image unreadable (not a JPEG/PNG?): {path}")
     w, h = size
-    if w * h > _limit():
+    limit = pixel_limit()
+    if w * h > limit:
         raise DatasetError(f"{path}: the image header says {w} x {h} pixels "
-                           f"({w * h / 1e6:,.0f} MP), more than the {_limit() / 1e6:,.0f} MP "
+                           f"({w * h / 1e6:,.0f} MP), more than the {limit / 1e6:,.0f} MP "
                            "vscrowd decodes (a corrupt or hostile header? set "
                            "VSCROWD_MAX_PIXELS to allow it)")
     with open(path, "rb") as fh:  # a regular file (checked above): this cannot block
