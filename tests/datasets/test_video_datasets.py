@@ -164,6 +164,47 @@ def test_mall_bad_loc(roots, tmp_path):
     assert "mall_gt.mat" in str(err.value) and "frame{3}.loc" in str(err.value)
 
 
+def _mall_with_count(roots, tmp_path, count) -> Path:
+    root = shutil.copytree(roots["mall"], tmp_path / "m")
+    gt = loadmat(root / "mall_gt.mat")
+    savemat(root / "mall_gt.mat", {"frame": gt["frame"], "count": count(gt["count"])})
+    return root
+
+
+@pytest.mark.parametrize("value, shown", [(np.nan, "nan"), (-1.0, "-1.0"), (2.5, "2.5"),
+                                          (np.inf, "inf")])
+def test_mall_count_that_is_not_a_whole_number(roots, tmp_path, value, shown):
+    # (NaN was "cannot convert float NaN to integer"; 2.5 became 2.)
+    def spoil(c):
+        c = c.astype(np.float64)
+        c[2, 0] = value
+        return c
+
+    root = _mall_with_count(roots, tmp_path, spoil)
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root, cache=False)
+    assert str(err.value).startswith(f"{root / 'mall_gt.mat'}, count: expected whole "
+                                     f"numbers >= 0, got {shown} in row 3")
+
+
+def test_mall_count_that_is_not_the_points_is_warned_once(roots, tmp_path):
+    def spoil(c):
+        c = c.copy()
+        c[[4, 9], 0] += 1
+        return c[:-1]
+
+    root = _mall_with_count(roots, tmp_path, spoil)
+    n = len(vscrowd.open(roots["mall"]).frames)
+    with pytest.warns(vscrowd.VSCrowdWarning) as caught:
+        ds = vscrowd.open(root, cache=False)
+    msgs = [str(w.message) for w in caught if "count" in str(w.message)]
+    ref = loadmat(roots["mall"] / "mall_gt.mat")["count"].ravel()
+    assert msgs == [f"{root / 'mall_gt.mat'}: count differs from the points in 2 frame(s) "
+                    f"(first: frame 5, count {int(ref[4]) + 1}, {int(ref[4])} points); count "
+                    f"has {n - 1} entries for {n} frames (the points are kept)"]
+    assert len(ds.heads) == int(ref.sum())  # the points, whatever the counts say
+
+
 def _roi_heads_by_loop(mask: np.ndarray, xy: np.ndarray) -> int:
     """Heads inside a mask, one point at a time (MATLAB pixel (1, 1) is mask[0, 0])."""
     n = 0

@@ -15,17 +15,19 @@ Choices: points are kept as stored (MATLAB pixel coordinates, as ``demo.m`` plot
 no boxes (zero-size boxes at the point) and no track IDs. The one sequence is two videos,
 ``mall_train`` (frames 1-800) and ``mall_test`` (801-2000), so each split is a video of
 consecutive frames and no clip crosses the split; frames are the image numbers
-(``000001``). ``count`` becomes the frame column ``count``.
+(``000001``). ``count`` becomes the frame column ``count``; one that is not the number of
+points is warned of (the points are kept, as NWPU-Crowd's ``human_num``).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._io import atomic_open
-from ..errors import AnnotationFormatError
+from ..errors import AnnotationFormatError, VSCrowdWarning
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
 from .matfiles import load_mat_variable, read_struct_cells
@@ -44,24 +46,54 @@ def detect(root: Path) -> bool:
 
 def read_mall_gt(path: Path) -> tuple[list[np.ndarray], np.ndarray | None]:
     """``(points per frame, counts or None)`` of ``mall_gt.mat``: ``frame{k}.loc``
-    (k = 1..n) and ``count``.
+    (k = 1..n) and ``count`` (int64; None when the file has no ``count``).
 
     Raises:
         AnnotationFormatError: ``frame`` missing, not a cell of structs with ``loc``,
-            or a ``loc`` that is not (n, 2) numeric (names the file and ``frame{k}.loc``).
+            a ``loc`` that is not (n, 2) numeric, or a ``count`` that is not whole
+            numbers >= 0 (names the file, ``frame{k}.loc`` or ``count`` and its row).
     """
     points = read_struct_cells(path, "frame", "loc", widths=(2,))
     try:
-        count = np.asarray(load_mat_variable(path, "count"), np.float64).ravel()
+        count = np.asarray(load_mat_variable(path, "count")).ravel()
     except AnnotationFormatError:
-        count = None  # the counts are a convenience: the points are the annotation
-    return points, count
+        return points, None  # the counts are a convenience: the points are the annotation
+    if count.dtype.kind not in "iuf":
+        raise AnnotationFormatError(f"expected numbers, got {count.dtype}", path=path,
+                                    field="count")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(count) | (count < 0) | (count != np.round(count))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise AnnotationFormatError(f"expected whole numbers >= 0, got {count[row].item()!r} in "
+                                    f"row {row + 1}", path=path, field="count")
+    return points, count.astype(np.int64)
+
+
+def _check_counts(path: Path, points: list[np.ndarray], count: np.ndarray) -> None:
+    """One warning when ``count`` is not the number of points of each frame (the points
+    are the annotation and are kept), as NWPU-Crowd's ``human_num`` is checked."""
+    n = min(len(count), len(points))
+    found = np.array([len(p) for p in points[:n]], np.int64)
+    off = np.flatnonzero(count[:n] != found)
+    notes = []
+    if len(off):
+        k = int(off[0])
+        notes.append(f"count differs from the points in {len(off)} frame(s) (first: frame "
+                     f"{k + 1}, count {int(count[k])}, {int(found[k])} points)")
+    if len(count) != len(points):
+        notes.append(f"count has {len(count)} entries for {len(points)} frames")
+    if notes:
+        warnings.warn(f"{path}: {'; '.join(notes)} (the points are kept)", VSCrowdWarning,
+                      stacklevel=3)
 
 
 def read_mall(root: str | Path) -> VideoDataset:
     """The 2,000 (or however many are annotated) frames of a Mall root, in order."""
     root = Path(root)
     points, count = read_mall_gt(root / GT)
+    if count is not None:
+        _check_counts(root / GT, points, count)
     records = []
     for k, xy in enumerate(points, start=1):
         split = "train" if k <= TRAIN_FRAMES else "test"
