@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import vscrowd
 from vscrowd.datasets import dataset_info
 from vscrowd.datasets.image_dataset import FrameColumns, ImageDataset
 from vscrowd.datasets.values import MAX_SIDE, nonfinite_row, valid_side
-from vscrowd.errors import AnnotationFormatError, DatasetError
+from vscrowd.errors import AnnotationFormatError, DatasetError, VSCrowdWarning
 from vscrowd.synth.sensecrowd import synthesize_sensecrowd
 
 NAMES = ["nwpu", "jhu", "fdst", "qnrf", "dronecrowd", "mall"]
@@ -224,3 +225,52 @@ def test_jhu_image_labelled_twice(roots, tmp_path):
     with pytest.raises(AnnotationFormatError, match="listed twice") as err:
         vscrowd.open(root, cache=False)
     assert err.value.path == labels and err.value.line == len(lines) + 1
+
+
+@pytest.mark.parametrize("row, what", [
+    ("5 6 -3 4 1 0", "a negative box width or height"),
+    ("5 6 3 -4 1 0", "a negative box width or height"),
+    ("5 6 3 4 4 0", "an occlusion other than 1, 2 or 3"),
+    ("5 6 3 4 1.5 0", "an occlusion other than 1, 2 or 3"),
+    ("5 6 3 4 1 2", "a blur other than 0 or 1"),
+])
+def test_jhu_head_values_outside_the_readme_are_warned_once(roots, tmp_path, row, what):
+    # (They were taken without a word: an inverted box, occlusion 4, blur 2.)
+    root = _copy(roots, "jhu", tmp_path)
+    gt = max((root / "train" / "gt").glob("*.txt"), key=lambda p: p.stat().st_size)
+    lines = gt.read_text().splitlines()
+    gt.write_text("\n".join(["", lines[0], row, *lines[2:]]) + "\n")  # blank lines count
+    with pytest.warns(VSCrowdWarning) as caught:
+        ds = vscrowd.open(root, cache=False)
+    got = [str(w.message) for w in caught if "JHU-Crowd++ head" in str(w.message)]
+    assert got == [f"1 JHU-Crowd++ head(s) with {what} (first: {gt}, line 3: "
+                   f"{[float(v) for v in row.split()]}); kept, occlusion and blur as whole "
+                   "numbers"]
+    assert len(ds.heads) == len(vscrowd.open(roots["jhu"]).heads)  # kept
+
+
+def test_jhu_as_written_gives_no_such_warning(roots):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vscrowd.open(roots["jhu"], cache=False)
+    assert not [w for w in caught if "JHU-Crowd++ head" in str(w.message)]
+
+
+@pytest.mark.parametrize("key, value", [("width", -3), ("height", -0.5)])
+def test_fdst_region_of_negative_size_is_warned_once(roots, tmp_path, key, value):
+    root = _copy(roots, "fdst", tmp_path)
+    paths = sorted(root.glob("*/*/*.json"))
+    for path in (paths[5], paths[7]):
+        doc = json.loads(path.read_text())
+        rect = next(iter(doc.values()))["regions"][1]["shape_attributes"]
+        rect[key] = value
+        path.write_text(json.dumps(doc))
+    first = json.loads(paths[5].read_text())
+    rect = next(iter(first.values()))["regions"][1]["shape_attributes"]
+    with pytest.warns(VSCrowdWarning) as caught:
+        ds = vscrowd.open(root, cache=False)
+    got = [str(w.message) for w in caught if "FDST region" in str(w.message)]
+    assert got == [f"2 FDST region(s) with a negative width or height (first: {paths[5]}, "
+                   f"regions[1].shape_attributes: x {rect['x']:g}, y {rect['y']:g}, width "
+                   f"{rect['width']:g}, height {rect['height']:g}); kept"]
+    assert len(ds.heads) == len(vscrowd.open(roots["fdst"]).heads)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -31,13 +32,13 @@ import numpy as np
 from .._io import atomic_open
 from .._parallel import fork_map
 from .._text import read_bytes, read_json, read_small_files
-from ..errors import AnnotationFormatError
+from ..errors import AnnotationFormatError, VSCrowdWarning
 from . import fastjson
 from .image_dataset import FrameColumns, image_size
 from .info import DatasetInfo
 from .synth_images import prepare_out, write_image, write_manifest
 from .synth_videos import as_images, plan_videos
-from .values import nonfinite_row
+from .values import locate_row, nonfinite_row
 from .video_dataset import VideoDataset
 
 __all__ = ["INFO", "read_fdst", "read_fdst_json", "synth_fdst"]
@@ -218,6 +219,21 @@ def _read_folder(here: Path) -> tuple[list[str], list[bool], np.ndarray, list[in
     return stems, [f"{stem}.jpg" in names for stem in stems], box, counts
 
 
+def _warn_inverted(root: Path, paths: list[str], counts: list[int], box: np.ndarray
+                   ) -> None:
+    """One warning for rectangles of negative width or height (how many, the first
+    one's file and region); kept, as JHU-Crowd++'s are: the VIA tool never writes them,
+    so they point at a file edited or converted by hand."""
+    bad = np.flatnonzero((box[:, 2] < box[:, 0]) | (box[:, 3] < box[:, 1]))
+    if len(bad):
+        k, at = locate_row(counts, int(bad[0]))
+        x1, y1, x2, y2 = box[bad[0]].tolist()
+        warnings.warn(f"{len(bad)} FDST region(s) with a negative width or height (first: "
+                      f"{root / paths[k][:-4]}.json, regions[{at}].shape_attributes: x {x1:g}, "
+                      f"y {y1:g}, width {x2 - x1:g}, height {y2 - y1:g}); kept",
+                      VSCrowdWarning, stacklevel=4)
+
+
 def read_fdst(root: str | Path) -> VideoDataset:
     """Both splits of an FDST root: videos and frames in numeric order."""
     root = Path(root)
@@ -241,6 +257,7 @@ def read_fdst(root: str | Path) -> VideoDataset:
     boxes = col.pop("box")  # the per-video arrays freed once joined: a lower peak
     box = np.concatenate(boxes) if boxes else np.empty((0, 4))
     del boxes
+    _warn_inverted(root, col["path"], col["n_heads"], box)
     columns = FrameColumns(col["split"], col["image"], col["path"],
                            np.array(col["n_heads"], np.int64), (box[:, :2] + box[:, 2:]) / 2,
                            box, col["size"], col["video"])

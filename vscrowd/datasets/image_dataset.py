@@ -26,7 +26,7 @@ import pandas as pd
 from ..errors import DatasetError, MissingImagesWarning, VSCrowdWarning
 from .annotations import Annotations
 from .layout import image_size  # re-exported: the readers' image sizes
-from .values import MAX_SIDE, nonfinite_row, valid_side
+from .values import MAX_SIDE, locate_row, nonfinite_row, valid_side
 from .vscrowd import VSCrowd
 
 __all__ = ["FrameColumns", "ImageDataset", "ImageRecord", "image_size", "label_columns"]
@@ -288,9 +288,8 @@ def _check_values(paths: Sequence[str], counts: np.ndarray, xy: np.ndarray,
     rows = [r for r in (nonfinite_row(xy), nonfinite_row(box)) if r is not None]
     if rows:
         row = min(rows)
-        ends = np.cumsum(counts)
-        frame = int(np.searchsorted(ends, row, side="right"))
-        head = row - int(ends[frame] - counts[frame]) + 1
+        frame, head = locate_row(counts, row)
+        head += 1
         raise DatasetError(f"{paths[frame]}: head {head} (of {videos[frame]!r}) has a "
                            f"coordinate that is not a finite number: point "
                            f"{xy[row].tolist()}, box {box[row].tolist()}")

@@ -14,18 +14,19 @@ image per line ``id,total_count,scene_type,weather,distractor`` (weather 0 none,
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._io import atomic_open
 from .._text import read_bytes, read_small_files, read_text
-from ..errors import AnnotationFormatError
+from ..errors import AnnotationFormatError, VSCrowdWarning
 from ._annotation_text import number_rows, number_rows_many
 from .image_dataset import FrameColumns, ImageDataset, label_columns
 from .info import DatasetInfo
 from .synth_images import plan_images, prepare_out, write_image, write_manifest
-from .values import nonfinite_row
+from .values import locate_row, nonfinite_row
 
 __all__ = ["INFO", "read_jhu", "read_jhu_gt", "synth_jhu"]
 
@@ -70,10 +71,38 @@ def _finite(rows: np.ndarray, path: Path) -> np.ndarray:
     bad = nonfinite_row(rows)
     if bad is None:
         return rows
+    raise AnnotationFormatError(f"expected finite numbers, got {rows[bad].tolist()}",
+                                path=path, line=_line_of(path, bad))
+
+
+def _line_of(path: Path, row: int) -> int | None:
+    """The 1-based line of ``path`` holding row ``row`` (blank lines are not rows)."""
     text = read_text(path, AnnotationFormatError, "JHU-Crowd++ annotation")
     nos = [no for no, line in enumerate(text.splitlines(), start=1) if line.split()]
-    raise AnnotationFormatError(f"expected finite numbers, got {rows[bad].tolist()}",
-                                path=path, line=nos[bad] if bad < len(nos) else None)
+    return nos[row] if row < len(nos) else None
+
+
+#: Head values outside what the dataset's README states, each warned of once.
+_ODD_HEADS = {
+    "a negative box width or height": lambda gt: (gt[:, 2] < 0) | (gt[:, 3] < 0),
+    "an occlusion other than 1, 2 or 3": lambda gt: ~np.isin(gt[:, 4], (1, 2, 3)),
+    "a blur other than 0 or 1": lambda gt: ~np.isin(gt[:, 5], (0, 1)),
+}
+
+
+def _warn_odd_heads(paths: list[Path], gts: list[np.ndarray], gt: np.ndarray) -> None:
+    """One warning per kind of :data:`_ODD_HEADS` value: how many heads, the first one's
+    file and line. The heads are kept (as points outside their image are): a wrong
+    column order or another dataset's file shows here, a rare odd label does no harm."""
+    for what, test in _ODD_HEADS.items():
+        bad = np.flatnonzero(test(gt)) if len(gt) else ()
+        if len(bad):
+            row = int(bad[0])
+            k, at = locate_row([len(g) for g in gts], row)
+            line = _line_of(paths[k], at)
+            warnings.warn(f"{len(bad)} JHU-Crowd++ head(s) with {what} (first: {paths[k]}, "
+                          f"line {line}: {gt[row].tolist()}); kept, occlusion and blur "
+                          "as whole numbers", VSCrowdWarning, stacklevel=4)
 
 
 def _read_gts(gt_dir: Path, images: list[str]) -> list[np.ndarray]:
@@ -128,6 +157,8 @@ def read_jhu(root: str | Path) -> ImageDataset:
         col["labels"] += labels_of.values()
     # Whole columns at once (one array op, not one per image): the same values.
     gt = np.concatenate(col["gt"]) if col["gt"] else np.empty((0, 6))
+    _warn_odd_heads([root / s / "gt" / f"{i}.txt" for s, i in zip(col["split"], col["image"])],
+                    col["gt"], gt)
     xy, wh = gt[:, :2], gt[:, 2:4]
     columns = FrameColumns(
         col["split"], col["image"], col["path"],

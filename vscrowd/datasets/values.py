@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_SIDE", "nonfinite_row", "valid_side"]
+__all__ = ["MAX_SIDE", "locate_row", "nonfinite_row", "valid_side"]
 
 #: The largest frame side the tables hold (``Int32`` width and height columns).
 MAX_SIDE = 2**31 - 1
@@ -29,3 +29,11 @@ def nonfinite_row(values: np.ndarray) -> int | None:
 def valid_side(side: int) -> bool:
     """Whether ``side`` (a width or height in pixels) is from 1 to :data:`MAX_SIDE`."""
     return 0 < side <= MAX_SIDE
+
+
+def locate_row(counts: np.ndarray | list[int], row: int) -> tuple[int, int]:
+    """``(file, row within it)`` of row ``row`` of the concatenated rows of files that
+    hold ``counts[k]`` rows each (``row`` < ``sum(counts)``)."""
+    ends = np.cumsum(counts)
+    k = int(np.searchsorted(ends, row, side="right"))
+    return k, row - int(ends[k] - counts[k])
