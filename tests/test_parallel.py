@@ -177,3 +177,35 @@ def test_vscrowd_workers_not_a_count(cpus, monkeypatch, value):
     monkeypatch.setenv("VSCROWD_WORKERS", value)
     with pytest.raises(ConfigError, match="VSCROWD_WORKERS must be a whole number"):
         worker_count(100, 1)
+
+
+def test_arrays_come_back_bit_for_bit(cpus, started):
+    import numpy as np
+
+    parent = os.getpid()
+    arrays = [np.array([-0.0, np.nan, 1e-310, np.inf]), np.arange(6, dtype=np.int32)
+              .reshape(2, 3), np.zeros((0, 4)), np.array([True, False]),
+              np.array([1.5, 2.5], dtype=">f8"), np.asfortranarray(np.eye(3)),
+              np.float64(2.5), np.int64(7)]
+
+    def fn(i):
+        return [os.getpid() != parent, arrays[i % len(arrays)]]
+
+    got = fork_map(fn, list(range(32)), min_items=8)
+    assert started and sum(child for child, _ in got) == 24
+    for i, (_, a) in enumerate(got):
+        want = np.asarray(arrays[i % len(arrays)])
+        b = np.asarray(a)
+        assert b.shape == want.shape and b.dtype == want.dtype and b.tobytes() == want.tobytes()
+        if isinstance(a, np.ndarray):
+            assert a.flags.writeable
+
+
+def test_an_array_of_objects_is_computed_here(cpus):
+    import numpy as np
+
+    parent = os.getpid()
+    got = fork_map(lambda x: (os.getpid() == parent, np.array([x, "a"], dtype=object)),
+                   list(range(12)), min_items=3)
+    assert all(here for here, _ in got)
+    assert [a.tolist() for _, a in got] == [[x, "a"] for x in range(12)]
