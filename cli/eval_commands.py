@@ -115,6 +115,7 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
     if data.is_file():  # NWPU-Crowd's val_gt_loc.txt: its own per-head radii, scored by box
         from vscrowd.eval.loc_files import read_loc_groundtruth
 
+        _check_loc_options(split, dataset)
         ds, metrics = read_loc_groundtruth(data), (*metrics, "box")
     else:
         ds = open_data(data, files, no_cache, names=names, scene_labels=labels_file,
@@ -148,6 +149,18 @@ def eval_cmd(preds, data, split, split_file, splits_dir, labels_file, sigmas, me
                                   predictions, report_dir, name=preds.stem,
                                   overwrite=overwrite)
         click.echo(f"wrote {page}", err=True)
+
+
+def _check_loc_options(split: str, dataset: str | None) -> None:
+    """``--split``/``--dataset`` that a ``val_gt_loc.txt`` ground truth cannot honour
+    (they were ignored: ``--split test`` scored the val images)."""
+    if dataset not in (None, "nwpu"):
+        raise click.UsageError(f"--dataset {dataset}: a ground-truth file is NWPU-Crowd's "
+                               "val_gt_loc.txt (--dataset nwpu or none)")
+    given = click.get_current_context().get_parameter_source("split")
+    if given is not click.core.ParameterSource.DEFAULT and split not in ("val", ALL_SPLITS):
+        raise click.UsageError(f"--split {split}: val_gt_loc.txt holds NWPU-Crowd's val "
+                               f"images only (--split val or {ALL_SPLITS})")
 
 
 @click.command("track")

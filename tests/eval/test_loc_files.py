@@ -95,6 +95,25 @@ def test_cli_nan_in_a_prediction_file_is_one_line(tmp_path):
     assert res.stderr.strip() == f"error: {preds}, line 1: expected a finite number, got 'nan'"
 
 
+@pytest.mark.parametrize("extra, says", [
+    (["--split", "test"], "--split test: val_gt_loc.txt holds NWPU-Crowd's val images only"),
+    (["--split", "train"], "--split train"),
+    (["--dataset", "fdst"], "--dataset fdst: a ground-truth file is NWPU-Crowd's"),
+])
+def test_cli_options_a_loc_ground_truth_cannot_honour(tmp_path, monkeypatch, extra, says):
+    # (They were ignored: --split test scored the val images.)
+    from vscrowd.cli.main import app
+
+    monkeypatch.delenv("VSCROWD_DATASET", raising=False)
+    gt = _write(tmp_path / "gt.txt", "1 1 10 5 3 4 1\n")
+    preds = _write(tmp_path / "p.txt", "1 1 10 5\n")
+    res = CliRunner().invoke(app, ["eval", str(preds), "--data", str(gt), *extra])
+    assert res.exit_code == 2 and says in res.stderr
+    for fine in ([], ["--split", "val"], ["--split", "all"], ["--dataset", "nwpu"]):
+        res = CliRunner().invoke(app, ["eval", str(preds), "--data", str(gt), *fine])
+        assert res.exit_code == 0 and "sigma_s: P 100.00" in res.output, (fine, res.output)
+
+
 def test_read_predictions_dispatches_txt_file(tmp_path):
     p = read_predictions(_write(tmp_path / "p.txt", "1 2 3 4 5 6\n"))
     assert p.xy.tolist() == [[3, 4], [5, 6]] and p.score.tolist() == [1, 1]
