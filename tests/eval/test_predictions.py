@@ -94,6 +94,30 @@ def test_jsonl_bad_line(tmp_path):
     assert err.value.line == 2
 
 
+def test_jsonl_header_of_another_version_names_its_line(tmp_path):
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"format": "vscrowd-predictions", "version": 1}\n'
+                 '{"video": "v", "frame": "1", "points": []}\n'
+                 '{"format": "vscrowd-predictions", "version": 2}\n')
+    with pytest.raises(PredictionFormatError, match="expected version 1, got 2") as err:
+        read_predictions(p)
+    assert (err.value.line, err.value.field) == (3, "version")
+
+
+@pytest.mark.parametrize("text, says", [
+    ("", "no prediction records (the file is empty)"),
+    ("\n\n", "no prediction records (the file is empty)"),
+    ('{"format": "vscrowd-predictions", "version": 1}\n',
+     "no prediction records (1 header line(s) only)"),
+])
+def test_jsonl_without_records(tmp_path, text, says):
+    p = tmp_path / "p.jsonl"
+    p.write_text(text)
+    with pytest.raises(PredictionFormatError) as err:
+        read_predictions(p)
+    assert str(err.value) == f"{p}: {says}"
+
+
 def test_txt_folder_bad_line(tmp_path):
     d = tmp_path / "preds"
     d.mkdir()

@@ -70,15 +70,16 @@ def _read_json(path: Path) -> Predictions:
                                     source=str(path))
 
 
-def _check_header(doc: Mapping[str, Any], path: Path) -> None:
+def _check_header(doc: Mapping[str, Any], path: Path, line: int | None = None) -> None:
+    """A header's format and version (``line``: a JSON Lines header's line number)."""
     fmt = doc.get("format", FORMAT_NAME)
     if fmt != FORMAT_NAME:
         raise PredictionFormatError(f"expected format {FORMAT_NAME!r}, got {fmt!r}",
-                                    path=path, field="format")
+                                    path=path, line=line, field="format")
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise PredictionFormatError(f"expected version {FORMAT_VERSION}, got {version!r}",
-                                    path=path, field="version")
+                                    path=path, line=line, field="version")
 
 
 def _lines(path: Path):
@@ -91,7 +92,7 @@ def _lines(path: Path):
 
 def _read_jsonl(path: Path) -> Predictions:
     """Line by line into growing arrays: memory follows the points, not the text."""
-    builder = RecordBuilder(source=str(path))
+    builder, headers = RecordBuilder(source=str(path)), 0
     for no, raw in _lines(path):
         if not raw.strip():
             continue
@@ -101,12 +102,14 @@ def _read_jsonl(path: Path) -> Predictions:
             obj = _loads(decode_utf8(raw, path, PredictionFormatError, no), path, no)
         if isinstance(obj, dict) and "points" not in obj and ("format" in obj
                                                               or "version" in obj):
-            _check_header(obj, path)  # optional header line
+            _check_header(obj, path, no)  # optional header line
             builder.method = obj.get("method", builder.method)
+            headers += 1
             continue
         builder.add(obj, no)
     if not len(builder):
-        raise PredictionFormatError("no prediction records (the file is empty)", path=path)
+        what = f"{headers} header line(s) only" if headers else "the file is empty"
+        raise PredictionFormatError(f"no prediction records ({what})", path=path)
     return builder.build()
 
 
