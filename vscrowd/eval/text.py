@@ -36,6 +36,8 @@ def render(rows: list[list[str]], fmt: str) -> list[str]:
 def table_rows(df: pd.DataFrame) -> list[list[str]]:
     """A DataFrame as text rows: ratios as percentages, other numbers compactly."""
     def cell(col: str, v) -> str:
+        if v is None or v is pd.NA:  # undefined (a video without heads has no mAP)
+            return "n/a"
         if isinstance(v, (float, np.floating)):
             return pct(v) if col.startswith(("AP", "AR", "mAP", "mAR")) else num(v)
         return str(v)
