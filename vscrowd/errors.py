@@ -53,9 +53,22 @@ class LocatedError(VSCrowdError):
         self.path = None if path is None else Path(path)
         self.line = line
         self.field = field
-        self.reason = message
+        self.reason = message = _shortened(message)
         where = _where(path, line, field)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+#: The longest message a located error keeps whole: it quotes what it found in a file,
+#: and one line of a file can be megabytes (the CLI prints the message on one line).
+MAX_MESSAGE = 400
+
+
+def _shortened(message: str) -> str:
+    """``message``, or its first and last part around a note of how much was left out."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    head, tail = message[:MAX_MESSAGE - 100], message[-60:]
+    return f"{head} ... [{len(message) - len(head) - len(tail):,} characters left out] ... {tail}"
 
 
 class AnnotationFormatError(LocatedError):
