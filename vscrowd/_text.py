@@ -19,7 +19,7 @@ from ._files import require_regular_file
 from .errors import LocatedError, VSCrowdError
 
 __all__ = ["BOM", "decode_utf8", "finite_numbers", "is_number", "read_json",
-           "read_small_files", "read_text", "strip_bom"]
+           "read_small_files", "read_text", "refuse_utf16", "strip_bom"]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -33,6 +33,32 @@ def strip_bom(data: bytes) -> bytes:
     return data[len(BOM):] if data.startswith(BOM) else data
 
 
+#: Byte-order marks of the encodings a Windows editor saves as "Unicode" (UTF-32 first:
+#: its little-endian mark starts with UTF-16's).
+_FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                 (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def refuse_utf16(data: bytes, path: str | Path | None, error: type[VSCrowdError]) -> None:
+    """Raise ``error`` (naming the file, line 1) for text saved as UTF-16 or UTF-32, by
+    its byte-order mark or, without one, a NUL byte in its first line: read as UTF-8
+    such a file fails on a token full of NULs, far from the cause.
+
+    >>> from vscrowd.errors import DatasetError
+    >>> refuse_utf16("0001 1".encode("utf-16"), "a.txt", DatasetError)
+    Traceback (most recent call last):
+    ...
+    vscrowd.errors.DatasetError: a.txt, line 1: expected UTF-8 text, got UTF-16 ...
+    """
+    found = next((name for bom, name in _FOREIGN_BOMS if data.startswith(bom)), None)
+    head = data[:4096]
+    if found is None and b"\x00" in head.split(b"\n", 1)[0]:
+        found = "UTF-16 or UTF-32 (a NUL byte)"
+    if found is not None:
+        raise _error(error, f"expected UTF-8 text, got {found} (save the file as UTF-8)",
+                     path, 1)
+
+
 def _error(error: type[VSCrowdError], message: str, path, line: int | None) -> VSCrowdError:
     if issubclass(error, LocatedError):
         return error(message, path=path, line=line)
@@ -42,7 +68,9 @@ def _error(error: type[VSCrowdError], message: str, path, line: int | None) -> V
 
 def decode_utf8(data: bytes, path: str | Path | None, error: type[VSCrowdError],
                 first_line: int = 1) -> str:
-    """Decode ``data`` (BOM stripped) or raise ``error`` naming the file and line.
+    """Decode ``data`` (BOM stripped) or raise ``error`` naming the file and line. Data
+    from line 1 (a whole file, or its first line) saved as UTF-16 or UTF-32 is refused
+    as such (:func:`refuse_utf16`).
 
     >>> from vscrowd.errors import DatasetError
     >>> decode_utf8(b"a\\nb\\xe9", "list.txt", DatasetError)
@@ -50,6 +78,8 @@ def decode_utf8(data: bytes, path: str | Path | None, error: type[VSCrowdError],
     ...
     vscrowd.errors.DatasetError: list.txt, line 2: expected UTF-8 text, got byte 0xe9 ...
     """
+    if first_line == 1:
+        refuse_utf16(data, path, error)
     data = strip_bom(data)
     try:
         return data.decode("utf-8")

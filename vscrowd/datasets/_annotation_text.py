@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._text import decode_utf8, strip_bom
+from .._text import decode_utf8, refuse_utf16, strip_bom
 from ..errors import AnnotationFormatError, VSCrowdWarning
 
 HEAD_FIELDS = ("HeadID", "x1", "y1", "x2", "y2", "p1", "p2")
@@ -243,6 +243,7 @@ def _plain_body(data: bytes, width: int) -> tuple[bytes, int] | None:
 
 def parse(data: bytes, *, video: str, path, strict: bool) -> Parsed:
     """Validate and convert one file; see :func:`parse_annotations`."""
+    refuse_utf16(data, path or "<annotations>", AnnotationFormatError)
     frame_ids, line_nos, rests = _split_lines(strip_bom(data))
     if not frame_ids:
         fail(path, None, "annotation file is empty (expected one line per frame)")
