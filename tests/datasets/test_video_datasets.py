@@ -229,6 +229,22 @@ def test_venice_scenes_and_roi(roots):
     assert 0 < ds.frames["roi_heads"].sum() < ds.frames["n_heads"].sum()
 
 
+def test_venice_roi_of_another_size_is_warned_once(roots, tmp_path):
+    root = shutil.copytree(roots["venice"], tmp_path / "v")
+    mats = sorted((root / "test_data" / "ground-truth").glob("*.mat"))
+    for mat in mats[:2]:
+        doc = loadmat(mat)
+        savemat(mat, {"annotation": doc["annotation"], "roi": doc["roi"].T})  # turned
+    h, w = loadmat(mats[0])["roi"].shape
+    with pytest.warns(vscrowd.VSCrowdWarning) as caught:
+        ds = vscrowd.open(root, cache=False)
+    got = [str(m.message) for m in caught if "ROI" in str(m.message)]
+    assert got == [f"2 Venice ROI mask(s) of another size than their image (first: "
+                   f"{mats[0]}: roi {w}x{h}, image {h}x{w}); roi_heads counts the points "
+                   "on the mask as stored"]
+    assert ds.frames["width"].tolist() == vscrowd.open(roots["venice"]).frames["width"].tolist()
+
+
 def test_ucsd_clips_protocol_and_roi(roots):
     from vscrowd.datasets.ucsd import roi_mask
 

@@ -16,18 +16,21 @@ taken as training data, and we use the remaining 3 sequences for testing".
 Choices: the video is the scene (``4896``), the frame its own number (``000060``);
 points are kept as stored (MATLAB pixel coordinates, as the loaders use them); no boxes
 and no track IDs. The ROI is a per-frame label: ``roi_heads`` (heads inside the mask)
-as a frame column, and the mask itself from :func:`roi_mask`.
+as a frame column, and the mask itself from :func:`roi_mask`; a mask of another size
+than its image is warned of (one warning: how many, the first).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._io import atomic_open
-from .image_dataset import ImageRecord
+from ..errors import VSCrowdWarning
+from .image_dataset import ImageRecord, image_size
 from .info import DatasetInfo
 from .matfiles import load_mat_variables, read_mat_mask, read_mat_points
 from .roi import heads_inside
@@ -60,7 +63,7 @@ def roi_mask(ds, video: str, frame: str) -> np.ndarray:
 def read_venice(root: str | Path) -> VideoDataset:
     """Both splits of a Venice root: each scene a video, frames in numeric order."""
     root = Path(root)
-    records = []
+    records, odd = [], []
     for split, folder in FOLDERS.items():
         mats = sorted(_mats(root, split), key=lambda m: tuple(map(int, m.stem.split("_"))))
         for mat in mats:
@@ -68,9 +71,18 @@ def read_venice(root: str | Path) -> VideoDataset:
             loaded = load_mat_variables(mat, ("annotation", "roi"))  # one read of the file
             xy = read_mat_points(mat, "annotation", loaded=loaded)
             roi = read_mat_mask(mat, "roi", loaded=loaded)
-            records.append(ImageRecord(split, frame, f"{folder}/images/{mat.stem}.jpg", xy,
+            path = f"{folder}/images/{mat.stem}.jpg"
+            size = image_size(root / path)  # here, not in the tables: one header read
+            if size is not None and roi.shape != size[::-1]:
+                odd.append(f"{mat}: roi {roi.shape[1]}x{roi.shape[0]}, image "
+                           f"{size[0]}x{size[1]}")
+            records.append(ImageRecord(split, frame, path, xy, size=size,
                                        labels={"roi_heads": heads_inside(roi, xy)},
                                        video=scene))
+    if odd:
+        warnings.warn(f"{len(odd)} Venice ROI mask(s) of another size than their image "
+                      f"(first: {odd[0]}); roi_heads counts the points on the mask as "
+                      "stored", VSCrowdWarning, stacklevel=3)
     return VideoDataset(root, records, name="venice", splits=tuple(FOLDERS))
 
 
