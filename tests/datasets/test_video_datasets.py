@@ -145,6 +145,32 @@ def test_dronecrowd_bad_mat(roots, tmp_path, content, needle):
     assert "00002.mat" in str(err.value) and "anno" in str(err.value)
 
 
+def test_dronecrowd_repeated_frame_and_id_is_warned_once(roots, tmp_path):
+    root = shutil.copytree(roots["dronecrowd"], tmp_path / "d")
+    mat = root / "annotations" / "00002.mat"
+    anno = loadmat(mat)["anno"]
+    savemat(mat, {"anno": np.concatenate([anno, anno[[3, 1]]])})  # rows 2 and 4 again
+    with pytest.warns(vscrowd.VSCrowdWarning) as caught:
+        ds = vscrowd.open(root, cache=False)
+    got = [str(w.message) for w in caught if "repeat" in str(w.message)]
+    n = len(anno)
+    assert got == [f"{mat}: 2 row(s) of anno repeat a (frame, track ID) pair (first: row "
+                   f"{n + 1}, frame {int(anno[3, 0])}, ID {int(anno[3, 1])}); kept"]
+    assert len(ds.heads) == len(vscrowd.open(roots["dronecrowd"]).heads) + 2
+
+
+def test_dronecrowd_fractional_track_id(roots, tmp_path):
+    root = shutil.copytree(roots["dronecrowd"], tmp_path / "d")
+    mat = root / "annotations" / "00002.mat"
+    anno = loadmat(mat)["anno"].astype(np.float64)
+    anno[4, 1] += 0.5
+    savemat(mat, {"anno": anno})
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root, cache=False)
+    assert str(err.value) == f"{mat}, anno: expected whole-number track IDs in column 2, " \
+                             f"got {anno[4, 1]:g} in row 5"
+
+
 def test_mall_split_counts_and_labels(roots):
     ds = vscrowd.open(roots["mall"])
     assert ds.videos[["video", "split", "n_frames"]].values.tolist() == [

@@ -21,13 +21,14 @@ without frames there is ``test`` when ``testlist.txt`` lists it, else ``train``.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._io import atomic_open
 from .._text import read_text
-from ..errors import AnnotationFormatError
+from ..errors import AnnotationFormatError, VSCrowdWarning
 from .image_dataset import ImageRecord
 from .info import DatasetInfo
 from .matfiles import read_mat_array
@@ -81,6 +82,12 @@ def _sequence(root: Path, mat: Path, split: str, on_disk: set[int]) -> list[Imag
     if len(frame) and (frame.min() < 0 or not np.array_equal(frame, np.round(frame))):
         raise AnnotationFormatError("expected 0-based integer frame numbers in column 1",
                                     path=mat, field="anno")
+    ids = anno[:, 1]
+    if not np.array_equal(ids, np.round(ids)):
+        row = int(np.flatnonzero(ids != np.round(ids))[0])
+        raise AnnotationFormatError(f"expected whole-number track IDs in column 2, got "
+                                    f"{ids[row]:g} in row {row + 1}", path=mat, field="anno")
+    _warn_repeated_pairs(mat, anno)
     seq = int(mat.stem)
     anno = anno[np.argsort(frame, kind="stable")]  # rows grouped by frame, file order kept
     frames = anno[:, 0].astype(np.int64) + 1
@@ -93,6 +100,20 @@ def _sequence(root: Path, mat: Path, split: str, on_disk: set[int]) -> list[Imag
                                    (box[:, :2] + box[:, 2:]) / 2, box, video=mat.stem,
                                    ids=anno[lo:hi, 1].astype(np.int64)))
     return records
+
+
+def _warn_repeated_pairs(mat: Path, anno: np.ndarray) -> None:
+    """One warning for rows that repeat a (frame, track ID) pair -- one person twice in
+    a frame, which the tracking metrics cannot score as a track; the rows are kept."""
+    order = np.lexsort((anno[:, 1], anno[:, 0]))
+    pairs = anno[order, :2]
+    again = np.flatnonzero((pairs[1:] == pairs[:-1]).all(1)) + 1
+    if len(again):
+        first = int(order[again].min())  # the first repeat in file order
+        frame, track = anno[first, :2].astype(np.int64).tolist()
+        warnings.warn(f"{mat}: {len(again)} row(s) of anno repeat a (frame, track ID) pair "
+                      f"(first: row {first + 1}, frame {frame}, ID {track}); kept",
+                      VSCrowdWarning, stacklevel=4)
 
 
 def read_dronecrowd(root: str | Path) -> VideoDataset:
