@@ -274,3 +274,26 @@ def test_fdst_region_of_negative_size_is_warned_once(roots, tmp_path, key, value
                    f"regions[1].shape_attributes: x {rect['x']:g}, y {rect['y']:g}, width "
                    f"{rect['width']:g}, height {rect['height']:g}); kept"]
     assert len(ds.heads) == len(vscrowd.open(roots["fdst"]).heads)
+
+
+def test_nwpu_split_list_labels_are_illumination_and_density_level(roots):
+    ds = vscrowd.open(roots["nwpu"], cache=False)
+    fr = ds.frames.set_index("frame")
+    for split in ("train", "val"):
+        for line in (roots["nwpu"] / f"{split}.txt").read_text().splitlines():
+            image, illumination, level = line.split()
+            assert fr.loc[image, "illumination"] == int(illumination)
+            assert fr.loc[image, "density_level"] == int(level)
+    assert "list_label_1" not in ds.frames
+
+
+@pytest.mark.parametrize("labels", ["1 x", "1.5 2", "-1 2", "1 \u0663"])
+def test_nwpu_split_list_label_that_is_not_a_whole_number(roots, tmp_path, labels):
+    root = _copy(roots, "nwpu", tmp_path)
+    lines = (root / "val.txt").read_text().splitlines()
+    lines[1] = f"{lines[1].split()[0]} {labels}"
+    (root / "val.txt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(AnnotationFormatError, match="expected the illumination and density "
+                                                    "level as whole numbers") as err:
+        vscrowd.open(root, cache=False)
+    assert err.value.path == root / "val.txt" and err.value.line == 2

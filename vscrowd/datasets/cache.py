@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 #: Bumped whenever the parser's output changes, so stale caches are never read.
-_CACHE_FORMAT = 4  # 4: frames carry their split
+_CACHE_FORMAT = 5  # 4: frames carry their split; 5: NWPU-Crowd labels by name
 CACHE_FOLDER = ".vscrowd-cache"
 _RACY_SECONDS = 3.0
 

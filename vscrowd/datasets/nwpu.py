@@ -6,8 +6,12 @@ for the 3,609 annotated train and val images, and the split lists ``train.txt``,
 ``human_num``, ``points`` (``[[x, y], ...]``) and ``boxes`` (``[[x1, y1, x2, y2], ...]``),
 as read by taohan10200/IIM ``datasets/dataset_prepare/prepare_NWPU.py``. The head
 point is ``points`` as stored (not the box centre). Test annotations are not published:
-the test split is left out. The columns after the id in the split lists are kept as
-``list_label_1``, ``list_label_2`` (their meaning is not stated in an official file).
+the test split is left out. The two columns after the id in the split lists are the
+image's illumination (4 classes) and density level (5 classes), in that order, as the
+official counting code reads them (gjy3035/NWPU-Crowd-Sample-Code@49981bd:trainer.py,
+``validate_V2``: ``attributes_pt[0]`` per illumination, ``attributes_pt[1]`` per level;
+misc/evaluation_code.py: ``idx, illum, level = map(int, line[:3])``); they become the
+frame columns ``illumination`` and ``density_level``.
 """
 
 from __future__ import annotations
@@ -42,13 +46,14 @@ def detect(root: Path) -> bool:
 
 
 def _split_ids(path: Path, seen: dict[str, tuple[Path, int]]
-               ) -> list[tuple[str, list[str]]]:
-    """The rows ``(image id, other columns)`` of a split list; ``seen``: where each id
+               ) -> list[tuple[str, dict[str, int]]]:
+    """The rows ``(image id, labels)`` of a split list; ``seen``: where each id
     was listed so far (this list and the ones read before), updated.
 
     Raises:
-        AnnotationFormatError: a line not starting with an id, or an id listed twice
-            (in this list or another: it would be scored twice; names both lines).
+        AnnotationFormatError: a line not starting with an id, an id listed twice (in
+            this list or another: it would be scored twice; names both lines), or labels
+            that are not whole numbers.
     """
     rows = []
     for no, line in enumerate(read_text(path, AnnotationFormatError, "split list")
@@ -63,8 +68,21 @@ def _split_ids(path: Path, seen: dict[str, tuple[Path, int]]
                 raise AnnotationFormatError(f"image {toks[0]} is listed twice (first on "
                                             f"line {first[1]} of {first[0].name})",
                                             path=path, line=no)
-            rows.append((toks[0], toks[1:]))
+            rows.append((toks[0], _list_labels(toks[1:3], path, no)))
     return rows
+
+
+#: The split lists' columns after the image id, in order (see the module docstring).
+LIST_LABELS = ("illumination", "density_level")
+
+
+def _list_labels(tokens: list[str], path: Path, no: int) -> dict[str, int]:
+    """The labels of one split-list line (as many as it has, whole numbers)."""
+    if not all(t.isascii() and t.isdigit() for t in tokens):
+        raise AnnotationFormatError(f"expected the illumination and density level as whole "
+                                    f"numbers after the image id, got {' '.join(tokens)!r}",
+                                    path=path, line=no)
+    return {name: int(t) for name, t in zip(LIST_LABELS, tokens)}
 
 
 class _Doc(msgspec.Struct):
@@ -231,8 +249,7 @@ def read_nwpu(root: str | Path) -> ImageDataset:
         rows = _split_ids(lst, seen)
         col["split"] += [split] * len(rows)
         col["image"] += [image for image, _ in rows]
-        col["labels"] += [{f"list_label_{i}": v for i, v in enumerate(extra[:2], start=1)}
-                          for _, extra in rows]
+        col["labels"] += [labels for _, labels in rows]
     for pts, boxes in _read_images(root / "jsons", col["image"]):
         col["xy"].append(pts)
         col["box"].append(np.column_stack([pts, pts]) if boxes is None else boxes)
