@@ -106,7 +106,7 @@ def open_data(root: Path, split_file: tuple[Path, ...] | list[Path] = (),
     from vscrowd.datasets.vscrowd import VSCrowd
 
     if is_other_layout(root, dataset):
-        ds = open_registered(root, dataset)
+        ds = open_registered(root, dataset, cache=not no_cache)
     else:
         ds = VSCrowd(root, split_files=list(split_file) if split_file else "auto",
                      cache=not no_cache, names=names, scene_labels=scene_labels)

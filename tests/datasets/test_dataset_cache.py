@@ -334,3 +334,20 @@ def test_a_damaged_entry_is_read_again(tmp_path, meta):
                                                 else meta))
     _same(vscrowd.open(root), vscrowd.open(root, cache=False))
     assert json.loads((entry / "meta.json").read_text()) == good  # rewritten
+
+
+def test_no_cache_on_the_command_line_writes_no_cache(tmp_path, monkeypatch):
+    # (--no-cache was ignored for the registered datasets: the entry was read and written.)
+    from click.testing import CliRunner
+    from vscrowd.cli.main import app
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    root = dataset_info("jhu").synth(tmp_path / "jhu", seed=2)
+    for command in (["stats"], ["plot", "--out", str(tmp_path / "p.png")],
+                    ["convert", "--to", "parquet", str(tmp_path / "pq")]):
+        res = CliRunner().invoke(app, [command[0], str(root), *command[1:], "--no-cache"])
+        assert res.exit_code == 0, res.output
+        assert not (root / CACHE_FOLDER).exists()
+        assert not (tmp_path / "user-cache" / "vscrowd").exists()
+    res = CliRunner().invoke(app, ["stats", str(root)])
+    assert res.exit_code == 0 and (root / CACHE_FOLDER).is_dir()  # the cache by default
