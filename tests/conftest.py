@@ -23,6 +23,29 @@ if not _has_cuda():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
 
+@pytest.fixture
+def fork_children(monkeypatch) -> list[int]:
+    """The process ids of the worker processes vscrowd._parallel.fork_map starts, with
+    children started whatever the machine: four usable CPUs, no thread check (another
+    test may have left a daemon thread, e.g. tqdm's monitor; the check has its own
+    test), no ``VSCROWD_WORKERS`` from the environment."""
+    from vscrowd import _parallel
+
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.delenv("VSCROWD_WORKERS", raising=False)
+    monkeypatch.setattr(_parallel, "_threads_running", lambda: False)
+    pids: list[int] = []
+    start = _parallel._Child.start.__func__
+
+    def record(cls, fn, chunk):
+        child = start(cls, fn, chunk)
+        pids.append(child.pid)
+        return child
+
+    monkeypatch.setattr(_parallel._Child, "start", classmethod(record))
+    return pids
+
+
 @pytest.fixture(scope="session")
 def synth_root(tmp_path_factory) -> Path:
     """A small synthetic dataset shared by read-only tests."""

@@ -28,28 +28,14 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not sys.platform.star
 
 
 @pytest.fixture
-def cpus(monkeypatch):
+def cpus(fork_children, monkeypatch):
     """Four usable CPUs whatever the machine has, so the children are started."""
-    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    monkeypatch.delenv("VSCROWD_WORKERS", raising=False)
-    # Another test may have left a daemon thread (tqdm's monitor): the thread check has
-    # its own test, here the children must start.
-    monkeypatch.setattr(_parallel, "_threads_running", lambda: False)
 
 
 @pytest.fixture
-def started(monkeypatch):
+def started(fork_children) -> list[int]:
     """The process ids of the children fork_map starts."""
-    pids: list[int] = []
-    start = _parallel._Child.start.__func__
-
-    def record(cls, fn, chunk):
-        child = start(cls, fn, chunk)
-        pids.append(child.pid)
-        return child
-
-    monkeypatch.setattr(_parallel._Child, "start", classmethod(record))
-    return pids
+    return fork_children
 
 
 def _gone(pid: int) -> bool:

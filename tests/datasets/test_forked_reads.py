@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 import vscrowd
-from vscrowd import _parallel
 from vscrowd.datasets import dataset_info, fdst, nwpu
 from vscrowd.errors import AnnotationFormatError
 
@@ -29,26 +28,12 @@ def roots(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def forks(monkeypatch) -> list[int]:
-    """Workers for every video / image (three usable CPUs), and the children started."""
-    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2})
-    monkeypatch.delenv("VSCROWD_WORKERS", raising=False)
-    # Another test may have left a daemon thread (tqdm's monitor): the thread check has
-    # its own test, here the children must start.
-    monkeypatch.setattr(_parallel, "_threads_running", lambda: False)
+def forks(fork_children, monkeypatch) -> list[int]:
+    """Workers for every video / image, and the children started."""
     monkeypatch.setattr(fdst, "_VIDEOS_PER_WORKER", 1)
     monkeypatch.setattr(nwpu, "_BATCH", 1)
     monkeypatch.setattr(nwpu, "_BATCHES_PER_WORKER", 1)
-    pids: list[int] = []
-    start = _parallel._Child.start.__func__
-
-    def record(cls, fn, chunk):
-        child = start(cls, fn, chunk)
-        pids.append(child.pid)
-        return child
-
-    monkeypatch.setattr(_parallel._Child, "start", classmethod(record))
-    return pids
+    return fork_children
 
 
 def _serial(monkeypatch, read):
