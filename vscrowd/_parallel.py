@@ -128,8 +128,10 @@ def _encode_extra(obj: object) -> object:
 
 
 def _decode_extra(code: int, data: memoryview) -> np.ndarray:
+    if code != _ARRAY:
+        raise ValueError(f"unknown msgpack extension {code}")
     dtype, shape, raw = msgspec.msgpack.decode(data)
-    if code != _ARRAY or np.dtype(dtype).kind not in "biuf":
+    if np.dtype(dtype).kind not in "biuf":
         raise ValueError("not an array of numbers")
     return np.frombuffer(raw, np.dtype(dtype)).reshape(shape).copy()  # writable
 
