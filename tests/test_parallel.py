@@ -195,3 +195,21 @@ def test_an_array_of_objects_is_computed_here(cpus):
                    list(range(12)), min_items=3)
     assert all(here for here, _ in got)
     assert [a.tolist() for _, a in got] == [[x, "a"] for x in range(12)]
+
+
+def test_no_process_to_be_had_means_the_work_is_done_here(cpus, started, monkeypatch):
+    calls = []
+
+    def refuse():
+        calls.append(1)
+        if len(calls) > 1:  # the first child starts, the others find the process limit
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    real_fork = os.fork
+    monkeypatch.setattr(_parallel.os, "fork", refuse)
+    fds = len(os.listdir("/proc/self/fd"))
+    assert fork_map(lambda x: x * 3, list(range(40)), min_items=5) == \
+        [x * 3 for x in range(40)]
+    assert len(calls) == MAX_WORKERS - 1 and len(started) == 1 and all(map(_gone, started))
+    assert len(os.listdir("/proc/self/fd")) == fds  # no pipe left open

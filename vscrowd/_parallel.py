@@ -97,18 +97,22 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int) -> lis
         return [fn(x) for x in items]
     step = -(-len(items) // n)
     chunks = [items[i:i + step] for i in range(0, len(items), step)]
-    children: list[_Child] = []
+    children: list[_Child | None] = []
     try:
         for chunk in chunks[1:]:
-            children.append(_Child.start(fn, chunk))
+            try:
+                children.append(_Child.start(fn, chunk))
+            except OSError:  # no process or pipe to be had (ulimits): done here instead
+                children.append(None)
         out = [fn(x) for x in chunks[0]]
         for child, chunk in zip(children, chunks[1:]):
-            got = child.results(len(chunk))
+            got = child.results(len(chunk)) if child else [(False, None)] * len(chunk)
             out += [r if ok else fn(x) for x, (ok, r) in zip(chunk, got)]
         return out
     finally:
         for child in children:
-            child.reap()
+            if child is not None:
+                child.reap()
 
 
 #: The msgpack extension code of a NumPy array in a child's results.
@@ -164,11 +168,17 @@ class _Child:
             if stream is not None:
                 stream.flush()
         read_end, write_end = os.pipe()
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns of any thread at a fork; the check above leaves only
-            # native pools (OpenBLAS, Arrow) that are idle and that the child never uses.
-            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns of any thread at a fork; the check above leaves
+                # only native pools (OpenBLAS, Arrow), idle, that the child never uses.
+                warnings.filterwarnings("ignore", ".*multi-threaded.*fork",
+                                        DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
             code = 1
             try:
