@@ -155,8 +155,8 @@ def _check_loc_options(split: str, dataset: str | None) -> None:
     """``--split``/``--dataset`` that a ``val_gt_loc.txt`` ground truth cannot honour
     (they were ignored: ``--split test`` scored the val images)."""
     if dataset not in (None, "nwpu"):
-        raise click.UsageError(f"--dataset {dataset}: a ground-truth file is NWPU-Crowd's "
-                               "val_gt_loc.txt (--dataset nwpu or none)")
+        raise click.UsageError(f"--dataset {dataset} (or VSCROWD_DATASET): a ground-truth "
+                               "file is NWPU-Crowd's val_gt_loc.txt (--dataset nwpu or none)")
     given = click.get_current_context().get_parameter_source("split")
     if given is not click.core.ParameterSource.DEFAULT and split not in ("val", ALL_SPLITS):
         raise click.UsageError(f"--split {split}: val_gt_loc.txt holds NWPU-Crowd's val "

@@ -4,6 +4,7 @@ out, so the CLI's one error line stays readable."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from vscrowd.cli.main import app
 
@@ -26,9 +27,17 @@ def test_a_long_message_keeps_its_start_and_end():
     err = PredictionFormatError(msg, path="p.jsonl", line=1)
     assert len(err.reason) < MAX_MESSAGE + 60
     assert err.reason.startswith("got 'xxx") and err.reason.endswith("xxx' (the end)")
-    left_out = len(msg) - (MAX_MESSAGE - 100) - 60
+    head = err.reason.split(" ... [")[0]
+    left_out = len(msg) - len(head) - 60
     assert f" ... [{left_out:,} characters left out] ... " in err.reason
     assert str(err) == f"p.jsonl, line 1: {err.reason}"
+
+
+@pytest.mark.parametrize("n", [MAX_MESSAGE + 1, 10_000, 10**7])
+def test_shortening_stays_within_the_limit_and_twice_changes_nothing(n):
+    once = PredictionFormatError("y" * n).reason
+    assert len(once) <= MAX_MESSAGE
+    assert PredictionFormatError(once).reason == once
 
 
 def test_the_cli_prints_a_short_line(tmp_path):

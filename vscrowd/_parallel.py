@@ -14,7 +14,11 @@ item order, and every error and warning raised in the calling process. A child o
 returns the results of calls that neither raised nor warned; the parent redoes the
 others itself (the same call, so the same message, in item order), and redoes all of a
 child's items if the child dies. A child ignores nothing: Ctrl-C or SIGTERM end it at
-once (default action) and the parent, interrupted too, kills and reaps what is left.
+once (default action) and the parent, interrupted too, kills and reaps what is left
+(the signals are held while a child is started and while the children are reaped, so
+none is lost between its fork and its record). A parent killed outright (SIGKILL, or
+SIGTERM where the program has no handler) leaves its children to finish their share;
+each then exits on the closed pipe.
 """
 
 from __future__ import annotations
@@ -53,8 +57,11 @@ def worker_count(n_items: int, min_items: int) -> int:
         ConfigError: ``VSCROWD_WORKERS`` is set but not a whole number >= 1.
     """
     cap = _env_cap()
-    # Outside Linux, fork without exec is unsafe (macOS) or missing (Windows).
-    if cap == 1 or not sys.platform.startswith("linux") or _threads_running():
+    # Outside Linux, fork without exec is unsafe (macOS) or missing (Windows); a program
+    # that reaps its own children (SIGCHLD ignored or handled) would take our exit
+    # statuses.
+    if cap == 1 or not sys.platform.startswith("linux") or _threads_running() \
+            or signal.getsignal(signal.SIGCHLD) not in (signal.SIG_DFL, None):
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))  # the CPUs this process may run on
@@ -86,11 +93,12 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int) -> lis
     :func:`worker_count` processes (the parent takes the first chunk).
 
     ``fn`` must only read (its side effects in a child are lost). A child's results
-    come back as msgpack, which cannot run code as a pickle can: strings, numbers,
-    booleans, None, bytes, lists, tuples, string-keyed dicts and NumPy arrays of numbers
-    (bit for bit); a tuple comes back as a list (unpack results, do not compare their
-    type). Anything else makes the parent compute the child's items. ``min_items`` is
-    the fewest items worth a process (a fork and a pipe cost about a millisecond).
+    come back as msgpack, which cannot run code as a pickle can: ``str``, ``int``,
+    ``float``, ``bool``, None, ``bytes``, lists, tuples, string-keyed dicts and NumPy
+    arrays of numbers (bit for bit), by exact type; a tuple comes back as a list
+    (unpack results, do not compare their type). Anything else (a NumPy scalar, a
+    dataclass, a set) makes the parent compute the child's items. ``min_items`` is the
+    fewest items worth a process (a fork and a pipe cost about a millisecond).
     """
     n = worker_count(len(items), min_items)
     if n == 1:
@@ -99,20 +107,32 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int) -> lis
     chunks = [items[i:i + step] for i in range(0, len(items), step)]
     children: list[_Child | None] = []
     try:
-        for chunk in chunks[1:]:
-            try:
+        with _signals_held():  # a signal between a fork and its record would lose it
+            for chunk in chunks[1:]:
                 children.append(_Child.start(fn, chunk))
-            except OSError:  # no process or pipe to be had (ulimits): done here instead
-                children.append(None)
         out = [fn(x) for x in chunks[0]]
         for child, chunk in zip(children, chunks[1:]):
             got = child.results(len(chunk)) if child else [(False, None)] * len(chunk)
             out += [r if ok else fn(x) for x, (ok, r) in zip(chunk, got)]
         return out
     finally:
-        for child in children:
-            if child is not None:
-                child.reap()
+        with _signals_held():  # a second Ctrl-C does not leave the rest unreaped
+            for child in children:
+                if child is not None:
+                    child.reap()
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM held (blocked) in the block and delivered after it."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 #: The msgpack extension code of a NumPy array in a child's results.
@@ -120,15 +140,37 @@ _ARRAY = 1
 
 
 def _encode_extra(obj: object) -> object:
-    """What msgpack does not hold natively: NumPy arrays of numbers (dtype, shape and
-    bytes: bit for bit) and NumPy scalars; anything else fails the child (its items
-    are then computed by the parent)."""
-    if isinstance(obj, np.ndarray) and obj.dtype.kind in "biuf":
+    """A NumPy array of numbers (dtype, shape and bytes: bit for bit) as a msgpack
+    extension (:func:`_plain` has checked every other value)."""
+    if type(obj) is np.ndarray and obj.dtype.kind in "biuf":
         return msgspec.msgpack.Ext(_ARRAY, msgspec.msgpack.encode(
             (obj.dtype.str, obj.shape, obj.tobytes())))
-    if isinstance(obj, np.generic):
-        return obj.item()
     raise TypeError(f"a worker cannot send a {type(obj).__name__}")
+
+
+#: The types a child's results may hold, exactly (no subclasses).
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
+def _plain(obj: object) -> None:
+    """Raise TypeError unless ``obj`` is made of values that come back as they went:
+    the :data:`_SCALARS`, lists, tuples (which come back as lists), string-keyed dicts
+    and NumPy arrays of numbers, by exact type. msgspec alone would send a dataclass as
+    a dict, a set as a list, an Enum as its value, ``np.float32(1)`` as a float and a
+    masked array without its mask."""
+    kind = type(obj)
+    if kind in _SCALARS or (kind is np.ndarray and obj.dtype.kind in "biuf"):
+        return
+    if kind is list or kind is tuple:
+        for value in obj:
+            _plain(value)
+    elif kind is dict:
+        for key, value in obj.items():
+            if type(key) is not str:
+                raise TypeError(f"a worker cannot send a dict key {type(key).__name__}")
+            _plain(value)
+    else:
+        raise TypeError(f"a worker cannot send a {kind.__name__}")
 
 
 def _decode_extra(code: int, data: memoryview) -> np.ndarray:
@@ -163,11 +205,16 @@ class _Child:
         self.pid, self.fd, self.done = pid, fd, False
 
     @classmethod
-    def start(cls, fn: Callable[[T], R], chunk: Sequence[T]) -> _Child:
+    def start(cls, fn: Callable[[T], R], chunk: Sequence[T]) -> _Child | None:
+        """A child working on ``chunk``; None where the system refuses a process or a
+        pipe (the parent then computes the chunk)."""
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-            if stream is not None:
+            with contextlib.suppress(AttributeError, ValueError, OSError):  # None, closed
                 stream.flush()
-        read_end, write_end = os.pipe()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:  # no descriptor to be had (ulimit): the parent does this chunk
+            return None
         try:
             with warnings.catch_warnings():
                 # Python >= 3.12 warns of any thread at a fork; the check above leaves
@@ -175,17 +222,20 @@ class _Child:
                 warnings.filterwarnings("ignore", ".*multi-threaded.*fork",
                                         DeprecationWarning)
                 pid = os.fork()
-        except OSError:
+        except OSError:  # no process to be had (ulimit): the parent does this chunk
             os.close(read_end)
             os.close(write_end)
-            raise
+            return None
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
             code = 1
-            try:
+            try:  # SIGINT and SIGTERM are held (fork_map): they kill it from here on
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
                 os.close(read_end)
-                data = _ENCODER.encode([_attempt(fn, x) for x in chunk])
+                results = [_attempt(fn, x) for x in chunk]
+                _plain(results)
+                data = _ENCODER.encode(results)
                 with open(write_end, "wb") as pipe:
                     pipe.write(data)
                 code = 0
@@ -200,9 +250,13 @@ class _Child:
         fd, self.fd = self.fd, -1  # closed by the file object from here on
         with open(fd, "rb") as pipe:
             data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.done = True
         redo = [(False, None)] * n
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by someone else: its status is unknown
+            self.done = True
+            return redo
+        self.done = True
         if os.waitstatus_to_exitcode(status) != 0:
             return redo
         try:
@@ -218,7 +272,8 @@ class _Child:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         self.done = True
         if self.fd >= 0:
             os.close(self.fd)

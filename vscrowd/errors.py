@@ -64,11 +64,16 @@ MAX_MESSAGE = 400
 
 
 def _shortened(message: str) -> str:
-    """``message``, or its first and last part around a note of how much was left out."""
+    """``message``, or its first and last part around a note of how much was left out;
+    at most :data:`MAX_MESSAGE` characters either way (so shortening twice changes
+    nothing)."""
     if len(message) <= MAX_MESSAGE:
         return message
-    head, tail = message[:MAX_MESSAGE - 100], message[-60:]
-    return f"{head} ... [{len(message) - len(head) - len(tail):,} characters left out] ... {tail}"
+    tail = message[-60:]
+    note = " ... [{:,} characters left out] ... "
+    # The note's own length depends on the count: sized for the largest it can be.
+    head = message[:MAX_MESSAGE - len(tail) - len(note.format(len(message)))]
+    return f"{head}{note.format(len(message) - len(head) - len(tail))}{tail}"
 
 
 class AnnotationFormatError(LocatedError):

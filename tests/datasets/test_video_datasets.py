@@ -155,7 +155,8 @@ def test_dronecrowd_repeated_frame_and_id_is_warned_once(roots, tmp_path):
     got = [str(w.message) for w in caught if "repeat" in str(w.message)]
     n = len(anno)
     assert got == [f"{mat}: 2 row(s) of anno repeat a (frame, track ID) pair (first: row "
-                   f"{n + 1}, frame {int(anno[3, 0])}, ID {int(anno[3, 1])}); kept"]
+                   f"{n + 1}, frame {int(anno[3, 0])} of the file, {int(anno[3, 0]) + 1:03d} "
+                   f"in vscrowd, ID {int(anno[3, 1])}); kept"]
     assert len(ds.heads) == len(vscrowd.open(roots["dronecrowd"]).heads) + 2
 
 
@@ -198,7 +199,7 @@ def _mall_with_count(roots, tmp_path, count) -> Path:
 
 
 @pytest.mark.parametrize("value, shown", [(np.nan, "nan"), (-1.0, "-1.0"), (2.5, "2.5"),
-                                          (np.inf, "inf")])
+                                          (np.inf, "inf"), (1e20, "1e+20")])
 def test_mall_count_that_is_not_a_whole_number(roots, tmp_path, value, shown):
     # (NaN was "cannot convert float NaN to integer"; 2.5 became 2.)
     def spoil(c):
@@ -210,7 +211,7 @@ def test_mall_count_that_is_not_a_whole_number(roots, tmp_path, value, shown):
     with pytest.raises(AnnotationFormatError) as err:
         vscrowd.open(root, cache=False)
     assert str(err.value).startswith(f"{root / 'mall_gt.mat'}, count: expected whole "
-                                     f"numbers >= 0, got {shown} in row 3")
+                                     f"numbers from 0 to 2**53, got {shown} in row 3")
 
 
 def test_mall_count_that_is_not_the_points_is_warned_once(roots, tmp_path):

@@ -98,7 +98,7 @@ def test_cli_nan_in_a_prediction_file_is_one_line(tmp_path):
 @pytest.mark.parametrize("extra, says", [
     (["--split", "test"], "--split test: val_gt_loc.txt holds NWPU-Crowd's val images only"),
     (["--split", "train"], "--split train"),
-    (["--dataset", "fdst"], "--dataset fdst: a ground-truth file is NWPU-Crowd's"),
+    (["--dataset", "fdst"], "--dataset fdst (or VSCROWD_DATASET): a ground-truth file is"),
 ])
 def test_cli_options_a_loc_ground_truth_cannot_honour(tmp_path, monkeypatch, extra, says):
     # (They were ignored: --split test scored the val images.)

@@ -112,7 +112,8 @@ def _warn_repeated_pairs(mat: Path, anno: np.ndarray) -> None:
         first = int(order[again].min())  # the first repeat in file order
         frame, track = anno[first, :2].astype(np.int64).tolist()
         warnings.warn(f"{mat}: {len(again)} row(s) of anno repeat a (frame, track ID) pair "
-                      f"(first: row {first + 1}, frame {frame}, ID {track}); kept",
+                      f"(first: row {first + 1}, frame {frame} of the file, {frame + 1:03d} "
+                      f"in vscrowd, ID {track}); kept",
                       VSCrowdWarning, stacklevel=4)
 
 

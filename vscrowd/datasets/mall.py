@@ -61,12 +61,14 @@ def read_mall_gt(path: Path) -> tuple[list[np.ndarray], np.ndarray | None]:
     if count.dtype.kind not in "iuf":
         raise AnnotationFormatError(f"expected numbers, got {count.dtype}", path=path,
                                     field="count")
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(count) | (count < 0) | (count != np.round(count))
+    with np.errstate(invalid="ignore"):  # past 2**53 a float no longer holds every whole
+        bad = ~np.isfinite(count) | (count < 0) | (count != np.round(count)) \
+            | (count > 2**53)
     if bad.any():
         row = int(np.argmax(bad))
-        raise AnnotationFormatError(f"expected whole numbers >= 0, got {count[row].item()!r} in "
-                                    f"row {row + 1}", path=path, field="count")
+        raise AnnotationFormatError(f"expected whole numbers from 0 to 2**53, got "
+                                    f"{count[row].item()!r} in row {row + 1}", path=path,
+                                    field="count")
     return points, count.astype(np.int64)
 
 
