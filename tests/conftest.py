@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,14 @@ if not _has_cuda():
 
 
 @pytest.fixture
-def fork_children(monkeypatch) -> list[int]:
+def fork_children(monkeypatch) -> Iterator[list[int]]:
     """The process ids of the worker processes vscrowd._parallel.fork_map starts, with
-    children started whatever the machine: four usable CPUs, no thread check (another
-    test may have left a daemon thread, e.g. tqdm's monitor; the check has its own
-    test), no ``VSCROWD_WORKERS`` from the environment."""
+    children started whatever the machine and the tests before: four usable CPUs, no
+    thread check (another test may have left a daemon thread, e.g. tqdm's monitor),
+    SIGCHLD at its default (a PyTorch DataLoader with workers installs a handler), no
+    ``VSCROWD_WORKERS`` from the environment. The checks have their own tests."""
+    import signal
+
     from vscrowd import _parallel
 
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
@@ -44,7 +48,11 @@ def fork_children(monkeypatch) -> list[int]:
         return child
 
     monkeypatch.setattr(_parallel._Child, "start", classmethod(record))
-    return pids
+    old = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        yield pids
+    finally:
+        signal.signal(signal.SIGCHLD, old)
 
 
 @pytest.fixture(scope="session")
