@@ -261,6 +261,34 @@ def test_the_signals_are_held_while_children_start(cpus, started, monkeypatch):
         return child
 
     monkeypatch.setattr(_parallel._Child, "start", classmethod(interrupted))
-    with pytest.raises(KeyboardInterrupt):
-        fork_map(lambda x: time.sleep(0.05) or x, list(range(40)), min_items=5)
+    # Another thread that may take the signal (as a native pool's thread can; blocking
+    # the signal in this thread alone did not hold it then).
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fork_map(lambda x: time.sleep(0.05) or x, list(range(40)), min_items=5)
+    finally:
+        stop.set()
+        thread.join()
     assert len(started) == MAX_WORKERS - 1 and all(map(_gone, started))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_a_held_sigterm_reaches_the_programs_handler(cpus, started, monkeypatch):
+    seen = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    start = _parallel._Child.start.__func__
+
+    def terminated(cls, fn, chunk):
+        child = start(cls, fn, chunk)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return child
+
+    monkeypatch.setattr(_parallel._Child, "start", classmethod(terminated))
+    try:
+        assert fork_map(lambda x: x, list(range(40)), min_items=5) == list(range(40))
+        assert seen == [signal.SIGTERM]  # once, after the children were on record
+    finally:
+        signal.signal(signal.SIGTERM, old)

@@ -122,17 +122,27 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, min_items: int) -> lis
                     child.reap()
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM}
+_HELD = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
 def _signals_held():
-    """SIGINT and SIGTERM held (blocked) in the block and delivered after it."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    """SIGINT and SIGTERM held in the block and delivered, to the handlers they had,
+    after it. Held by a recording handler, not by blocking them: a signal sent to the
+    process goes to any thread that does not block it (a native pool's), whose C-level
+    handler then has the main thread raise at once."""
+    got: list[int] = []
+    old = {s: signal.getsignal(s) for s in _HELD}
+    old = {s: h for s, h in old.items() if h is not None}  # None: set outside Python
+    for s in old:
+        signal.signal(s, lambda signum, frame: got.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(got):
+            signal.raise_signal(s)
 
 
 #: The msgpack extension code of a NumPy array in a child's results.
@@ -228,10 +238,9 @@ class _Child:
             return None
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
             code = 1
-            try:  # SIGINT and SIGTERM are held (fork_map): they kill it from here on
+            try:  # SIGINT and SIGTERM were held (fork_map): they kill it from here on
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
                 os.close(read_end)
                 results = [_attempt(fn, x) for x in chunk]
                 _plain(results)
