@@ -263,10 +263,9 @@ class _Child:
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:  # reaped by someone else: its status is unknown
-            self.done = True
-            return redo
+            status = None
         self.done = True
-        if os.waitstatus_to_exitcode(status) != 0:
+        if status is None or os.waitstatus_to_exitcode(status) != 0:
             return redo
         try:
             got = _DECODER.decode(data)

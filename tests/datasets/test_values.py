@@ -297,3 +297,17 @@ def test_nwpu_split_list_label_that_is_not_a_whole_number(roots, tmp_path, label
                                                     "level as whole numbers") as err:
         vscrowd.open(root, cache=False)
     assert err.value.path == root / "val.txt" and err.value.line == 2
+
+
+def test_fdst_region_whose_corner_overflows_names_its_file(roots, tmp_path):
+    # Finite numbers msgspec takes, whose sum x + width is an infinity: the video's
+    # check on the fast path finds the file and the region.
+    root = _copy(roots, "fdst", tmp_path)
+    path = sorted(root.glob("train_data/2/*.json"))[2]
+    doc = json.loads(path.read_text())
+    rect = next(iter(doc.values()))["regions"][1]["shape_attributes"]
+    rect["x"] = rect["width"] = 1.5e308
+    path.write_text(json.dumps(doc))
+    with pytest.raises(AnnotationFormatError) as err:
+        vscrowd.open(root, cache=False)
+    assert (err.value.path, err.value.field) == (path, "regions[1].shape_attributes")

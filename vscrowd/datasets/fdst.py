@@ -118,7 +118,8 @@ def _boxes(rects: list[_Rect]) -> np.ndarray:
     y = np.fromiter([r.y for r in rects], np.float64, n)
     w = np.fromiter([r.width for r in rects], np.float64, n)
     h = np.fromiter([r.height for r in rects], np.float64, n)
-    return np.column_stack([x, y, x + w, y + h])
+    with np.errstate(over="ignore"):  # an infinity is the caller's located error
+        return np.column_stack([x, y, x + w, y + h])
 
 
 def _read_general(path: Path) -> np.ndarray:
@@ -169,10 +170,11 @@ def _read_video(here: Path, names: list[str]) -> tuple[np.ndarray, list[int]]:
         rects += got
         counts.append(len(got))
     boxes = _boxes(rects)
-    if nonfinite_row(boxes) is not None:  # one check per video; the file found after
-        at = np.cumsum([0, *counts])
-        for name, lo, hi in zip(names, at[:-1], at[1:]):
-            _check_finite(here / name, boxes[lo:hi])
+    row = nonfinite_row(boxes)
+    if row is not None:  # one check per video; the file found after
+        k, at = locate_row(counts, row)
+        start = row - at
+        _check_finite(here / names[k], boxes[start:start + counts[k]])
     return boxes, counts
 
 
